@@ -1,0 +1,130 @@
+//! The report's own arithmetic (勾稽关系, SCHEMA.md §4). A failed identity is a finding about the
+//! report, never an error of the run, and nothing here changes a cell.
+
+use crate::map::labels::{self, SEC3_COLS};
+use crate::model::{Cell, CellKind, Check, CheckStatus, Table};
+
+/// Run H1–H5 over a report's tables.
+pub fn run(sec2: &Table, sec3: &Table, sec4: &Table) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if !sec3.rows.is_empty() {
+        let outcome_rows: Vec<&str> = sec3.rows.iter().map(|r| r.key).filter(|k| labels::is_outcome_row(k)).collect();
+        // Where a report prints both the merged 其他处理 row and its split rows, count the split rows.
+        let split_other =
+            outcome_rows.iter().any(|k| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+        let outcome_rows: Vec<&str> =
+            outcome_rows.into_iter().filter(|k| !(split_other && *k == "other_subtotal")).collect();
+        for col in SEC3_COLS {
+            let cell = |row: &str| sec3.cell(row, col);
+            checks.push(identity(
+                "H1",
+                col,
+                &[cell("new_received"), cell("carried_over")],
+                &[cell("results_total"), cell("carried_forward")],
+            ));
+            let parts: Vec<Option<&Cell>> = outcome_rows.iter().map(|r| cell(r)).collect();
+            checks.push(identity("H2", col, &[cell("results_total")], &parts));
+        }
+        for row in &sec3.rows {
+            let parts: Vec<Option<&Cell>> = SEC3_COLS[..6].iter().map(|c| row.cell(c)).collect();
+            checks.push(identity("H3", row.key, &[row.cell("total")], &parts));
+        }
+    }
+    for group in &sec4.rows {
+        let parts: Vec<Option<&Cell>> =
+            ["upheld", "corrected", "other_result", "pending"].iter().map(|c| group.cell(c)).collect();
+        checks.push(identity("H4", group.key, &[group.cell("total")], &parts));
+    }
+    for (name, table) in [("sec2", sec2), ("sec3", sec3), ("sec4", sec4)] {
+        if !table.rows.is_empty() {
+            checks.push(whole_counts(name, table));
+        }
+    }
+    checks
+}
+
+/// `sum(lhs) = sum(rhs)`; not assessable when any cell is not a number.
+fn identity(id: &'static str, scope: &str, lhs: &[Option<&Cell>], rhs: &[Option<&Cell>]) -> Check {
+    let sum = |cells: &[Option<&Cell>]| -> Option<f64> {
+        cells.iter().try_fold(0.0, |acc, c| c.and_then(|c| c.value).map(|v| acc + v))
+    };
+    let (l, r) = (sum(lhs), sum(rhs));
+    let status = match (l, r) {
+        (Some(l), Some(r)) if (l - r).abs() < 1e-9 => CheckStatus::Pass,
+        (Some(_), Some(_)) => CheckStatus::Fail,
+        _ => CheckStatus::NotAssessable,
+    };
+    Check { id, scope: scope.to_string(), status, lhs: l, rhs: r }
+}
+
+/// H5: every count is a whole number ≥ 0. Money columns and the 2019 signed `change` are exempt.
+/// `lhs` is the number of offending cells, `rhs` is 0.
+fn whole_counts(scope: &str, table: &Table) -> Check {
+    let exempt = |col: &str| matches!(col, "amount_wan_yuan" | "amount_yuan" | "change");
+    let mut numbers = 0;
+    let bad = table
+        .cells()
+        .filter(|(_, col, cell)| !exempt(col) && cell.kind == CellKind::Number)
+        .inspect(|_| numbers += 1)
+        .filter(|(_, _, cell)| cell.value.is_some_and(|v| v < 0.0 || v.fract() != 0.0))
+        .count();
+    let status = match (bad, numbers) {
+        (0, 0) => CheckStatus::NotAssessable,
+        (0, _) => CheckStatus::Pass,
+        _ => CheckStatus::Fail,
+    };
+    Check { id: "H5", scope: scope.to_string(), status, lhs: Some(bad as f64), rhs: Some(0.0) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TableRow;
+
+    fn sec3(rows: &[(&'static str, [&str; 7])]) -> Table {
+        Table {
+            rows: rows
+                .iter()
+                .map(|(key, vals)| TableRow {
+                    key,
+                    cells: SEC3_COLS.iter().zip(vals).map(|(c, v)| (*c, Cell::parse(v))).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn status(checks: &[Check], id: &str, scope: &str) -> CheckStatus {
+        checks.iter().find(|c| c.id == id && c.scope == scope).map(|c| c.status).expect("check present")
+    }
+
+    #[test]
+    fn identities_pass_fail_and_not_assessable() {
+        let t = sec3(&[
+            ("new_received", ["3", "1", "0", "0", "0", "0", "4"]),
+            ("carried_over", ["1", "0", "0", "0", "0", "0", "1"]),
+            ("granted", ["2", "1", "0", "0", "0", "0", "3"]),
+            ("partially_granted", ["1", "0", "0", "0", "0", "", "1"]),
+            ("results_total", ["3", "1", "0", "0", "0", "0", "5"]),
+            ("carried_forward", ["1", "0", "0", "0", "0", "0", "0"]),
+        ]);
+        let checks = run(&Table::default(), &t, &Table::default());
+        assert_eq!(status(&checks, "H1", "natural_person"), CheckStatus::Pass);
+        assert_eq!(status(&checks, "H1", "total"), CheckStatus::Pass);
+        assert_eq!(status(&checks, "H2", "total"), CheckStatus::Fail);
+        assert_eq!(status(&checks, "H2", "other_org"), CheckStatus::NotAssessable);
+        assert_eq!(status(&checks, "H3", "carried_forward"), CheckStatus::Fail);
+        assert_eq!(status(&checks, "H3", "granted"), CheckStatus::Pass);
+        assert_eq!(status(&checks, "H5", "sec3"), CheckStatus::Pass);
+        let failed = checks.iter().find(|c| c.id == "H2" && c.scope == "total").unwrap();
+        assert_eq!((failed.lhs, failed.rhs), (Some(5.0), Some(4.0)));
+    }
+
+    #[test]
+    fn negative_or_fractional_counts_fail_h5() {
+        let t = sec3(&[("new_received", ["-1", "0.5", "0", "0", "0", "0", "0"])]);
+        let checks = run(&Table::default(), &t, &Table::default());
+        let h5 = checks.iter().find(|c| c.id == "H5").unwrap();
+        assert_eq!(h5.status, CheckStatus::Fail);
+        assert_eq!(h5.lhs, Some(2.0));
+    }
+}

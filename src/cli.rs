@@ -1,0 +1,196 @@
+//! Command-line interface: clap subcommands, each calling one library function.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use gongkai::model::{CheckStatus, Report, Table};
+use gongkai::parse;
+
+#[derive(Parser)]
+#[command(
+    name = "gongkai",
+    version,
+    about = "Data warehouse for government-information-disclosure annual reports (政府信息公开工作年度报告)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse reports into the canonical report of SCHEMA.md: every cell, the identity checks, the region.
+    Parse {
+        /// Report files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// One JSON object per file; a JSON array when several files are given.
+    Json,
+    /// A readable table per report, failed checks highlighted.
+    Table,
+    /// The rows the reader laid the file out as, before mapping: for diagnosing a new layout.
+    Rows,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Parse { paths, format } => parse_command(&paths, format),
+    }
+}
+
+fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
+    let files = parse::expand_paths(paths);
+    if let Format::Rows = format {
+        return print_rows(&files);
+    }
+    let mut reports = Vec::new();
+    let mut failed = 0;
+    for file in &files {
+        match parse::parse_file(file) {
+            Ok(report) => reports.push(report),
+            Err(err) => {
+                failed += 1;
+                eprintln!("gongkai: {err}");
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => {
+            if files.len() == 1 {
+                if let Some(report) = reports.first() {
+                    serde_json::to_writer_pretty(&mut out, report)?;
+                    writeln!(out)?;
+                }
+            } else {
+                serde_json::to_writer_pretty(&mut out, &reports)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Rows => unreachable!("handled above"),
+        Format::Table => {
+            let color = std::io::stdout().is_terminal();
+            for report in &reports {
+                write!(out, "{}", render_table(report, color))?;
+            }
+        }
+    }
+    Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_rows(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    for file in files {
+        let doc = std::fs::read(file)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(gongkai::read::read(&b, &file.display().to_string())?));
+        match doc {
+            Ok(doc) => {
+                println!("== {} ({}, {})", file.display(), doc.format.as_str(), doc.encoding);
+                for row in &doc.rows {
+                    println!("{:?}\t{}", row.kind, row.cells.join(" | "));
+                }
+            }
+            Err(err) => {
+                failed = true;
+                eprintln!("gongkai: {}: {err}", file.display());
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// A report as text: metadata, the three tables, then the checks that failed and the warnings.
+pub fn render_table(report: &Report, color: bool) -> String {
+    let (red, reset) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
+    let mut s = String::new();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    s += &format!("== {}\n", report.source_uri);
+    s += &format!("title     {}\n", opt(&report.title));
+    s += &format!("agency    {}\n", opt(&report.agency));
+    s += &format!(
+        "year      {}   template {}   published {}\n",
+        report.year.map_or("-".into(), |y| y.to_string()),
+        report.template.as_str(),
+        opt(&report.published_on)
+    );
+    let r = &report.region;
+    let place: Vec<String> =
+        [&r.province, &r.prefecture, &r.county, &r.township].iter().filter_map(|p| (*p).clone()).collect();
+    let code =
+        [&r.township_code, &r.county_code, &r.prefecture_code, &r.province_code].iter().find_map(|c| (*c).clone());
+    s += &format!(
+        "region    {} ({}, {})\n",
+        if place.is_empty() { "-".into() } else { place.join(" / ") },
+        code.unwrap_or("-".into()),
+        r.level.as_str()
+    );
+    s += &format!(
+        "proactive {}{}   info fee {}\n",
+        report.proactive_total.map_or("-".into(), |n| n.to_string()),
+        if report.proactive_approx { " (approx.)" } else { "" },
+        report.info_fee_yuan.map_or("-".into(), |n| format!("{n} yuan"))
+    );
+    let failing: Vec<(&str, &str)> = report.failed_checks().map(|c| (c.id, c.scope.as_str())).collect();
+    for (name, table) in [("sec2", &report.sec2), ("sec3", &report.sec3), ("sec4", &report.sec4)] {
+        if table.rows.is_empty() {
+            continue;
+        }
+        s += &format!("-- {name}\n");
+        s += &render_grid(table, &failing, red, reset);
+    }
+    let failed: Vec<String> = report
+        .failed_checks()
+        .map(|c| format!("{} {}: {} ≠ {}", c.id, c.scope, fmt_num(c.lhs), fmt_num(c.rhs)))
+        .collect();
+    let passed = report.checks.iter().filter(|c| c.status == CheckStatus::Pass).count();
+    let na = report.checks.iter().filter(|c| c.status == CheckStatus::NotAssessable).count();
+    s += &format!("-- checks: {passed} pass, {} fail, {na} not assessable\n", failed.len());
+    for f in failed {
+        s += &format!("{red}  FAIL {f}{reset}\n");
+    }
+    for w in &report.warnings {
+        s += &format!("  warning: {w}\n");
+    }
+    s += "\n";
+    s
+}
+
+fn fmt_num(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| if v.fract() == 0.0 { format!("{}", v as i64) } else { v.to_string() })
+}
+
+/// One table as aligned text; rows and columns named in a failed check are marked.
+fn render_grid(table: &Table, failing: &[(&str, &str)], red: &str, reset: &str) -> String {
+    let mut s = String::new();
+    let key_width = table.rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+    for row in &table.rows {
+        let row_failed = failing.iter().any(|(_, scope)| *scope == row.key);
+        let (on, off) = if row_failed { (red, reset) } else { ("", "") };
+        s += &format!("{on}{:<key_width$}{off}", row.key);
+        for (col, cell) in &row.cells {
+            let text = match cell.kind {
+                gongkai::model::CellKind::Number => fmt_num(cell.value),
+                gongkai::model::CellKind::Missing => "?".into(),
+                gongkai::model::CellKind::Blank => "·".into(),
+                _ => cell.raw.clone(),
+            };
+            let col_failed = failing.iter().any(|(id, scope)| scope == col && matches!(*id, "H1" | "H2"));
+            let (on, off) = if col_failed && matches!(row.key, "results_total") { (red, reset) } else { ("", "") };
+            s += &format!("  {col}={on}{text}{off}");
+        }
+        s += "\n";
+    }
+    s
+}

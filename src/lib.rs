@@ -1,0 +1,14 @@
+//! gongkai (公开): a data warehouse for China's annual government-information-disclosure reports
+//! (政府信息公开工作年度报告).
+//!
+//! The pipeline, one module per stage, dependencies pointing one way:
+//! [`read`] (bytes → rows) → [`map`] (rows → canonical report) → [`check`] (identities) with
+//! [`region`] (place names → division codes); [`parse`] runs the stages for one file.
+//! Types shared by every stage live in [`model`].
+
+pub mod check;
+pub mod map;
+pub mod model;
+pub mod parse;
+pub mod read;
+pub mod region;

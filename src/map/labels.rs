@@ -1,0 +1,273 @@
+//! The label vocabulary: which printed row labels mean which SCHEMA.md row, per template. Kept as
+//! data so every reader's grid is mapped by the same table.
+//!
+//! Labels are compared after [`normalize_label`] (no spaces, punctuation or enumerator marks), and a
+//! pattern must match at the END of the label, so headings that a layout glued in front of a label
+//! (`第二十条第（五）项信息内容…行政许可`) do not hide it, while a label that merely mentions a word
+//! (`规章制度建设`) does not match.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::Template;
+
+/// Sections holding statistical tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Sec2,
+    Sec3,
+}
+
+pub struct RowSpec {
+    pub section: Section,
+    pub key: &'static str,
+    pub cols: &'static [&'static str],
+    pattern: &'static str,
+}
+
+pub const SEC3_COLS: &[&str] = &[
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "public_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+];
+pub const SEC4_GROUPS: &[&str] = &["review", "litigation_direct", "litigation_after_review"];
+pub const SEC4_COLS: &[&str] = &["upheld", "corrected", "other_result", "pending", "total"];
+
+const DOCS_2021: &[&str] = &["issued", "repealed", "in_force"];
+const DECISIONS: &[&str] = &["decisions"];
+const DOCS_2019: &[&str] = &["made", "published", "total_public"];
+const ITEMS_2019: &[&str] = &["prev_year_items", "change", "decisions"];
+
+const fn spec(section: Section, key: &'static str, cols: &'static [&'static str], pattern: &'static str) -> RowSpec {
+    RowSpec { section, key, cols, pattern }
+}
+
+use Section::{Sec2, Sec3};
+
+static SEC2_2021: &[RowSpec] = &[
+    spec(Sec2, "rules", DOCS_2021, "规章$"),
+    spec(Sec2, "normative_docs", DOCS_2021, "规范性文件$"),
+    spec(Sec2, "admin_license", DECISIONS, "行政许可$"),
+    spec(Sec2, "admin_penalty", DECISIONS, "行政处罚$"),
+    spec(Sec2, "admin_coercion", DECISIONS, "行政强制$"),
+    spec(Sec2, "admin_fees", &["amount_wan_yuan"], "事业性收费$"),
+];
+
+static SEC2_2019: &[RowSpec] = &[
+    spec(Sec2, "rules", DOCS_2019, "规章$"),
+    spec(Sec2, "normative_docs", DOCS_2019, "规范性文件$"),
+    spec(Sec2, "admin_license", ITEMS_2019, "行政许可$"),
+    spec(Sec2, "other_admin_services", ITEMS_2019, "其他对外管理服务事项$"),
+    spec(Sec2, "admin_penalty", ITEMS_2019, "行政处罚$"),
+    spec(Sec2, "admin_coercion", ITEMS_2019, "行政强制$"),
+    spec(Sec2, "admin_fees", &["prev_year_items", "change"], "事业性收费$"),
+    spec(Sec2, "central_procurement", &["items", "amount_yuan"], "集中采购$"),
+];
+
+/// sec3 rows shared by both templates, in table order; the three split 其他处理 rows are 2021-only
+/// and `other_subtotal` is the merged row (2019, and 2021 reports that merge it).
+static SEC3: &[RowSpec] = &[
+    spec(Sec3, "new_received", SEC3_COLS, "新收.*申请数量?$"),
+    spec(Sec3, "carried_over", SEC3_COLS, "上年结转.*申请数量?$"),
+    spec(Sec3, "granted", SEC3_COLS, "予以公开$"),
+    spec(Sec3, "partially_granted", SEC3_COLS, "部分公开(区分处理.*)?$"),
+    spec(Sec3, "withheld_state_secret", SEC3_COLS, "国家秘密$"),
+    spec(Sec3, "withheld_law_prohibited", SEC3_COLS, "法.*止公开$"),
+    spec(Sec3, "withheld_security_stability", SEC3_COLS, "(三安全一稳定|危及.*稳定)$"),
+    spec(Sec3, "withheld_third_party", SEC3_COLS, "第三方合法权益$"),
+    spec(Sec3, "withheld_internal_affairs", SEC3_COLS, "内部事务(信息)?$"),
+    spec(Sec3, "withheld_process_info", SEC3_COLS, "过程性信息$"),
+    spec(Sec3, "withheld_enforcement_file", SEC3_COLS, "执法案卷$"),
+    spec(Sec3, "withheld_admin_query", SEC3_COLS, "查询事项$"),
+    spec(Sec3, "unavailable_not_held", SEC3_COLS, "不掌握.*信息$"),
+    spec(Sec3, "unavailable_needs_creation", SEC3_COLS, "另行制作$"),
+    spec(Sec3, "unavailable_unclear", SEC3_COLS, "不明确$"),
+    spec(Sec3, "rejected_petition", SEC3_COLS, "投诉类申请$"),
+    spec(Sec3, "rejected_duplicate", SEC3_COLS, "重复申请$"),
+    spec(Sec3, "rejected_publication", SEC3_COLS, "出版物$"),
+    spec(Sec3, "rejected_excessive", SEC3_COLS, "反复申请$"),
+    spec(Sec3, "rejected_confirm_reissue", SEC3_COLS, "(已获取信息|重新出具.*)$"),
+    spec(Sec3, "other_no_correction", SEC3_COLS, "逾期不补正.*$"),
+    spec(Sec3, "other_fee_unpaid", SEC3_COLS, "缴纳费用.*$"),
+    spec(Sec3, "other_misc", SEC3_COLS, "^\\d?其他$"),
+    spec(Sec3, "other_subtotal", SEC3_COLS, "其他处理$"),
+    spec(Sec3, "results_total", SEC3_COLS, "^七?总计$"),
+    spec(Sec3, "carried_forward", SEC3_COLS, "结转下年度.*$"),
+];
+
+/// sec3 row keys each template prints, in order (`other_subtotal` stands in for the split rows where
+/// a report merges them).
+pub const SEC3_ROWS_2021: &[&str] = &[
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "withheld_state_secret",
+    "withheld_law_prohibited",
+    "withheld_security_stability",
+    "withheld_third_party",
+    "withheld_internal_affairs",
+    "withheld_process_info",
+    "withheld_enforcement_file",
+    "withheld_admin_query",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "rejected_petition",
+    "rejected_duplicate",
+    "rejected_publication",
+    "rejected_excessive",
+    "rejected_confirm_reissue",
+    "other_no_correction",
+    "other_fee_unpaid",
+    "other_misc",
+    "results_total",
+    "carried_forward",
+];
+pub const SEC3_ROWS_2019: &[&str] = &[
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "withheld_state_secret",
+    "withheld_law_prohibited",
+    "withheld_security_stability",
+    "withheld_third_party",
+    "withheld_internal_affairs",
+    "withheld_process_info",
+    "withheld_enforcement_file",
+    "withheld_admin_query",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "rejected_petition",
+    "rejected_duplicate",
+    "rejected_publication",
+    "rejected_excessive",
+    "rejected_confirm_reissue",
+    "other_subtotal",
+    "results_total",
+    "carried_forward",
+];
+
+/// The outcome rows that H2 adds up to `results_total`: everything between `granted` and the total.
+pub fn is_outcome_row(key: &str) -> bool {
+    !matches!(key, "new_received" | "carried_over" | "results_total" | "carried_forward")
+}
+
+struct Compiled {
+    spec: &'static RowSpec,
+    regex: Regex,
+}
+
+fn compile(specs: &'static [RowSpec]) -> Vec<Compiled> {
+    specs.iter().map(|spec| Compiled { spec, regex: Regex::new(spec.pattern).expect("label pattern") }).collect()
+}
+
+static COMPILED_2021: LazyLock<Vec<Compiled>> = LazyLock::new(|| compile(SEC2_2021));
+static COMPILED_2019: LazyLock<Vec<Compiled>> = LazyLock::new(|| compile(SEC2_2019));
+static COMPILED_SEC3: LazyLock<Vec<Compiled>> = LazyLock::new(|| compile(SEC3));
+
+/// The sec2 rows of a template, in order.
+pub fn sec2_specs(template: Template) -> &'static [RowSpec] {
+    match template {
+        Template::Y2019 => SEC2_2019,
+        _ => SEC2_2021,
+    }
+}
+
+pub fn sec3_spec(key: &str) -> &'static RowSpec {
+    SEC3.iter().find(|s| s.key == key).expect("known sec3 row")
+}
+
+/// The row a printed label means in `section`, if any.
+pub fn match_label(label: &str, section: Section, template: Template) -> Option<&'static RowSpec> {
+    let norm = normalize_label(label);
+    if norm.is_empty() || norm.chars().count() > 80 {
+        return None;
+    }
+    let table: &[Compiled] = match (section, template) {
+        (Section::Sec3, _) => &COMPILED_SEC3,
+        (Section::Sec2, Template::Y2019) => &COMPILED_2019,
+        (Section::Sec2, _) => &COMPILED_2021,
+    };
+    table.iter().find(|c| c.regex.is_match(&norm)).map(|c| c.spec)
+}
+
+/// Strip what varies between printings of one label: spaces, punctuation, brackets and the
+/// enumerators `一、` `(二)` `3.` at its start (digits elsewhere are kept).
+pub fn normalize_label(label: &str) -> String {
+    let kept: String =
+        label.chars().filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation() && !is_cjk_punctuation(*c)).collect();
+    let stripped = kept.trim_start_matches(['一', '二', '三', '四', '五', '六', '七', '八', '九', '十']);
+    // A label that is nothing but a numeral word is left alone.
+    if stripped.is_empty() { kept.clone() } else { stripped.to_string() }
+}
+
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '、' | '。'
+            | '，'
+            | '：'
+            | '；'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '【'
+            | '】'
+            | '（'
+            | '）'
+            | '…'
+            | '—'
+            | '·'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(label: &str, section: Section) -> Option<&'static str> {
+        match_label(label, section, Template::Y2021).map(|s| s.key)
+    }
+
+    #[test]
+    fn labels_match_by_meaning() {
+        assert_eq!(key("行政规范性文件", Sec2), Some("normative_docs"));
+        assert_eq!(key("规范性文件", Sec2), Some("normative_docs"));
+        assert_eq!(key("第二十条第(五)项信息内容本年处理决定数量行政许可", Sec2), Some("admin_license"));
+        assert_eq!(key("2.其他法律法规禁止公开", Sec3), Some("withheld_law_prohibited"));
+        assert_eq!(key("2.其他法律行政法规禁止公开", Sec3), Some("withheld_law_prohibited"));
+        assert_eq!(key("2.其他法律行政止公开", Sec3), Some("withheld_law_prohibited"));
+        assert_eq!(key("1. 属于国家秘密", Sec3), Some("withheld_state_secret"));
+        assert_eq!(key("(二) 部分公开(区分处理的, 只计这一情形, 不计其他情形)", Sec3), Some("partially_granted"));
+        assert_eq!(key("3.其他", Sec3), Some("other_misc"));
+        assert_eq!(key("(六)其他处理", Sec3), Some("other_subtotal"));
+        assert_eq!(key("(七) 总计", Sec3), Some("results_total"));
+        assert_eq!(key("七、总计", Sec3), Some("results_total"));
+        assert_eq!(key("一、本年新收政府信息公开申请数量", Sec3), Some("new_received"));
+        assert_eq!(key("四、结转下年度继续办理", Sec3), Some("carried_forward"));
+        assert_eq!(key("4.无正当理由大量反复申请", Sec3), Some("rejected_excessive"));
+        assert_eq!(key("2.重复申请", Sec3), Some("rejected_duplicate"));
+    }
+
+    #[test]
+    fn near_misses_do_not_match() {
+        assert_eq!(key("其他", Sec2), None);
+        assert_eq!(key("规章制度建设", Sec2), None);
+        assert_eq!(key("1.本机关不掌握相关政", Sec3), None);
+        assert_eq!(key("信息内容", Sec2), None);
+        assert_eq!(key("总计", Sec2), None);
+    }
+}

@@ -1,0 +1,147 @@
+//! Report metadata and narrative facts read from the running text: title, agency, year, publication
+//! date, the number of proactively published items, the information fee charged and the number of
+//! applications the narrative mentions.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Meta {
+    pub title: Option<String>,
+    pub agency: Option<String>,
+    pub year: Option<i32>,
+    pub published_on: Option<String>,
+    pub proactive_total: Option<i64>,
+    pub proactive_approx: bool,
+    pub info_fee_yuan: Option<f64>,
+    pub narrative_applications: Option<i64>,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("metadata pattern")
+}
+
+static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(标题|题名|名称)\s*[:：]\s*"));
+static REPORT_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(关于)?(政府|政务)?信息公开(工作)?(年度)?(报告|年报)$|工作年度报告$|年度报告$"));
+static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"(19|20)(\d{2})\s*年度?"));
+static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| re(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日\s*(至|到|-|—)"));
+static LABELLED_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(发布时间|发布日期|生成日期|成文日期|发文日期|日期)\s*[:：]?\s*(20\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})",
+    )
+});
+static CN_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"));
+static PROACTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(共发布各类信息|主动公开(政府|政务)?信息(总数|总量)?(为|共)?|共主动公开(政府|政务)?信息|主动公开各类(政府)?信息)\s*(\d+)\s*(余|多)?\s*(条|件)",
+    )
+});
+static FEE_NONE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(没有|未|无|不)[^。；]{0,30}(收取|产生|收)[^。；]{0,20}处理费|处理费[^。；]{0,10}(为|共)?\s*0\s*元|(没有|未|无|不)[^。；]{0,10}(收取|产生)[^。；]{0,10}费用",
+    )
+});
+static FEE_AMOUNT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(收取|收缴)[^。；]{0,20}处理费\s*(共计|合计|共)?\s*(\d+(\.\d+)?)\s*元"));
+static APPLICATIONS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(收到|接到|受理)(了)?(各类)?(政府信息公开|依申请公开)?(的)?(申请)?\s*(共)?\s*(\d+)\s*(件|次|个|份)")
+});
+
+/// Read metadata and narrative facts from the report's text.
+pub fn extract(text: &str) -> Meta {
+    let mut meta = Meta { title: find_title(text), ..Meta::default() };
+    if let Some(title) = &meta.title {
+        meta.agency = agency_from_title(title);
+        meta.year = YEAR_IN_TITLE.captures(title).and_then(|c| format!("{}{}", &c[1], &c[2]).parse().ok());
+    }
+    if meta.year.is_none() {
+        meta.year = STAT_PERIOD.captures(text).and_then(|c| c[1].parse().ok());
+    }
+    meta.published_on =
+        LABELLED_DATE.captures(text).map(|c| iso_date(&c[2], &c[3], &c[4])).or_else(|| signature_date(text));
+    if let Some(c) = PROACTIVE.captures(text) {
+        meta.proactive_total = c[7].parse().ok();
+        meta.proactive_approx = c.get(8).is_some();
+    }
+    meta.info_fee_yuan =
+        FEE_AMOUNT.captures(text).and_then(|c| c[3].parse().ok()).or_else(|| FEE_NONE.is_match(text).then_some(0.0));
+    meta.narrative_applications = APPLICATIONS.captures(text).and_then(|c| c[8].parse().ok());
+    meta
+}
+
+/// The first short line naming the report (`…政府信息公开工作年度报告`); a title broken over two
+/// lines (`…政府信息公开工作` / `年度报告`) is joined.
+fn find_title(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(80).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let line = TITLE_PREFIX.replace(line, "");
+        let joined = match lines.get(i + 1) {
+            Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
+            _ => line.to_string(),
+        };
+        let len = joined.chars().count();
+        if len <= 80 && (joined.contains("年度报告") || joined.contains("年报")) && joined.contains("信息公开")
+        {
+            return Some(joined.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+    None
+}
+
+/// The publishing body as the title prints it: the title without its year and report words.
+fn agency_from_title(title: &str) -> Option<String> {
+    let without_year = YEAR_IN_TITLE.replace_all(title, "");
+    let trimmed = without_year.trim();
+    let agency = REPORT_WORDS.replace(trimmed, "");
+    let agency: String = agency.chars().filter(|c| !c.is_whitespace()).collect();
+    let agency = agency.trim_end_matches(['的', '关', '于']).to_string();
+    (!agency.is_empty()).then_some(agency)
+}
+
+fn iso_date(y: &str, m: &str, d: &str) -> String {
+    format!("{y}-{:0>2}-{:0>2}", m, d)
+}
+
+/// A date printed in the closing lines (the signature block `2024年1月16日`).
+fn signature_date(text: &str) -> Option<String> {
+    let tail: String = {
+        let chars: Vec<char> = text.trim_end().chars().collect();
+        chars[chars.len().saturating_sub(200)..].iter().collect()
+    };
+    CN_DATE.captures_iter(&tail).last().map(|c| iso_date(&c[1], &c[2], &c[3]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_title_agency_year_and_facts() {
+        let text = "\n某县某镇 2023 年政府信息公开工作年度报告\n\n一、总体情况\n共发布各类信息 321 条，\
+                    本年度没有产生信息公开处理费。全年共收到政府信息公开申请 4 件。\n\n某县某镇人民政府\n2024年2月3日\n";
+        let m = extract(text);
+        assert_eq!(m.title.as_deref(), Some("某县某镇 2023 年政府信息公开工作年度报告"));
+        assert_eq!(m.agency.as_deref(), Some("某县某镇"));
+        assert_eq!(m.year, Some(2023));
+        assert_eq!(m.published_on.as_deref(), Some("2024-02-03"));
+        assert_eq!(m.proactive_total, Some(321));
+        assert!(!m.proactive_approx);
+        assert_eq!(m.info_fee_yuan, Some(0.0));
+        assert_eq!(m.narrative_applications, Some(4));
+    }
+
+    #[test]
+    fn approximate_counts_split_titles_and_labelled_dates() {
+        let text = "发布时间:2023-01-09 11:00\n2024 年某市某局政府信息公开工作\n年度报告\n主动公开政府信息180余条,收取信息处理费共计12.5元。";
+        let m = extract(text);
+        assert_eq!(m.title.as_deref(), Some("2024 年某市某局政府信息公开工作年度报告"));
+        assert_eq!(m.agency.as_deref(), Some("某市某局"));
+        assert_eq!(m.year, Some(2024));
+        assert_eq!(m.published_on.as_deref(), Some("2023-01-09"));
+        assert_eq!(m.proactive_total, Some(180));
+        assert!(m.proactive_approx);
+        assert_eq!(m.info_fee_yuan, Some(12.5));
+    }
+}

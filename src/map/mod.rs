@@ -1,0 +1,463 @@
+//! Grid → report: the one row/column mapper. Every reader (text layouts, HTML, DOCX, PDF) hands over
+//! the same [`Document`] rows; this module finds the statistical tables among them by their row labels,
+//! places each printed value in its SCHEMA.md cell, and reads the metadata from the text.
+//!
+//! How a row is read: its label is its last text cell, its values are the cells after the label.
+//! Layout noise is absorbed here, once, for all readers:
+//! - merged cells that became empty cells: surplus blanks at the ends of a row are dropped;
+//! - rows that lost their label (fragmented PDF conversions): a row of exactly seven values inside the
+//!   sec3 table fills the next row in template order, with a warning;
+//! - cells glued together (`8855698`): split with the identities ([`split`]), with a warning when
+//!   more than one split fits.
+
+pub mod labels;
+pub mod meta;
+pub mod split;
+
+use std::collections::{BTreeSet, HashMap};
+
+use labels::{SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section};
+
+use crate::check;
+use crate::model::{Cell, CellKind, Document, Report, Row, RowKind, Table, TableRow, Template};
+
+/// Where the walk through the rows stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Before,
+    Sec2,
+    Sec3,
+    Sec4,
+    After,
+}
+
+/// The printed value cells of one table row, before they are fitted to the template's columns.
+#[derive(Debug, Clone)]
+struct Printed {
+    values: Vec<String>,
+    glued: bool,
+}
+
+/// Map a document to the canonical report. `report_id` and `source_uri` identify the source file.
+pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
+    let meta = meta::extract(&doc.text);
+    let mut warnings = Vec::new();
+    let found_template = detect_template(&doc.text);
+
+    let tables = collect(&doc.rows, found_template, &mut warnings);
+    let template = if tables.sec2.is_empty() && tables.sec3.is_empty() && tables.sec4.is_empty() {
+        if meta.year.is_some_and(|y| y >= 2019) || found_template == Template::Y2019 {
+            warnings.push("no statistical tables found in the report".to_string());
+            found_template
+        } else {
+            Template::Legacy
+        }
+    } else {
+        found_template
+    };
+
+    let narrative = narrative_numbers(&doc.text);
+    let (sec2, sec3, sec4) = if template == Template::Legacy {
+        (Table::default(), Table::default(), Table::default())
+    } else {
+        (
+            build_sec2(&tables.sec2, template, &narrative, &mut warnings),
+            build_sec3(&tables.sec3, template, &mut warnings),
+            build_sec4(&tables.sec4, &mut warnings),
+        )
+    };
+    let checks = if template == Template::Legacy { Vec::new() } else { check::run(&sec2, &sec3, &sec4) };
+
+    let hints: Vec<&str> = [meta.title.as_deref(), meta.agency.as_deref()].into_iter().flatten().collect();
+    let (region, region_warnings) = crate::region::resolve(&hints);
+    warnings.extend(region_warnings);
+
+    Report {
+        report_id,
+        source_uri: source_uri.to_string(),
+        source_format: doc.format,
+        encoding: doc.encoding.clone(),
+        template,
+        title: meta.title,
+        agency: meta.agency,
+        year: meta.year,
+        published_on: meta.published_on,
+        region,
+        proactive_total: meta.proactive_total,
+        proactive_approx: meta.proactive_approx,
+        info_fee_yuan: meta.info_fee_yuan,
+        narrative_applications: meta.narrative_applications,
+        sec2,
+        sec3,
+        sec4,
+        checks,
+        warnings,
+    }
+}
+
+/// The 2019 trial format announces itself by its sec2 header words.
+fn detect_template(text: &str) -> Template {
+    let markers = ["本年新制作数量", "上一年项目数量", "第二十条第(九)项", "本年新公开数量"];
+    if markers.iter().any(|m| text.contains(m)) { Template::Y2019 } else { Template::Y2021 }
+}
+
+#[derive(Default)]
+struct Collected {
+    sec2: HashMap<&'static str, Printed>,
+    sec3: HashMap<&'static str, Printed>,
+    /// sec3 keys in the order they were placed, for reporting.
+    sec3_order: Vec<&'static str>,
+    sec4: Vec<String>,
+}
+
+fn is_value(cell: &str) -> bool {
+    matches!(Cell::parse(cell).kind, CellKind::Number | CellKind::Dash)
+}
+
+/// Whether a cell of the row opens with one of `words` and is short enough to be a heading or a
+/// table caption rather than a sentence that mentions them (`报告全文包括总体情况、主动公开…`).
+fn has_heading(row: &Row, words: &[&str]) -> bool {
+    row.cells.iter().any(|cell| {
+        let norm = labels::normalize_label(cell);
+        words.iter().any(|w| norm.starts_with(w) && norm.chars().count() <= w.chars().count() + 30)
+    })
+}
+
+fn row_text(row: &Row) -> String {
+    row.cells.concat()
+}
+
+/// Walk the rows once, assigning table rows to their cells.
+fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Collected {
+    let sec3_rows = match template {
+        Template::Y2019 => labels::SEC3_ROWS_2019,
+        _ => labels::SEC3_ROWS_2021,
+    };
+    let mut out = Collected::default();
+    let mut stage = Stage::Before;
+    let mut sec3_heading_seen = false;
+    // Index in `sec3_rows` of the last row placed, for rows that lost their label.
+    let mut sec3_cursor: Option<usize> = None;
+
+    for row in rows {
+        let text = row_text(row);
+        if stage == Stage::After {
+            break;
+        }
+        if matches!(stage, Stage::Before | Stage::Sec2) {
+            if has_heading(row, &["第二十条", "主动公开政府信息情况"]) {
+                stage = Stage::Sec2;
+            }
+            if has_heading(row, &["收到和处理政府信息公开申请"]) {
+                sec3_heading_seen = true;
+            }
+        }
+        if stage == Stage::Sec3 && (text.contains("行政复议") || text.contains("行政法复议")) {
+            stage = Stage::Sec4;
+        }
+        if stage == Stage::Sec4 && out.sec4.is_empty() && has_heading(row, &["存在的主要问题"]) {
+            stage = Stage::After;
+            continue;
+        }
+        if row.kind == RowKind::Text {
+            continue;
+        }
+        let label_at = row.cells.iter().rposition(|c| !c.trim().is_empty() && !is_value(c));
+        let values: Vec<String> = match label_at {
+            Some(i) => row.cells[i + 1..].to_vec(),
+            None => row.cells.clone(),
+        };
+        let glued = row.kind == RowKind::Glued;
+        let has_number = values.iter().any(|v| Cell::parse(v).kind == CellKind::Number);
+
+        if stage == Stage::Sec4 {
+            if has_number {
+                collect_sec4(&values, &mut out.sec4);
+                if out.sec4.len() >= 15 {
+                    stage = Stage::After;
+                }
+            }
+            continue;
+        }
+
+        let Some(label_at) = label_at else {
+            // A row of values with no label: inside sec3 it is the next row of the template.
+            if stage == Stage::Sec3 && has_number {
+                let fitted = trim_to(&values, SEC3_COLS.len());
+                let next = sec3_cursor.map_or(0, |c| c + 1);
+                if fitted.len() == SEC3_COLS.len() && next < sec3_rows.len() && !out.sec3.contains_key(sec3_rows[next])
+                {
+                    let key = sec3_rows[next];
+                    warnings.push(format!("sec3.{key}: row printed without its label; placed by position"));
+                    out.sec3.insert(key, Printed { values, glued });
+                    out.sec3_order.push(key);
+                    sec3_cursor = Some(next);
+                }
+            }
+            continue;
+        };
+        if values.is_empty() {
+            continue;
+        }
+        let label = &row.cells[label_at];
+        if stage == Stage::Sec2
+            && let Some(spec) = labels::match_label(label, Section::Sec2, template)
+        {
+            if printed_row(&values, spec.cols.len()) {
+                out.sec2.entry(spec.key).or_insert(Printed { values: values.clone(), glued });
+            }
+            continue;
+        }
+        let sec3_open = matches!(stage, Stage::Sec2 | Stage::Sec3) || sec3_heading_seen;
+        let Some(spec) = labels::match_label(label, Section::Sec3, template).filter(|_| sec3_open) else {
+            continue;
+        };
+        if !printed_row(&values, spec.cols.len()) {
+            continue;
+        }
+        stage = Stage::Sec3;
+        if out.sec3.contains_key(spec.key) {
+            warnings.push(format!("sec3.{}: printed twice; kept the first", spec.key));
+            continue;
+        }
+        if !sec3_rows.contains(&spec.key) && spec.key != "other_subtotal" {
+            warnings.push(format!("sec3.{}: not a row of the {} template; ignored", spec.key, template.as_str()));
+            continue;
+        }
+        out.sec3.insert(spec.key, Printed { values, glued });
+        out.sec3_order.push(spec.key);
+        let cursor_key = if spec.key == "other_subtotal" { "other_misc" } else { spec.key };
+        sec3_cursor = sec3_rows.iter().position(|k| *k == cursor_key).or(sec3_cursor);
+    }
+    out
+}
+
+/// Whether the cells after a label are a printed row: some value, or a full row of empty cells (a
+/// header cell such as 总计 followed by one merged blank is not).
+fn printed_row(values: &[String], columns: usize) -> bool {
+    values.iter().any(|v| is_value(v)) || values.len() >= columns
+}
+
+/// sec4 is one row of fifteen values (sometimes spread over several rows of the layout).
+fn collect_sec4(values: &[String], sec4: &mut Vec<String>) {
+    let needed = 15 - sec4.len();
+    if sec4.is_empty() && values.len() >= 15 {
+        sec4.extend(trim_to(values, 15).into_iter().take(15));
+        return;
+    }
+    sec4.extend(values.iter().filter(|v| !v.trim().is_empty()).take(needed).cloned());
+}
+
+/// Drop surplus empty cells at the ends of a row (left by merged cells) until it has `n` cells,
+/// leading ones first.
+fn trim_to(values: &[String], n: usize) -> Vec<String> {
+    let mut v: &[String] = values;
+    while v.len() > n && v.first().is_some_and(|c| c.trim().is_empty()) {
+        v = &v[1..];
+    }
+    while v.len() > n && v.last().is_some_and(|c| c.trim().is_empty()) {
+        v = &v[..v.len() - 1];
+    }
+    v.to_vec()
+}
+
+/// Printed cells → the template's cells: missing where the report printed fewer.
+fn fit(key: &str, printed: &[String], cols: &[&'static str], warnings: &mut Vec<String>) -> Vec<(&'static str, Cell)> {
+    let values = trim_to(printed, cols.len());
+    if values.len() > cols.len() {
+        warnings.push(format!(
+            "{key}: {} cells printed, {} expected; kept the first {}",
+            values.len(),
+            cols.len(),
+            cols.len()
+        ));
+    }
+    cols.iter()
+        .enumerate()
+        .map(|(i, col)| (*col, values.get(i).map_or_else(Cell::missing, |v| Cell::parse(v))))
+        .collect()
+}
+
+/// Numbers the narrative states with a unit (`698件`), used to rank splits of glued digits.
+fn narrative_numbers(text: &str) -> BTreeSet<u64> {
+    static UNIT: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d+)\s*(件|条|个|次|项)").expect("pattern"));
+    UNIT.captures_iter(text).filter_map(|c| c[1].parse().ok()).collect()
+}
+
+/// The single digit run of a glued row that must be cut into `n` cells, if that is the situation.
+fn glued_run(printed: &Printed, n: usize) -> Option<String> {
+    let cells: Vec<&String> = printed.values.iter().filter(|v| !v.trim().is_empty()).collect();
+    match cells.as_slice() {
+        [only] if printed.glued && n > 1 && only.len() >= n && only.chars().all(|c| c.is_ascii_digit()) => {
+            Some(only.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn build_sec2(
+    printed: &HashMap<&'static str, Printed>,
+    template: Template,
+    narrative: &BTreeSet<u64>,
+    warnings: &mut Vec<String>,
+) -> Table {
+    let mut table = Table::default();
+    for spec in labels::sec2_specs(template) {
+        let key = format!("sec2.{}", spec.key);
+        let cells = match printed.get(spec.key) {
+            None => spec.cols.iter().map(|c| (*c, Cell::missing())).collect(),
+            Some(p) => match glued_run(p, spec.cols.len()) {
+                Some(run) => {
+                    let candidates = split::splits(&run, spec.cols.len());
+                    let score = |s: &Vec<u64>| s.iter().filter(|n| **n >= 10 && narrative.contains(n)).count();
+                    let best = candidates.iter().map(score).max().unwrap_or(0);
+                    let top: Vec<&Vec<u64>> = candidates.iter().filter(|s| score(s) == best).collect();
+                    if top.len() > 1 {
+                        warnings.push(format!(
+                            "{key}: ambiguous: glued digits {run} split {} ways; kept {:?}",
+                            top.len(),
+                            top[0]
+                        ));
+                    }
+                    match top.first() {
+                        Some(s) => spec
+                            .cols
+                            .iter()
+                            .zip(s.iter())
+                            .map(|(c, n)| (*c, Cell::number(*n as f64, n.to_string())))
+                            .collect(),
+                        None => fit(&key, &p.values, spec.cols, warnings),
+                    }
+                }
+                None => fit(&key, &p.values, spec.cols, warnings),
+            },
+        };
+        table.rows.push(TableRow { key: spec.key, cells });
+    }
+    table
+}
+
+fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warnings: &mut Vec<String>) -> Table {
+    let mut keys: Vec<&'static str> = match template {
+        Template::Y2019 => labels::SEC3_ROWS_2019.to_vec(),
+        _ => labels::SEC3_ROWS_2021.to_vec(),
+    };
+    if template == Template::Y2021 && printed.contains_key("other_subtotal") {
+        let split_printed =
+            ["other_no_correction", "other_fee_unpaid", "other_misc"].iter().any(|k| printed.contains_key(k));
+        let at = keys.iter().position(|k| *k == "results_total").expect("results_total");
+        keys.insert(at, "other_subtotal");
+        if !split_printed {
+            keys.retain(|k| !matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+        }
+    }
+    let n = SEC3_COLS.len();
+    // Glued rows: candidate splits per row, then the combination that satisfies most identities.
+    let mut glued: Vec<(&'static str, Vec<Vec<u64>>)> = Vec::new();
+    let mut table = Table::default();
+    for key in &keys {
+        let cells = match printed.get(key) {
+            None => SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect(),
+            Some(p) => match glued_run(p, n) {
+                Some(run) => {
+                    let candidates = split::sec3_row_splits(&run, n);
+                    if candidates.is_empty() {
+                        warnings.push(format!(
+                            "sec3.{key}: glued digits {run} have no split whose columns add up to the total"
+                        ));
+                        fit(&format!("sec3.{key}"), &p.values, SEC3_COLS, warnings)
+                    } else {
+                        glued.push((key, candidates));
+                        SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect()
+                    }
+                }
+                None => fit(&format!("sec3.{key}"), &p.values, SEC3_COLS, warnings),
+            },
+        };
+        table.rows.push(TableRow { key, cells });
+    }
+    if !glued.is_empty() {
+        resolve_glued_sec3(&mut table, &glued, warnings);
+    }
+    table
+}
+
+/// Choose one split per glued sec3 row so that the column identities H1 and H2 hold for as many
+/// columns as possible; report rows whose choice was not forced.
+fn resolve_glued_sec3(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)], warnings: &mut Vec<String>) {
+    let combos: usize = glued.iter().map(|(_, c)| c.len()).product();
+    let limit = 200_000;
+    let mut choice = vec![0usize; glued.len()];
+    let mut best: Option<(usize, Vec<usize>)> = None;
+    let mut ties = 0usize;
+    if combos <= limit {
+        loop {
+            apply_choice(table, glued, &choice);
+            let score = check::run(&Table::default(), table, &Table::default())
+                .iter()
+                .filter(|c| matches!(c.id, "H1" | "H2") && c.status == crate::model::CheckStatus::Pass)
+                .count();
+            match &best {
+                Some((s, _)) if *s > score => {}
+                Some((s, _)) if *s == score => ties += 1,
+                _ => {
+                    best = Some((score, choice.clone()));
+                    ties = 0;
+                }
+            }
+            // Next combination (odometer).
+            let mut i = 0;
+            while i < choice.len() {
+                choice[i] += 1;
+                if choice[i] < glued[i].1.len() {
+                    break;
+                }
+                choice[i] = 0;
+                i += 1;
+            }
+            if i == choice.len() {
+                break;
+            }
+        }
+    } else {
+        warnings.push(format!("sec3: {combos} combinations of glued splits; kept the first split of each row"));
+    }
+    let chosen = best.map(|(_, c)| c).unwrap_or_else(|| vec![0; glued.len()]);
+    apply_choice(table, glued, &chosen);
+    if ties > 0 {
+        let rows: Vec<&str> = glued.iter().filter(|(_, c)| c.len() > 1).map(|(k, _)| *k).collect();
+        warnings.push(format!(
+            "sec3: ambiguous: glued digits in rows {} fit the identities in {} ways; kept the first",
+            rows.join(", "),
+            ties + 1
+        ));
+    }
+}
+
+fn apply_choice(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)], choice: &[usize]) {
+    for ((key, candidates), pick) in glued.iter().zip(choice) {
+        let row = table.rows.iter_mut().find(|r| r.key == *key).expect("glued row present");
+        row.cells = SEC3_COLS
+            .iter()
+            .zip(&candidates[*pick])
+            .map(|(c, n)| (*c, Cell::number(*n as f64, n.to_string())))
+            .collect();
+    }
+}
+
+fn build_sec4(values: &[String], warnings: &mut Vec<String>) -> Table {
+    if !values.is_empty() && values.len() < 15 {
+        warnings.push(format!("sec4: {} of 15 cells found", values.len()));
+    }
+    let mut table = Table::default();
+    for (g, group) in SEC4_GROUPS.iter().enumerate() {
+        let cells = SEC4_COLS
+            .iter()
+            .enumerate()
+            .map(|(c, col)| (*col, values.get(g * 5 + c).map_or_else(Cell::missing, |v| Cell::parse(v))))
+            .collect();
+        table.rows.push(TableRow { key: group, cells });
+    }
+    table
+}

@@ -1,0 +1,64 @@
+//! One file through the parser: read the bytes, map the rows, check the identities, place the
+//! report on the map. A file that cannot be read yields an error naming the file and the reason;
+//! a report that breaks its identities still parses.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::Report;
+use crate::read::{self, ReadError};
+
+/// A file that could not be parsed, with the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("{path}: cannot read file: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Read { path: String, source: ReadError },
+}
+
+/// The report id: SHA-256 of the source bytes, hex.
+pub fn report_id(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Parse the bytes of one report. `source_uri` names the file in the report and in errors.
+pub fn parse_bytes(bytes: &[u8], source_uri: &str) -> Result<Report, ParseError> {
+    let doc =
+        read::read(bytes, source_uri).map_err(|source| ParseError::Read { path: source_uri.to_string(), source })?;
+    Ok(crate::map::map(&doc, source_uri, report_id(bytes)))
+}
+
+/// Parse one file from disk.
+pub fn parse_file(path: &Path) -> Result<Report, ParseError> {
+    let uri = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
+    parse_bytes(&bytes, &uri)
+}
+
+/// Expand files and directories (recursively, in name order) into the files to parse. Hidden files
+/// are skipped; a path that does not exist is returned as is so that reading it reports the error.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(_) => {
+                    out.push(path.clone());
+                    continue;
+                }
+            };
+            entries.sort();
+            let entries: Vec<PathBuf> = entries
+                .into_iter()
+                .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+                .collect();
+            out.extend(expand_paths(&entries));
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
+}

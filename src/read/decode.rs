@@ -1,0 +1,75 @@
+//! Bytes → Unicode text: byte-order marks, declared charsets, then detection.
+
+use encoding_rs::{Encoding, UTF_8};
+
+/// Decode `bytes` to text, returning the text and the name of the encoding used.
+///
+/// Order: a byte-order mark wins; then strict UTF-8; then a charset the document declares
+/// (`<meta charset=…>`, `encoding="…"`); then chardetng's guess. Malformed sequences become U+FFFD
+/// and are reported by the caller through the `lossy` flag.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return Decoded { text: text.into_owned(), encoding: encoding.name().to_string(), lossy: had_errors };
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Decoded { text: text.to_string(), encoding: UTF_8.name().to_string(), lossy: false };
+    }
+    let encoding = declared_charset(bytes).unwrap_or_else(|| {
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(bytes, true);
+        detector.guess(Some(b"cn"), true)
+    });
+    // GBK and GB2312 labels both map to encoding_rs's GBK; GB18030 is a superset that decodes both.
+    let encoding = if encoding == encoding_rs::GBK { encoding_rs::GB18030 } else { encoding };
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    Decoded { text: text.into_owned(), encoding: encoding.name().to_string(), lossy: had_errors }
+}
+
+pub struct Decoded {
+    pub text: String,
+    pub encoding: String,
+    /// Some bytes were not valid in the chosen encoding.
+    pub lossy: bool,
+}
+
+/// A charset named in the first few KB (`charset=gbk`, `encoding="GB2312"`), if encoding_rs knows it.
+fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    for marker in ["charset=", "encoding="] {
+        if let Some(pos) = head.find(marker) {
+            let rest = head[pos + marker.len()..].trim_start_matches(['"', '\'', ' ']);
+            let label: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            if let Some(enc) = Encoding::for_label(label.as_bytes()) {
+                return Some(enc);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_gbk_and_boms() {
+        let text = "一、本年新收政府信息公开申请数量\t3\t0\t0\t0\t0\t0\t3\n二、上年结转政府信息公开申请数量";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let d = decode(&gbk);
+        assert_eq!(d.text, text);
+        assert_eq!(d.encoding, "gb18030");
+
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode(&bom).text, text);
+
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        let d = decode(&utf16);
+        assert_eq!(d.text, text);
+        assert_eq!(d.encoding, "UTF-16LE");
+    }
+}

@@ -1,0 +1,767 @@
+//! Region resolution: maps a report's title/agency texts to the 2023 statistical division codes
+//! (统计用区划代码) of its province, prefecture, county and township.
+//!
+//! The gazetteer `data/gazetteer.tsv` (derived by `scripts/derive_gazetteer.py`, see
+//! `data/GAZETTEER_LICENSE.md`) is embedded and indexed by name on first use. Resolution looks up
+//! every substring of the input in that index, keeps the hits whose context makes them credible,
+//! and picks the chain of nested divisions that explains the most text. It never guesses between
+//! equally good places: it keeps only their common ancestor and says so in a warning.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::model::{Level, Region};
+
+static TSV: &str = include_str!("../../data/gazetteer.tsv");
+
+static GAZ: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
+
+/// How a lookup key names a division; decides how much context a hit needs to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Official name of ≥3 characters, or a safe alias (恩施州, 平潭综合实验区).
+    Full,
+    /// Customary province short form (宁夏, 广西): as common as the full name.
+    ProvShort,
+    /// Two-character county name (忠县, 芒市), or one starting like a suffix (市南区): easily part
+    /// of a longer word, so it needs a word boundary or an ancestor right before it.
+    BareCounty,
+    /// Two-character township name (唐镇): needs an ancestor before it, or to stand alone.
+    BareTown,
+    /// Generic name (开发区, 新城街道, 城区): only meaningful next to an ancestor before it or a
+    /// descendant after it.
+    Generic,
+    /// Name without its suffix (吴忠, 利通): needs an ancestor before, a descendant after, or, when
+    /// unique, a typical suffix-less continuation (海关, 调查队 …).
+    Short,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    idx: u32,
+    kind: Kind,
+}
+
+struct Gazetteer {
+    codes: Vec<&'static str>,
+    names: Vec<&'static str>,
+    by_code: HashMap<&'static str, u32>,
+    by_key: HashMap<String, Vec<Cand>>,
+    max_key_chars: usize,
+}
+
+/// The 55 minority nationalities, to reduce 恩施土家族苗族自治州 to 恩施.
+const ETHNIC: &str = concat!(
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 ",
+    "哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 ",
+    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 ",
+    "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 ",
+    "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺",
+);
+
+/// Names made only of these morphemes say nothing about where they are (开发区, 新城街道, 城区).
+const GENERIC_TOKENS: &str = concat!(
+    "经济 技术 开发 高新 产业 工业 园区 园 管理 委员会 管委会 ",
+    "林业 农业 农场 林场 街道 新区 示范 试验 实验 综合 保税 片区 ",
+    "办事处 社区 科技 新城 物流 区 局 中心 服务 生态 旅游 度假 ",
+    "风景 名胜 城 港 场 草原 基地 畜牧 良种 水产 养殖 种畜 苗圃 ",
+    "国营 国有 处 办 站 矿 郊 镇 乡 现代 有限 公司 监狱 盐场 ",
+    "渔场 牧场 茶场",
+);
+
+/// Parts of a county name that mark it as a zone rather than a place with a short form.
+const ZONE_MARKERS: &str =
+    concat!("开发区 园区 管理区 试验区 实验区 示范区 风景区 度假区 工业区 ", "经济区 产业区 管委会 管理委员会",);
+
+/// Words that follow a suffix-less place name in agency names (国家统计局吴忠调查队, 南京海关).
+const SHORT_FOLLOWERS: &str = concat!(
+    "海关 调查队 监管分局 分局 海事局 边检站 出入境边防检查站 ",
+    "经济技术开发区 经济开发区 经开区 高新技术产业开发区 高新区 开发区 ",
+    "综合保税区 保税区 工业园区 产业园区 新区 监狱 日报",
+);
+
+/// Words that may follow a stand-alone two-character township name.
+const TOWN_FOLLOWERS: &[&str] = &["人民政府", "政府", "党委", "办事处"];
+
+/// Report boilerplate, cut out so it neither matches nor glues neighbours together.
+const BOILERPLATE: &[&str] = &[
+    "政府信息公开工作年度报告",
+    "政府信息公开年度报告",
+    "信息公开工作年度报告",
+    "政府信息公开工作报告",
+    "政府信息公开",
+    "年度报告",
+    "工作报告",
+];
+
+/// Names reports use that the gazetteer lacks: 平潭综合实验区 is 平潭县 there; state-level new
+/// areas without a code of their own map to the smallest division that contains them.
+const EXTRA_ALIASES: &[(&str, &str)] = &[
+    ("平潭综合实验区", "350128"),
+    ("雄安新区", "13"),
+    ("金普新区", "2102"),
+    ("长春新区", "2201"),
+    ("哈尔滨新区", "2301"),
+    ("舟山群岛新区", "3309"),
+    ("福州新区", "3501"),
+    ("赣江新区", "36"),
+    ("湘江新区", "4301"),
+    ("南沙新区", "4401"),
+    ("两江新区", "50"),
+    ("天府新区", "51"),
+    ("贵安新区", "52"),
+    ("滇中新区", "53"),
+    ("西咸新区", "61"),
+];
+
+/// Separator put where boilerplate or digits were; never part of a name.
+const SEP: &str = "|";
+
+impl Gazetteer {
+    fn build() -> Self {
+        let mut g = Gazetteer {
+            codes: Vec::new(),
+            names: Vec::new(),
+            by_code: HashMap::new(),
+            by_key: HashMap::new(),
+            max_key_chars: 0,
+        };
+        for line in TSV.lines() {
+            let Some((code, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let idx = g.codes.len() as u32;
+            g.codes.push(code);
+            g.names.push(name);
+            g.by_code.insert(code, idx);
+        }
+        for idx in 0..g.codes.len() as u32 {
+            g.index_names(idx);
+        }
+        for (alias, code) in EXTRA_ALIASES {
+            if let Some(&idx) = g.by_code.get(code) {
+                g.add(alias.to_string(), idx, Kind::Full);
+            }
+        }
+        // A short form that is also some place's real name would mostly be that place.
+        for cands in g.by_key.values_mut() {
+            if cands.iter().any(|c| c.kind != Kind::Short) {
+                cands.retain(|c| c.kind != Kind::Short);
+            }
+            let mut seen = Vec::with_capacity(cands.len());
+            cands.retain(|c| {
+                let fresh = !seen.contains(&c.idx);
+                seen.push(c.idx);
+                fresh
+            });
+        }
+        g.max_key_chars = g.by_key.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        g
+    }
+
+    fn add(&mut self, key: String, idx: u32, kind: Kind) {
+        if key.chars().count() >= 2 {
+            self.by_key.entry(key).or_default().push(Cand { idx, kind });
+        }
+    }
+
+    fn index_names(&mut self, idx: u32) {
+        let code = self.codes[idx as usize];
+        let name = normalize(self.names[idx as usize]);
+        let len = name.chars().count();
+        // 市经济技术开发区, 县良种场, 市南区: such names start inside "XX市…" agency names.
+        let inner = name.starts_with(['省', '市', '县', '州', '旗', '盟']);
+        let kind = if is_generic(&name) || (inner && code.len() == 9) {
+            Kind::Generic
+        } else if len == 2 && code.len() == 9 {
+            Kind::BareTown
+        } else if len == 2 || inner {
+            Kind::BareCounty
+        } else {
+            Kind::Full
+        };
+        self.add(name.clone(), idx, kind);
+        if inner {
+            return;
+        }
+        match code.len() {
+            2 => {
+                let stem = ["自治区", "省", "市"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(&name);
+                self.add(strip_ethnic(stem).to_string(), idx, Kind::ProvShort);
+            }
+            4 | 6 if kind == Kind::Full || kind == Kind::BareCounty => {
+                if ZONE_MARKERS.split(' ').any(|m| name.contains(m)) {
+                    return;
+                }
+                // 自治州/县/旗 are commonly written as stem + 州/县/旗 (恩施州, 石柱县).
+                for (suffix, short_suffix) in [("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")] {
+                    if let Some(stem) = name.strip_suffix(suffix) {
+                        let stem = strip_ethnic(stem);
+                        if stem.chars().count() >= 2 {
+                            self.add(format!("{stem}{short_suffix}"), idx, Kind::Full);
+                            self.add(stem.to_string(), idx, Kind::Short);
+                        }
+                        return;
+                    }
+                }
+                let suffixes: &[&str] = if code.len() == 4 {
+                    &["地区", "盟", "市"]
+                } else {
+                    &["特区", "林区", "新区", "县", "市", "区", "旗"]
+                };
+                if let Some(stem) = suffixes.iter().find_map(|s| name.strip_suffix(s)) {
+                    self.add(stem.to_string(), idx, Kind::Short);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn code(&self, idx: u32) -> &'static str {
+        self.codes[idx as usize]
+    }
+
+    fn name_of(&self, code: &str) -> Option<&'static str> {
+        self.by_code.get(code).map(|&i| self.names[i as usize])
+    }
+}
+
+/// Full-width to half-width, whitespace dropped: `利通区　古城镇` reads as `利通区古城镇`.
+fn normalize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Drop trailing nationality names (土家族苗族 → ""), keeping at least two characters.
+fn strip_ethnic(mut s: &str) -> &str {
+    loop {
+        let (base, had_zu) = match s.strip_suffix('族') {
+            Some(b) => (b, true),
+            None => (s, false),
+        };
+        let next = ETHNIC
+            .split(' ')
+            .filter(|e| had_zu || e.chars().count() >= 2)
+            .filter_map(|e| base.strip_suffix(e))
+            .filter(|rest| rest.chars().count() >= 2)
+            .min_by_key(|rest| rest.len());
+        match next {
+            Some(rest) => s = rest,
+            None => return s,
+        }
+    }
+}
+
+/// Whether `name` splits entirely into generic morphemes.
+fn is_generic(name: &str) -> bool {
+    let n = name.len();
+    let mut ok = vec![false; n + 1];
+    ok[0] = true;
+    for i in 0..n {
+        if !ok[i] || !name.is_char_boundary(i) {
+            continue;
+        }
+        for t in GENERIC_TOKENS.split(' ') {
+            if name[i..].starts_with(t) {
+                ok[i + t.len()] = true;
+            }
+        }
+    }
+    ok[n]
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FFFF}' | '\u{3007}')
+}
+
+fn is_ancestor(a: &str, d: &str) -> bool {
+    d.len() > a.len() && d.starts_with(a)
+}
+
+/// One input text prepared for matching.
+struct Text {
+    s: String,
+    /// Byte offset of every char, plus the end.
+    offs: Vec<usize>,
+    chars: Vec<char>,
+}
+
+impl Text {
+    fn new(raw: &str) -> Self {
+        let mut norm = normalize(raw);
+        for b in BOILERPLATE {
+            if norm.contains(b) {
+                norm = norm.replace(b, SEP);
+            }
+        }
+        // Years and numbers: one separator per run, swallowing a following 年/年度.
+        let mut s = String::with_capacity(norm.len());
+        let mut it = norm.chars().peekable();
+        while let Some(c) = it.next() {
+            if c.is_ascii_digit() {
+                while it.next_if(|c| c.is_ascii_digit()).is_some() {}
+                if it.next_if_eq(&'年').is_some() {
+                    it.next_if_eq(&'度');
+                }
+                s.push_str(SEP);
+            } else {
+                s.push(c);
+            }
+        }
+        let mut offs: Vec<usize> = s.char_indices().map(|(i, _)| i).collect();
+        offs.push(s.len());
+        let chars = s.chars().collect();
+        Text { s, offs, chars }
+    }
+
+    fn slice(&self, start: usize, end: usize) -> &str {
+        &self.s[self.offs[start]..self.offs[end]]
+    }
+
+    fn followed_by<'w>(&self, end: usize, mut words: impl Iterator<Item = &'w str>) -> bool {
+        let rest = &self.s[self.offs[end]..];
+        words.any(|w| rest.starts_with(w))
+    }
+
+    fn boundary_before(&self, start: usize) -> bool {
+        start == 0 || !is_han(self.chars[start - 1])
+    }
+
+    fn boundary_after(&self, end: usize) -> bool {
+        end == self.chars.len() || !is_han(self.chars[end])
+    }
+}
+
+/// A substring of one text that is a key of the index.
+struct Hit {
+    text: usize,
+    start: usize,
+    end: usize,
+    cands: &'static [Cand],
+}
+
+/// A hit with the candidates its context supports.
+struct Mention {
+    text: usize,
+    start: usize,
+    end: usize,
+    /// Places the key names nationwide, before context filtering.
+    total: usize,
+    accepted: Vec<Cand>,
+}
+
+fn find_hits(g: &'static Gazetteer, texts: &[Text]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (ti, t) in texts.iter().enumerate() {
+        let n = t.chars.len();
+        for start in 0..n {
+            if !is_han(t.chars[start]) {
+                continue;
+            }
+            for end in start + 2..=n.min(start + g.max_key_chars) {
+                if let Some(cands) = g.by_key.get(t.slice(start, end)) {
+                    hits.push(Hit { text: ti, start, end, cands });
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// Keep the candidates of each hit that are credible in their context (see [`Kind`]).
+fn filter_hits(g: &Gazetteer, texts: &[Text], hits: &[Hit]) -> Vec<Mention> {
+    // Hits ending right where position `at` of `text` starts (before) or starting there.
+    let adjacent = |text: usize, at: usize, before: bool| {
+        hits.iter().filter(move |o| o.text == text && if before { o.end == at } else { o.start == at })
+    };
+    let mut out = Vec::new();
+    for h in hits {
+        let t = &texts[h.text];
+        let unique = h.cands.len() == 1;
+        let accepted: Vec<Cand> = h
+            .cands
+            .iter()
+            .copied()
+            .filter(|c| {
+                let code = g.code(c.idx);
+                let ancestor_before = || {
+                    adjacent(h.text, h.start, true).any(|o| o.cands.iter().any(|a| is_ancestor(g.code(a.idx), code)))
+                };
+                let descendant_after =
+                    || adjacent(h.text, h.end, false).any(|o| o.cands.iter().any(|d| is_ancestor(code, g.code(d.idx))));
+                match c.kind {
+                    Kind::Full | Kind::ProvShort => true,
+                    Kind::BareCounty => t.boundary_before(h.start) || ancestor_before(),
+                    Kind::BareTown => {
+                        ancestor_before()
+                            || (t.boundary_before(h.start)
+                                && (t.boundary_after(h.end) || t.followed_by(h.end, TOWN_FOLLOWERS.iter().copied())))
+                    }
+                    Kind::Generic => ancestor_before() || descendant_after(),
+                    Kind::Short => {
+                        ancestor_before()
+                            || descendant_after()
+                            || (unique
+                                && (t.followed_by(h.end, SHORT_FOLLOWERS.split(' '))
+                                    || (t.boundary_before(h.start) && t.boundary_after(h.end))))
+                    }
+                }
+            })
+            .collect();
+        if !accepted.is_empty() {
+            out.push(Mention { text: h.text, start: h.start, end: h.end, total: h.cands.len(), accepted });
+        }
+    }
+    out
+}
+
+/// Codes of `code` and its ancestors that exist in the gazetteer, top down.
+fn path(g: &Gazetteer, code: &'static str) -> impl Iterator<Item = u32> {
+    [2, 4, 6, 9].into_iter().filter(move |&l| l <= code.len()).filter_map(move |l| g.by_code.get(&code[..l]).copied())
+}
+
+fn level_of(code: &str) -> Level {
+    match code.len() {
+        2 => Level::Province,
+        4 => Level::Prefecture,
+        6 => Level::County,
+        9 => Level::Township,
+        _ => Level::Unknown,
+    }
+}
+
+fn level_word(code: &str) -> &'static str {
+    match code.len() {
+        2 => "province",
+        4 => "prefecture",
+        6 => "county",
+        _ => "township",
+    }
+}
+
+fn region_for(g: &Gazetteer, code: &str) -> Region {
+    let part = |l: usize| {
+        (code.len() >= l).then(|| &code[..l]).and_then(|c| g.name_of(c).map(|n| (n.to_string(), c.to_string()))).unzip()
+    };
+    let (province, province_code) = part(2);
+    let (prefecture, prefecture_code) = part(4);
+    let (county, county_code) = part(6);
+    let (township, township_code) = part(9);
+    Region {
+        province,
+        province_code,
+        prefecture,
+        prefecture_code,
+        county,
+        county_code,
+        township,
+        township_code,
+        level: level_of(code),
+    }
+}
+
+/// Resolve the place a report belongs to from its texts, most telling first (title, then agency,
+/// then any further hints). Returns the region and human-readable warnings (e.g. ambiguity).
+pub fn resolve(texts: &[&str]) -> (Region, Vec<String>) {
+    let g: &'static Gazetteer = &GAZ;
+    let texts: Vec<Text> = texts.iter().map(|t| Text::new(t)).collect();
+    let hits = find_hits(g, &texts);
+    let mentions = filter_hits(g, &texts, &hits);
+
+    // Which mentions name each division directly.
+    let mut support: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (mi, m) in mentions.iter().enumerate() {
+        for c in &m.accepted {
+            let v = support.entry(c.idx).or_default();
+            if v.last() != Some(&mi) {
+                v.push(mi);
+            }
+        }
+    }
+
+    // Score each candidate as the deepest point of a chain: characters explained per text
+    // (earlier texts first), then the earliest position, since names run from large to small
+    // (吴忠市高新区 is about 吴忠市 even if some other 高新区 exists).
+    let nt = texts.len();
+    let score = |idx: u32| -> Vec<i64> {
+        let mut spans: Vec<(usize, usize, usize)> = path(g, g.code(idx))
+            .filter_map(|p| support.get(&p))
+            .flatten()
+            .map(|&mi| (mentions[mi].text, mentions[mi].start, mentions[mi].end))
+            .collect();
+        spans.sort_unstable();
+        let mut cov = vec![0i64; nt];
+        let mut first: Vec<i64> = texts.iter().map(|t| -(t.chars.len() as i64)).collect();
+        let mut cur: Option<(usize, usize)> = None; // (text, end of covered prefix)
+        for (t, s, e) in spans {
+            let end = match cur {
+                Some((ct, ce)) if ct == t => ce,
+                _ => {
+                    first[t] = -(s as i64);
+                    s
+                }
+            };
+            cov[t] += e.saturating_sub(s.max(end)) as i64;
+            cur = Some((t, end.max(e)));
+        }
+        cov.extend(first);
+        cov
+    };
+    let mut best: Vec<u32> = Vec::new();
+    let mut best_score: Vec<i64> = Vec::new();
+    let mut cands: Vec<u32> = support.keys().copied().collect();
+    cands.sort_unstable();
+    for idx in cands {
+        let s = score(idx);
+        if best.is_empty() || s > best_score {
+            best_score = s;
+            best = vec![idx];
+        } else if s == best_score {
+            best.push(idx);
+        }
+    }
+    // A descendant tied with its ancestor adds nothing the text says (东莞市 is also a county).
+    let tied = best.clone();
+    best.retain(|&i| !tied.iter().any(|&a| is_ancestor(g.code(a), g.code(i))));
+
+    let mut warnings = Vec::new();
+    let chosen: Option<&'static str> = match best.as_slice() {
+        [] => None,
+        [one] => Some(g.code(*one)),
+        many => {
+            let codes: Vec<&str> = many.iter().map(|&i| g.code(i)).collect();
+            let common = [6, 4, 2].into_iter().find_map(|l| {
+                let p = codes[0].get(..l)?;
+                if !codes.iter().all(|c| c.len() > l && c.starts_with(p)) {
+                    return None;
+                }
+                g.by_code.get(p).map(|&i| g.code(i))
+            });
+            warnings.push(ambiguity_warning(g, &texts, &mentions, many, common));
+            common
+        }
+    };
+    let Some(code) = chosen else {
+        return (Region::default(), warnings);
+    };
+
+    // Place names in the title that the result ignores deserve a word.
+    for m in mentions.iter().filter(|m| m.text == 0) {
+        let consistent = m.accepted.iter().any(|c| {
+            let o = g.code(c.idx);
+            o == code || is_ancestor(o, code) || is_ancestor(code, o)
+        });
+        let strong = m.accepted.iter().any(|c| matches!(c.kind, Kind::Full | Kind::ProvShort));
+        let inside = mentions
+            .iter()
+            .any(|o| o.text == 0 && o.start <= m.start && m.end <= o.end && (o.end - o.start) > (m.end - m.start));
+        if !consistent && strong && !inside {
+            let w = format!(
+                "region: ignored place name {} in the title (not within {})",
+                texts[0].slice(m.start, m.end),
+                g.name_of(code).unwrap_or(code)
+            );
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    (region_for(g, code), warnings)
+}
+
+fn ambiguity_warning(g: &Gazetteer, texts: &[Text], mentions: &[Mention], tied: &[u32], kept: Option<&str>) -> String {
+    // Blame the mention that names the most of the tied places, earliest first.
+    let blamed = mentions
+        .iter()
+        .map(|m| {
+            let n = m.accepted.iter().filter(|c| tied.contains(&c.idx)).count();
+            (n, m)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, m)| (*n, std::cmp::Reverse((m.text, m.start))));
+    let kept = match kept {
+        Some(c) => format!("{} {}", level_word(c), g.name_of(c).unwrap_or(c)),
+        None => "nothing".to_string(),
+    };
+    match blamed {
+        Some((n, m)) => {
+            let level =
+                m.accepted.iter().find(|c| tied.contains(&c.idx)).map_or("place", |c| level_word(g.code(c.idx)));
+            let consistent =
+                if n < m.total { format!(" ({n} consistent with the rest of the text)") } else { String::new() };
+            format!(
+                "region: {level} name {} matches {} places{consistent}; kept {kept}",
+                texts[m.text].slice(m.start, m.end),
+                m.total
+            )
+        }
+        None => format!("region: {} places fit equally well; kept {kept}", tied.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(texts: &[&str]) -> Option<String> {
+        let (r, _) = resolve(texts);
+        r.township_code.or(r.county_code).or(r.prefecture_code).or(r.province_code)
+    }
+
+    #[test]
+    fn township_with_county() {
+        let (r, w) = resolve(&["利通区古城镇"]);
+        assert_eq!(r.province.as_deref(), Some("宁夏回族自治区"));
+        assert_eq!(r.province_code.as_deref(), Some("64"));
+        assert_eq!(r.prefecture.as_deref(), Some("吴忠市"));
+        assert_eq!(r.prefecture_code.as_deref(), Some("6403"));
+        assert_eq!(r.county.as_deref(), Some("利通区"));
+        assert_eq!(r.county_code.as_deref(), Some("640302"));
+        assert_eq!(r.township.as_deref(), Some("古城镇"));
+        assert_eq!(r.township_code.as_deref(), Some("640302105"));
+        assert_eq!(r.level, Level::Township);
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn townships() {
+        for (text, want) in [
+            ("重庆市大足区宝顶镇人民政府2023年政府信息公开工作年度报告", "500111102"),
+            ("会宁县柴家门镇", "620422107"),
+            ("郾城区裴城镇", "411103103"),
+            ("米易县得石镇", "510421102"),
+            ("利通区 古城镇", "640302105"),
+            ("利通区　古城镇２０２３年度政府信息公开工作年度报告", "640302105"),
+        ] {
+            assert_eq!(code(&[text]).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn municipality_has_no_prefecture() {
+        let (r, _) = resolve(&["重庆市大足区宝顶镇人民政府2023年政府信息公开工作年度报告"]);
+        assert_eq!(r.province_code.as_deref(), Some("50"));
+        assert_eq!(r.prefecture, None);
+        assert_eq!(r.prefecture_code, None);
+        assert_eq!(r.county_code.as_deref(), Some("500111"));
+        assert_eq!(r.county.as_deref(), Some("大足区"));
+        assert_eq!(r.level, Level::Township);
+
+        let (r, _) = resolve(&["大足区"]);
+        assert_eq!(r.county_code.as_deref(), Some("500111"));
+        assert_eq!(r.prefecture_code, None);
+        assert_eq!(r.level, Level::County);
+    }
+
+    #[test]
+    fn departments() {
+        for text in ["上海市财政局", "上海市人民政府办公厅", "上海市科学技术委员会（市科委）"]
+        {
+            let (r, w) = resolve(&[text]);
+            assert_eq!(r.province_code.as_deref(), Some("31"), "{text}");
+            assert_eq!(r.province.as_deref(), Some("上海市"));
+            assert_eq!(r.level, Level::Province, "{text}");
+            assert!(w.is_empty(), "{text}: {w:?}");
+        }
+
+        let (r, _) = resolve(&["淮安市洪泽区人民政府"]);
+        assert_eq!(r.province.as_deref(), Some("江苏省"));
+        assert_eq!(r.province_code.as_deref(), Some("32"));
+        assert_eq!(r.prefecture_code.as_deref(), Some("3208"));
+        assert_eq!(r.county_code.as_deref(), Some("320813"));
+        assert_eq!(r.level, Level::County);
+
+        let (r, _) = resolve(&["米易县人民政府办公室"]);
+        assert_eq!(r.county_code.as_deref(), Some("510421"));
+        assert_eq!(r.level, Level::County);
+    }
+
+    #[test]
+    fn pingtan_zone() {
+        let (r, _) = resolve(&["平潭综合实验区管理委员会"]);
+        assert_eq!(r.province.as_deref(), Some("福建省"));
+        assert_eq!(r.county_code.as_deref(), Some("350128"));
+        assert_eq!(r.level, Level::County);
+    }
+
+    #[test]
+    fn county_alone_gets_ancestors() {
+        let (r, w) = resolve(&["利通区"]);
+        assert_eq!(r.province_code.as_deref(), Some("64"));
+        assert_eq!(r.prefecture_code.as_deref(), Some("6403"));
+        assert_eq!(r.county_code.as_deref(), Some("640302"));
+        assert_eq!(r.township_code, None);
+        assert_eq!(r.level, Level::County);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn ambiguous_township_is_not_guessed() {
+        // 28 places called 古城镇, in 16 provinces.
+        let (r, w) = resolve(&["古城镇2023年政府信息公开工作年度报告"]);
+        assert_eq!(r.township_code, None);
+        assert_eq!(r.level, Level::Unknown);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("township name 古城镇 matches"), "{w:?}");
+        assert!(w[0].ends_with("kept nothing"), "{w:?}");
+
+        // Two 古城镇 in 宁夏, under different prefectures: only the province is certain.
+        let (r, w) = resolve(&["宁夏古城镇"]);
+        assert_eq!(r.province_code.as_deref(), Some("64"));
+        assert_eq!(r.prefecture_code, None);
+        assert_eq!(r.township_code, None);
+        assert_eq!(r.level, Level::Province);
+        assert!(w[0].ends_with("kept province 宁夏回族自治区"), "{w:?}");
+
+        // Two 朝阳区 (北京, 长春).
+        let (r, w) = resolve(&["朝阳区人民政府"]);
+        assert_eq!(r.level, Level::Unknown);
+        assert!(w[0].contains("county name 朝阳区 matches 2 places"), "{w:?}");
+        assert_eq!(code(&["北京市朝阳区"]).as_deref(), Some("110105"));
+    }
+
+    #[test]
+    fn later_texts_fill_and_disambiguate() {
+        let title = "古城镇2023年政府信息公开工作年度报告";
+        assert_eq!(code(&[title, "吴忠市利通区古城镇人民政府"]).as_deref(), Some("640302105"));
+        // The title wins over a conflicting agency.
+        assert_eq!(code(&["利通区古城镇", "上海市财政局"]).as_deref(), Some("640302105"));
+        assert_eq!(code(&["宁夏回族自治区2023年报告", "吴忠市财政局"]).as_deref(), Some("6403"));
+    }
+
+    #[test]
+    fn short_forms_need_context() {
+        assert_eq!(code(&["宁夏"]).as_deref(), Some("64"));
+        assert_eq!(code(&["广西壮族自治区人民政府"]).as_deref(), Some("45"));
+        assert_eq!(code(&["内蒙古"]).as_deref(), Some("15"));
+        assert_eq!(code(&["国家统计局吴忠调查队"]).as_deref(), Some("6403"));
+        assert_eq!(code(&["宁夏吴忠"]).as_deref(), Some("6403"));
+        assert_eq!(code(&["恩施州人民政府"]).as_deref(), Some("4228"));
+        assert_eq!(code(&["石柱县"]).as_deref(), Some("500240"));
+        assert_eq!(code(&["忠县人民政府"]).as_deref(), Some("500233"));
+        // No false hits inside ordinary words (平安区, 高县, 公安县).
+        assert_eq!(code(&["平安建设工作报告"]), None);
+        assert_eq!(code(&["提高县级统筹"]), None);
+        assert_eq!(code(&["公安局"]), None);
+        // A generic zone name only counts under its ancestor.
+        assert_eq!(code(&["吴忠市高新区管委会"]).as_deref(), Some("6403"));
+    }
+
+    #[test]
+    fn unknown_text() {
+        let (r, w) = resolve(&["某某单位"]);
+        assert_eq!(r, Region::default());
+        assert_eq!(r.level, Level::Unknown);
+        assert!(w.is_empty());
+        assert_eq!(resolve(&[]).0, Region::default());
+        assert_eq!(resolve(&["", "2023年政府信息公开工作年度报告"]).0, Region::default());
+    }
+}

@@ -1,0 +1,27 @@
+//! Integration test areas and the helpers they share.
+
+mod gold;
+mod layouts;
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the checkout (or `GONGKAI_SHARED`). Tests that need it fail when CI=true and it
+/// is missing, and are skipped with a message otherwise.
+pub fn shared() -> Option<PathBuf> {
+    let dir = std::env::var_os("GONGKAI_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("..").join("shared"));
+    if dir.join("SCHEMA.md").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but the shared material is missing at {}",
+        dir.display()
+    );
+    eprintln!("skipping: shared material not found at {}", dir.display());
+    None
+}
