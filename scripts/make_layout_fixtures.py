@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Write the text-layout test fixtures of gongkai: one made-up report (our own sentences and
 numbers) printed in each text layout that real reports arrive in, plus `expected.json` with the
-values every layout must parse to.
+values every layout must parse to. Also writes the bundled sample reports in `samples/` (the same
+report for a few places and years, numbers scaled so the identities still hold).
 
-usage: python3 scripts/make_layout_fixtures.py [OUT_DIR]   (default tests/fixtures/layouts)
+usage: python3 scripts/make_layout_fixtures.py [OUT_DIR [SAMPLES_DIR]]
+       (defaults: tests/fixtures/layouts and samples)
 """
 import json
 import os
 import sys
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "layouts")
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "fixtures", "layouts")
+SAMPLES = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "samples")
 
 COLS = ["natural_person", "commercial_enterprise", "research_institution", "public_welfare_org",
         "legal_service_org", "other_org", "total"]
@@ -49,13 +53,13 @@ SEC4 = [1, 0, 0, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
 
 HEAD = """{title}
 
-本报告根据《中华人民共和国政府信息公开条例》编制，所列数据统计期限为 2023 年 1 月 1 日至 12 月 31 日。
+本报告根据《中华人民共和国政府信息公开条例》编制，所列数据统计期限为 {year} 年 1 月 1 日至 12 月 31 日。
 
 一、总体情况
 
-（一）主动公开。全年共发布各类信息 406 条，涵盖机构职能、财政预决算和乡村建设等内容。
+（一）主动公开。全年共发布各类信息 {proactive} 条，涵盖机构职能、财政预决算和乡村建设等内容。
 
-（二）依申请公开。全年共收到政府信息公开申请 16 件，均已按期答复。
+（二）依申请公开。全年共收到政府信息公开申请 {applications} 件，均已按期答复。
 
 """
 TAIL = """
@@ -68,29 +72,32 @@ TAIL = """
 本年度未收取信息处理费。
 
 {signer}
-2024年2月6日
+{signed}
 """
 
 
-def sec2_tab(page_break=False):
+DEFAULTS = {"year": 2023, "proactive": 406, "applications": 16}
+
+
+def sec2_tab(k=1):
     lines = ["二、主动公开政府信息情况", "", "第二十条第（一）项\t\t\t", "信息内容\t本年制发件数\t本年废止件数\t现行有效件数"]
-    lines += [f"{label}\t" + "\t".join(map(str, v)) for _, label, v in SEC2]
+    lines += [f"{label}\t" + "\t".join(str(x * k) for x in v) for _, label, v in SEC2]
     last = None
     for item, _, label, header, v in SEC2_SINGLE:
         if item != last:
             lines += [f"第二十条第{item}项\t\t\t", f"信息内容\t{header}\t\t"]
             last = item
-        lines.append(f"{label}\t{v}\t\t")
+        lines.append(f"{label}\t{v * k:g}\t\t")
     return "\n".join(lines) + "\n"
 
 
-def sec3_tab(page_break=False, blank=None):
+def sec3_tab(page_break=False, blank=None, k=1):
     lines = ["三、收到和处理政府信息公开申请情况", "",
              "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t\t申请人情况\t\t\t\t\t\t总计\t",
              "\t\t自然人\t法人或其他组织\t\t\t\t\t\t",
              "\t\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t\t"]
     for i, (key, group, label, v) in enumerate(SEC3):
-        cells = [("" if blank == (key, c) else str(x)) for c, x in zip(COLS, v)]
+        cells = [("" if blank == (key, c) else str(x * k)) for c, x in zip(COLS, v)]
         if page_break and i > 8 and key not in ("results_total", "carried_forward"):
             # After the page break the group column is gone and the label moves left.
             lines.append(f"\t{label}\t" + "\t".join(cells))
@@ -115,13 +122,13 @@ def sec4_tab():
             + "\t".join(map(str, SEC4)) + "\n")
 
 
-def tab_layout(title, signer, blank=None, page_break=False):
-    return HEAD.format(title=title) + sec2_tab() + "\n" + sec3_tab(page_break, blank) + sec4_tab() + TAIL.format(signer=signer)
+def tab_layout(title, signer, blank=None, page_break=False, k=1, year=2023):
+    return HEAD.format(title=title, year=year, proactive=406 * k, applications=16 * k) + sec2_tab(k) + "\n" + sec3_tab(page_break, blank, k) + sec4_tab() + TAIL.format(signer=signer, signed=f"{year + 1}年2月6日")
 
 
 def docx_lines():
     """One cell per line, a tab opening each cell, a blank line closing each row."""
-    out = [HEAD.format(title="西吉县吉强镇人民政府2023年政府信息公开工作年度报告"), "二、主动公开政府信息情况"]
+    out = [HEAD.format(title="西吉县吉强镇人民政府2023年政府信息公开工作年度报告", **DEFAULTS), "二、主动公开政府信息情况"]
     def row(*cells):
         return "".join(f"\t{c}\n" for c in cells) + "\n"
     out.append(row("第二十条第（一）项"))
@@ -144,7 +151,7 @@ def docx_lines():
     out.append(row("行政复议", "行政诉讼"))
     out.append("\t结果维持\n\t结果\n纠正\n\t其他\n结果\n\t尚未\n审结\n\t总计\n\t未经复议直接起诉\n\t复议后起诉\n\n")
     out.append(row(*SEC4))
-    out.append(TAIL.format(signer="西吉县吉强镇人民政府"))
+    out.append(TAIL.format(signed="2024年2月6日", signer="西吉县吉强镇人民政府"))
     return "".join(out)
 
 
@@ -152,7 +159,7 @@ def web_scrape():
     """Cells separated by blank lines, a metadata header, a short row with stray template text."""
     cells = ["索  引  号: /2024-00013 生成日期: 2024-01-22", "",
              "静宁县城川镇2023年政府信息公开工作年度报告", "信息来源:静宁县人民政府", "发布时间:2024-01-22 09:30", "",
-             HEAD.split("\n", 2)[2], "二、主动公开政府信息情况", "第二十条第(一)项", "信息内容", "本年制发件数",
+             HEAD.format(title="", **DEFAULTS).split("\n", 2)[2], "二、主动公开政府信息情况", "第二十条第(一)项", "信息内容", "本年制发件数",
              "本年废止件数", "现行有效件数", "规章", "   1", "0", "   3", "行政规范性文件", " 4", "   1",
              "本单位名义制发数量"]
     for item, _, label, header, v in SEC2_SINGLE:
@@ -168,13 +175,13 @@ def web_scrape():
         cells += [str(x) for x in v]
     cells += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼", "结果维持", "结果", "纠正", "其他", "结果",
               "尚未", "审结", "总计", "未经复议直接起诉", "复议后起诉"] + [str(x) for x in SEC4]
-    cells += [TAIL.format(signer="静宁县城川镇人民政府"), "打印本页 关闭窗口"]
+    cells += [TAIL.format(signed="2024年2月6日", signer="静宁县城川镇人民政府"), "打印本页 关闭窗口"]
     return "\n\n".join(cells) + "\n"
 
 
 def markdown_fragmented():
     """PDF converted to markdown: label fragments outside the table, rows without their labels."""
-    md = ["# 2023 年武功县普集街道政府信息公开工作", "年度报告", "", HEAD.split("\n", 2)[2],
+    md = ["# 2023 年武功县普集街道政府信息公开工作", "年度报告", "", HEAD.format(title="", **DEFAULTS).split("\n", 2)[2],
           "二、主动公开政府信息情况", "第二十条第（五）项", "信息内容本年处理决定数量", "行政许可 57",
           "第二十条第（六）项", "信息内容本年处理决定数量", "行政处罚 9", "行政强制 2", "第二十条第（八）项",
           "信息内容本年收费金额（单位：万元）", "行政事业性收费 1.25", "## 表二：第二十条第（一）项",
@@ -195,13 +202,13 @@ def markdown_fragmented():
         else:
             md.append(f"| {label} | {vals} |")
     md += ["", "四、政府信息公开行政复议、行政诉讼情况", "行政复议行政诉讼", "| 维持 | 纠正 | 结果 | 审结 |",
-           "|---|---|---|---|", "| " + " | ".join(map(str, SEC4)) + " |", TAIL.format(signer="武功县普集街道办事处")]
+           "|---|---|---|---|", "| " + " | ".join(map(str, SEC4)) + " |", TAIL.format(signed="2024年2月6日", signer="武功县普集街道办事处")]
     return "\n".join(md) + "\n"
 
 
 def glued():
     """Crawler text: the body on one line, table cells concatenated without separators."""
-    body = HEAD.format(title="").replace("\n", " ")
+    body = HEAD.format(title="", **DEFAULTS).replace("\n", " ")
     t = "二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
     t += "".join(f"{label}{''.join(map(str, v))}" for _, label, v in SEC2)
     last = None
@@ -214,7 +221,7 @@ def glued():
     for key, group, label, v in SEC3:
         t += (f"{group} " if group else "") + f"{label} " + "".join(map(str, v))
     t += " 四、政府信息公开行政复议、行政诉讼情况行政复议 行政诉讼 结果维持结果纠正其他结果尚未审结总计 未经复议直接起诉 复议后起诉 "
-    t += " ".join(map(str, SEC4)) + " " + TAIL.format(signer="").replace("\n", " ")
+    t += " ".join(map(str, SEC4)) + " " + TAIL.format(signed="2024年2月6日", signer="").replace("\n", " ")
     head = "标题: 陇县东风镇2023年政府信息公开工作年度报告\n发布时间: 2024-01-30 10:12\n==================== 正文 ====================\n"
     return head + body + t + "\n"
 
@@ -252,6 +259,16 @@ def main():
     for name, text in files.items():
         with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
             f.write(text)
+    os.makedirs(SAMPLES, exist_ok=True)
+    samples = {
+        "litong_gucheng_2022.txt": ("利通区古城镇 2022 年政府信息公开工作年度报告", "利通区古城镇人民政府", 1, 2022),
+        "litong_gucheng_2023.txt": ("利通区古城镇 2023 年政府信息公开工作年度报告", "利通区古城镇人民政府", 2, 2023),
+        "miyi_deshi_2023.txt": ("米易县得石镇人民政府2023年政府信息公开工作年度报告", "米易县得石镇人民政府", 3, 2023),
+        "dazu_baoding_2023.txt": ("重庆市大足区宝顶镇人民政府2023年政府信息公开工作年度报告", "重庆市大足区宝顶镇人民政府", 1, 2023),
+    }
+    for name, (title, signer, k, year) in samples.items():
+        with open(os.path.join(SAMPLES, name), "w", encoding="utf-8") as f:
+            f.write(tab_layout(title, signer, k=k, year=year))
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected(), f, ensure_ascii=False, indent=1)
         f.write("\n")
