@@ -49,7 +49,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
-    let files = parse::expand_paths(paths);
+    let expanded = parse::expand_paths(paths);
+    if !expanded.skipped.is_empty() {
+        eprintln!("gongkai: passed over {} file(s) that are not reports by extension:", expanded.skipped.len());
+        for path in &expanded.skipped {
+            eprintln!("  {}", path.display());
+        }
+    }
+    let files = expanded.files;
     if let Format::Rows = format {
         return print_rows(&files);
     }
@@ -171,24 +178,42 @@ fn fmt_num(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| if v.fract() == 0.0 { format!("{}", v as i64) } else { v.to_string() })
 }
 
-/// One table as aligned text; rows and columns named in a failed check are marked.
+/// One table as aligned text; rows and columns named in a failed check are marked. Tables whose rows
+/// share their columns (sec3, sec4) get a header line; sec2 rows print `column=value`.
 fn render_grid(table: &Table, failing: &[(&str, &str)], red: &str, reset: &str) -> String {
-    let mut s = String::new();
+    let cell_text = |cell: &gongkai::model::Cell| match cell.kind {
+        gongkai::model::CellKind::Number => fmt_num(cell.value),
+        gongkai::model::CellKind::Missing => "?".into(),
+        gongkai::model::CellKind::Blank => "·".into(),
+        _ => cell.raw.clone(),
+    };
     let key_width = table.rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+    let columns: Vec<&str> = table.rows.first().map(|r| r.cells.iter().map(|(c, _)| *c).collect()).unwrap_or_default();
+    let shared_columns =
+        table.rows.iter().all(|r| r.cells.iter().map(|(c, _)| *c).eq(columns.iter().copied())) && columns.len() > 1;
+    let mut s = String::new();
+    if shared_columns {
+        s += &format!("{:key_width$}", "");
+        for col in &columns {
+            s += &format!("  {col:>w$}", w = col.len());
+        }
+        s += "\n";
+    }
     for row in &table.rows {
         let row_failed = failing.iter().any(|(_, scope)| *scope == row.key);
         let (on, off) = if row_failed { (red, reset) } else { ("", "") };
         s += &format!("{on}{:<key_width$}{off}", row.key);
         for (col, cell) in &row.cells {
-            let text = match cell.kind {
-                gongkai::model::CellKind::Number => fmt_num(cell.value),
-                gongkai::model::CellKind::Missing => "?".into(),
-                gongkai::model::CellKind::Blank => "·".into(),
-                _ => cell.raw.clone(),
-            };
-            let col_failed = failing.iter().any(|(id, scope)| scope == col && matches!(*id, "H1" | "H2"));
-            let (on, off) = if col_failed && matches!(row.key, "results_total") { (red, reset) } else { ("", "") };
-            s += &format!("  {col}={on}{text}{off}");
+            let text = cell_text(cell);
+            // A failed column identity marks that column in the totals row.
+            let col_failed = row.key == "results_total"
+                && failing.iter().any(|(id, scope)| scope == col && matches!(*id, "H1" | "H2"));
+            let (on, off) = if col_failed { (red, reset) } else { ("", "") };
+            if shared_columns {
+                s += &format!("  {on}{text:>w$}{off}", w = col.len());
+            } else {
+                s += &format!("  {col}={on}{text}{off}");
+            }
         }
         s += "\n";
     }

@@ -37,28 +37,55 @@ pub fn parse_file(path: &Path) -> Result<Report, ParseError> {
     parse_bytes(&bytes, &uri)
 }
 
+/// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.
+pub const REPORT_EXTENSIONS: &[&str] = &["txt", "md", "markdown", "html", "htm", "shtml", "xhtml", "pdf", "docx"];
+
+/// The files to parse from the paths a user gave, and the files a directory walk passed over.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub files: Vec<PathBuf>,
+    /// Files inside the given directories whose extension is not a report format.
+    pub skipped: Vec<PathBuf>,
+}
+
 /// Expand files and directories (recursively, in name order) into the files to parse. Hidden files
-/// are skipped; a path that does not exist is returned as is so that reading it reports the error.
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
+/// are passed over; a path that does not exist is kept so that reading it reports the error.
+pub fn expand_paths(paths: &[PathBuf]) -> Expanded {
+    let mut out = Expanded::default();
     for path in paths {
         if path.is_dir() {
-            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-                Err(_) => {
-                    out.push(path.clone());
-                    continue;
-                }
-            };
-            entries.sort();
-            let entries: Vec<PathBuf> = entries
-                .into_iter()
-                .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
-                .collect();
-            out.extend(expand_paths(&entries));
+            walk(path, &mut out);
         } else {
-            out.push(path.clone());
+            out.files.push(path.clone());
         }
     }
     out
+}
+
+fn walk(dir: &Path, out: &mut Expanded) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => {
+            out.files.push(dir.to_path_buf());
+            return;
+        }
+    };
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out);
+        } else if REPORT_EXTENSIONS.contains(&extension(&path).as_str()) {
+            out.files.push(path);
+        } else {
+            out.skipped.push(path);
+        }
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }

@@ -68,6 +68,12 @@ pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
     };
     let checks = if template == Template::Legacy { Vec::new() } else { check::run(&sec2, &sec3, &sec4) };
 
+    if let (Some(said), Some(printed)) = (meta.narrative_applications, sec3.value("new_received", "total"))
+        && said as f64 != printed
+    {
+        warnings.push(format!("narrative: says {said} applications were received; the table prints {printed}"));
+    }
+
     let hints: Vec<&str> = [meta.title.as_deref(), meta.agency.as_deref()].into_iter().flatten().collect();
     let (region, region_warnings) = crate::region::resolve(&hints);
     warnings.extend(region_warnings);

@@ -176,6 +176,7 @@ pub struct Report {
     pub region: Region,
     pub proactive_total: Option<i64>,
     pub proactive_approx: bool,
+    #[serde(serialize_with = "serialize_num")]
     pub info_fee_yuan: Option<f64>,
     pub narrative_applications: Option<i64>,
     pub sec2: Table,
