@@ -111,8 +111,6 @@ fn detect_template(text: &str) -> Template {
 struct Collected {
     sec2: HashMap<&'static str, Printed>,
     sec3: HashMap<&'static str, Printed>,
-    /// sec3 keys in the order they were placed, for reporting.
-    sec3_order: Vec<&'static str>,
     sec4: Vec<String>,
 }
 
@@ -196,7 +194,6 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
                     let key = sec3_rows[next];
                     warnings.push(format!("sec3.{key}: row printed without its label; placed by position"));
                     out.sec3.insert(key, Printed { values, glued });
-                    out.sec3_order.push(key);
                     sec3_cursor = Some(next);
                 }
             }
@@ -231,7 +228,6 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             continue;
         }
         out.sec3.insert(spec.key, Printed { values, glued });
-        out.sec3_order.push(spec.key);
         let cursor_key = if spec.key == "other_subtotal" { "other_misc" } else { spec.key };
         sec3_cursor = sec3_rows.iter().position(|k| *k == cursor_key).or(sec3_cursor);
     }

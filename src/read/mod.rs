@@ -6,7 +6,7 @@ pub mod text;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::{Document, Row, SourceFormat};
+use crate::model::{Document, SourceFormat};
 
 /// Why a file could not be read at all. Each message is one line, specific to the file's problem.
 #[derive(Debug, thiserror::Error)]
@@ -67,9 +67,4 @@ pub fn normalize(text: &str) -> String {
         .filter(|c| !matches!(c, '\r' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
         .map(|c| if c == '\u{a0}' || c == '\u{3000}' { ' ' } else { c })
         .collect()
-}
-
-/// Rows of plain text lines, for readers whose paragraphs are running text.
-pub fn text_rows(text: &str) -> Vec<Row> {
-    text::rows(text)
 }
