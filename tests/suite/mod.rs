@@ -2,6 +2,7 @@
 
 mod gold;
 mod layouts;
+mod warehouse;
 
 use std::path::PathBuf;
 
