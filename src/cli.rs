@@ -78,6 +78,11 @@ struct StoreArgs {
 
 impl StoreArgs {
     fn open(&self) -> anyhow::Result<Warehouse> {
+        Ok(Warehouse::open(&self.warehouse, &self.options()?)?)
+    }
+
+    /// The S3 settings given on the command line, as object_store config keys.
+    fn options(&self) -> anyhow::Result<Vec<(String, String)>> {
         let mut options = Vec::new();
         if let Some(endpoint) = &self.s3_endpoint {
             options.push(("aws_endpoint".to_string(), endpoint.clone()));
@@ -89,7 +94,7 @@ impl StoreArgs {
             let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--s3-option {kv}: expected KEY=VALUE"))?;
             options.push((k.to_string(), v.to_string()));
         }
-        Ok(Warehouse::open(&self.warehouse, &options)?)
+        Ok(options)
     }
 }
 
@@ -108,7 +113,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse { paths, format } => parse_command(&paths, format),
         Command::Ingest { sources, store, summary_json, concurrency } => {
             let wh = store.open()?;
+            let source_options = store.options()?;
             warehouse_command(summary_json, concurrency, |options, progress| {
+                let options = &pipeline::Options { source_options, ..options.clone() };
                 runtime()?.block_on(pipeline::ingest(&wh, &sources, options, progress)).map_err(Into::into)
             })
         }

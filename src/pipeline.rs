@@ -46,11 +46,17 @@ pub struct Options {
     pub concurrency: usize,
     /// The run's clock, microseconds since the epoch UTC (`None`: now).
     pub now: Option<i64>,
+    /// Store settings (`aws_endpoint`, …) for object-store sources such as `s3://bucket/inbox/`.
+    pub source_options: Vec<(String, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2), now: None }
+        Options {
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            now: None,
+            source_options: Vec::new(),
+        }
     }
 }
 
@@ -165,11 +171,11 @@ impl Source {
 
 /// Expand the SOURCE arguments: local files, directories (recursively), glob patterns, and object
 /// store prefixes (`s3://bucket/inbox/`, `file:///…`). Sorted by URI, duplicates removed.
-pub async fn list_sources(args: &[String]) -> Result<Vec<Source>, PipelineError> {
+pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -> Result<Vec<Source>, PipelineError> {
     let mut out: BTreeMap<String, Source> = BTreeMap::new();
     for arg in args {
         if arg.contains("://") {
-            let (store, prefix) = store::open_url(arg, &[])?;
+            let (store, prefix) = store::open_url(arg, store_options)?;
             let metas: Vec<_> = store
                 .list(Some(&prefix))
                 .try_collect()
@@ -275,7 +281,7 @@ pub async fn ingest(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Summary, PipelineError> {
-    let sources = list_sources(sources).await?;
+    let sources = list_sources(sources, &options.source_options).await?;
     let inputs = sources.into_iter().map(|s| (s.uri(), None::<String>, s));
     run(wh, inputs.collect(), options, progress, Mode::Merge, true).await
 }

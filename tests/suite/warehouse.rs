@@ -48,7 +48,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn ingest(rt: &tokio::runtime::Runtime, wh: &Warehouse, sources: &[String], now: i64) -> Summary {
-    let options = Options { concurrency: 3, now: Some(now) };
+    let options = Options { concurrency: 3, now: Some(now), source_options: Vec::new() };
     rt.block_on(pipeline::ingest(wh, sources, &options, &Quiet)).unwrap()
 }
 
@@ -241,7 +241,7 @@ fn rebuild_reparses_the_raw_archive() {
     // A stray partition file no report belongs to is removed by the rebuild.
     let stray = "cells/province_code=99/year=1999/part-0.parquet";
     rt.block_on(wh.put(stray, before["cells/province_code=51/year=2022/part-0.parquet"].clone().into())).unwrap();
-    let options = Options { concurrency: 2, now: Some(5_000_000) };
+    let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new() };
     let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
     assert_eq!(summary.files, 7);
     assert_eq!(summary.reports, 5);
@@ -297,4 +297,95 @@ fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
     assert!(report.contains("reports: 5 rows"), "{report}");
     assert!(report.contains("province_code=00/year=2023: 1"), "{report}");
     assert!(report.contains("quarantine: 2 rows"), "{report}");
+}
+
+/// A `moto_server` on a free local port, killed when dropped.
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `moto_server` (fails when CI=true and it is not on PATH; skips otherwise) and create
+/// `bucket` with a plain PUT.
+fn moto(bucket: &str) -> Option<Moto> {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = match Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(err) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but moto_server cannot start: {err}");
+            eprintln!("skipping: moto_server not available ({err})");
+            return None;
+        }
+    };
+    let server = Moto { child, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
+            let request = format!(
+                "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            conn.write_all(request.as_bytes()).unwrap();
+            let mut response = String::new();
+            let _ = conn.read_to_string(&mut response);
+            assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{response}");
+            return Some(server);
+        }
+        assert!(std::time::Instant::now() < deadline, "moto_server did not start on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn s3_ingest_against_moto() {
+    let Some(server) = moto("gongkai") else { return };
+    let options: Vec<(String, String)> = [
+        ("aws_endpoint", format!("http://127.0.0.1:{}", server.port)),
+        ("aws_allow_http", "true".into()),
+        ("aws_access_key_id", "testing".into()),
+        ("aws_secret_access_key", "testing".into()),
+        ("aws_region", "us-east-1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+
+    // Put the sources into an inbox prefix of the bucket, then ingest from there.
+    let inbox = Warehouse::open("s3://gongkai/inbox", &options).unwrap();
+    for entry in std::fs::read_dir(&local[0]).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        rt.block_on(inbox.put(&name, std::fs::read(&path).unwrap().into())).unwrap();
+    }
+    let wh = Warehouse::open("s3://gongkai/warehouse", &options).unwrap();
+    let run = |now| {
+        let opts = Options { concurrency: 3, now: Some(now), source_options: options.clone() };
+        rt.block_on(pipeline::ingest(&wh, &["s3://gongkai/inbox/".to_string()], &opts, &Quiet)).unwrap()
+    };
+    let first = run(1_000_000);
+    assert_eq!(first.files, 7);
+    assert_eq!(first.reports, 5);
+    assert_eq!(first.quarantined.len(), 2);
+    assert!(first.outcomes.iter().all(|(uri, _)| uri.starts_with("s3://gongkai/inbox/")));
+    let before = snapshot(&rt, &wh);
+    assert!(before.contains_key("reports/province_code=00/year=2023/part-0.parquet"), "{:?}", before.keys());
+    assert_eq!(before.keys().filter(|k| k.starts_with("raw/")).count(), 7);
+    run(2_000_000);
+    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
 }
