@@ -380,7 +380,7 @@ async fn run(
 
     // In replace mode the original ingestion times come from the whole reports table, and every
     // existing partition file that no longer receives rows is deleted after publishing.
-    let mut ingested_at: HashMap<String, i64> = HashMap::new();
+    let mut known: HashMap<String, (i64, String)> = HashMap::new();
     let mut stale: BTreeSet<String> = BTreeSet::new();
     if mode == Mode::Replace {
         for table in TABLES {
@@ -388,7 +388,7 @@ async fn run(
                 if table == "reports"
                     && let Some(batch) = wh.read_parquet(&rel).await?
                 {
-                    ingested_at.extend(convert::report_index(&batch).into_iter().map(|(id, (at, _))| (id, at)));
+                    known.extend(convert::report_index(&batch));
                 }
                 stale.insert(rel);
             }
@@ -406,9 +406,9 @@ async fn run(
             let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.clone(), source };
             let (schema, new) = match table {
                 "reports" => {
-                    let mut times = ingested_at.clone();
+                    let mut times = known.clone();
                     if let Some(batch) = &existing {
-                        times.extend(convert::report_index(batch).into_iter().map(|(id, (at, _))| (id, at)));
+                        times.extend(convert::report_index(batch));
                     }
                     (convert::reports_schema(), convert::reports_batch(reports, &times, now).map_err(conv)?)
                 }

@@ -160,17 +160,22 @@ pub fn date32(iso: &str) -> Option<i32> {
     i32::try_from(era * 146097 + doe - 719468).ok()
 }
 
-/// The `reports` rows of `reports`. `ingested_at` gives each report's ingestion time (microseconds
-/// since the epoch, UTC): the caller keeps the original time of a report already in the warehouse.
+/// The `reports` rows of `reports`. `known` gives, for a report already in the warehouse, its
+/// original ingestion time (microseconds since the epoch, UTC) and source URI, which are kept; a new
+/// report gets `now` and its own source URI.
 pub fn reports_batch(
     reports: &[&Report],
-    ingested_at: &HashMap<String, i64>,
+    known: &HashMap<String, (i64, String)>,
     now: i64,
 ) -> Result<RecordBatch, ArrowError> {
     let col = |f: &dyn Fn(&Report) -> Option<&str>| strings(reports.iter().map(|r| f(r)));
     let mut columns: Vec<ArrayRef> = vec![
         col(&|r| Some(r.report_id.as_str())),
-        col(&|r| Some(r.source_uri.as_str())),
+        strings(
+            reports
+                .iter()
+                .map(|r| Some(known.get(&r.report_id).map_or(r.source_uri.as_str(), |(_, uri)| uri.as_str()))),
+        ),
         col(&|r| Some(r.source_format.as_str())),
         col(&|r| Some(r.encoding.as_str())),
         col(&|r| Some(r.template.as_str())),
@@ -207,7 +212,7 @@ pub fn reports_batch(
     columns.push(strings(reports.iter().map(|_| Some(PARSER_VERSION))));
     columns.push(Arc::new(
         TimestampMicrosecondArray::from_iter_values(
-            reports.iter().map(|r| ingested_at.get(&r.report_id).copied().unwrap_or(now)),
+            reports.iter().map(|r| known.get(&r.report_id).map_or(now, |(at, _)| *at)),
         )
         .with_timezone("UTC"),
     ));

@@ -191,6 +191,13 @@ fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
     // The same files again, through a freshly opened store: byte-identical.
     let wh = Warehouse::open(&uri, &[]).unwrap();
     ingest(&rt, &wh, &sources, 2_000_000);
+    assert_eq!(without_quarantine(before.clone()), without_quarantine(snapshot(&rt, &wh)));
+
+    // The same bytes under another name: still the same report, first name kept, nothing changes.
+    let copy = tmp.path().join("copy/zz_same_bytes.txt");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(inbox.join("a_huining_2023.txt"), &copy).unwrap();
+    ingest(&rt, &wh, &[copy.display().to_string()], 2_500_000);
     assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
 
     // A new report in an existing partition: the partition is rewritten with both, the old row
