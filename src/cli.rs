@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use gongkai::model::{CheckStatus, Report, Table};
 use gongkai::parse;
+use gongkai::pipeline::{self, Outcome, Progress};
+use gongkai::store::Warehouse;
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +32,70 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Parse reports and land them in the warehouse as region/year-partitioned Parquet (see
+    /// docs/warehouse.md); raw bytes are archived, unparseable files quarantined.
+    Ingest {
+        /// Files, directories, glob patterns, or object-store prefixes (s3://bucket/inbox/, file:///…).
+        #[arg(required = true)]
+        sources: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Also write the run summary as JSON to this file.
+        #[arg(long)]
+        summary_json: Option<PathBuf>,
+        /// Files read and parsed at once.
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// Re-parse every archived raw file with the current parser and rewrite every table.
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Also write the run summary as JSON to this file.
+        #[arg(long)]
+        summary_json: Option<PathBuf>,
+        /// Files read and parsed at once.
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Where the warehouse lives: a path, file://, memory:// or s3://bucket/prefix.
+    #[arg(long, default_value = "./warehouse")]
+    warehouse: String,
+    /// S3 endpoint (e.g. http://127.0.0.1:9000); otherwise AWS_ENDPOINT_URL / AWS_ENDPOINT.
+    #[arg(long)]
+    s3_endpoint: Option<String>,
+    /// Allow plain-HTTP S3 endpoints; otherwise AWS_ALLOW_HTTP.
+    #[arg(long)]
+    s3_allow_http: bool,
+    /// Any other object_store S3 setting, as KEY=VALUE (e.g. aws_region=us-east-1).
+    #[arg(long = "s3-option", value_name = "KEY=VALUE")]
+    s3_options: Vec<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> anyhow::Result<Warehouse> {
+        Ok(Warehouse::open(&self.warehouse, &self.options()?)?)
+    }
+
+    /// The S3 settings given on the command line, as object_store config keys.
+    fn options(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut options = Vec::new();
+        if let Some(endpoint) = &self.s3_endpoint {
+            options.push(("aws_endpoint".to_string(), endpoint.clone()));
+        }
+        if self.s3_allow_http {
+            options.push(("aws_allow_http".to_string(), "true".to_string()));
+        }
+        for kv in &self.s3_options {
+            let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--s3-option {kv}: expected KEY=VALUE"))?;
+            options.push((k.to_string(), v.to_string()));
+        }
+        Ok(options)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -45,6 +111,109 @@ enum Format {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { paths, format } => parse_command(&paths, format),
+        Command::Ingest { sources, store, summary_json, concurrency } => {
+            let wh = store.open()?;
+            let source_options = store.options()?;
+            warehouse_command(summary_json, concurrency, |options, progress| {
+                let options = &pipeline::Options { source_options, ..options.clone() };
+                runtime()?.block_on(pipeline::ingest(&wh, &sources, options, progress)).map_err(Into::into)
+            })
+        }
+        Command::Rebuild { store, summary_json, concurrency } => {
+            let wh = store.open()?;
+            warehouse_command(summary_json, concurrency, |options, progress| {
+                runtime()?.block_on(pipeline::rebuild(&wh, options, progress)).map_err(Into::into)
+            })
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Run one warehouse command with a progress bar (terminal) or log lines, print the summary, and
+/// exit 1 when some file was quarantined or unreadable.
+fn warehouse_command(
+    summary_json: Option<PathBuf>,
+    concurrency: Option<usize>,
+    run: impl FnOnce(&pipeline::Options, &dyn Progress) -> anyhow::Result<pipeline::Summary>,
+) -> anyhow::Result<ExitCode> {
+    let mut options = pipeline::Options::default();
+    if let Some(n) = concurrency {
+        options.concurrency = n.max(1);
+    }
+    let progress = Reporter::new(std::io::stderr().is_terminal());
+    let summary = run(&options, &progress)?;
+    progress.done();
+    print!("{}", summary.render());
+    if let Some(path) = summary_json {
+        let file = std::fs::File::create(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        serde_json::to_writer_pretty(file, &summary)?;
+    }
+    Ok(if summary.had_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// A progress bar on a terminal, plain log lines on stderr otherwise.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Reporter {
+    fn new(terminal: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Reporter { bar }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn start(&self, total: usize) {
+        match &self.bar {
+            Some(bar) => bar.set_length(total as u64),
+            None => eprintln!("gongkai: {total} source file(s)"),
+        }
+    }
+
+    fn file(&self, uri: &str, outcome: &Outcome) {
+        let line = match outcome {
+            Outcome::Stored { partition, checks_failed, .. } => {
+                format!("stored {uri} → {partition} ({checks_failed} failed identities)")
+            }
+            Outcome::Duplicate { report_id } => format!("duplicate {uri} (same bytes as report {report_id})"),
+            Outcome::Quarantined { reason, .. } => format!("quarantined {uri}: {reason}"),
+            Outcome::Unreadable { reason } => format!("unreadable {uri}: {reason}"),
+        };
+        match &self.bar {
+            Some(bar) => {
+                if !matches!(outcome, Outcome::Stored { .. }) {
+                    bar.println(format!("gongkai: {line}"));
+                }
+                bar.set_message(uri.rsplit('/').next().unwrap_or(uri).to_string());
+                bar.inc(1);
+            }
+            None => eprintln!("gongkai: {line}"),
+        }
+    }
+
+    fn step(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(message.to_string()),
+            None => eprintln!("gongkai: {message}"),
+        }
     }
 }
 

@@ -7,8 +7,11 @@
 //! Types shared by every stage live in [`model`].
 
 pub mod check;
+pub mod convert;
 pub mod map;
 pub mod model;
 pub mod parse;
+pub mod pipeline;
 pub mod read;
 pub mod region;
+pub mod store;

@@ -3,6 +3,7 @@
 mod cli;
 mod gold;
 mod layouts;
+mod warehouse;
 
 use std::path::PathBuf;
 

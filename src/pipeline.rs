@@ -1,0 +1,527 @@
+//! One run: source → read → map → check → convert → store, with an outcome per file.
+//!
+//! [`ingest`] reads every source file (a bounded number in flight), archives its bytes under
+//! `raw/<report_id>.<ext>`, parses it on the blocking pool, and then rewrites every partition it
+//! touched (existing rows + new ones, deduplicated by `report_id`, sorted) through staging and
+//! publishing. [`rebuild`] re-parses the raw archive with the current parser and rewrites the whole
+//! warehouse. A file that fails is reported with its reason and the run carries on.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde::Serialize;
+
+use crate::convert::{self, QuarantineRow};
+use crate::model::Report;
+use crate::parse;
+use crate::store::{self, StoreError, Warehouse};
+
+/// The partitioned tables, in the order they are published (`reports` last, so that a report row
+/// appears only once its cells and checks are in place).
+pub const TABLES: [&str; 3] = ["cells", "checks", "reports"];
+/// The one file of the quarantine table.
+pub const QUARANTINE_FILE: &str = "quarantine/part-0.parquet";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{source_arg}: bad source pattern: {reason}")]
+    Pattern { source_arg: String, reason: String },
+    #[error("building the {table} rows of {partition}: {source}")]
+    Convert { table: String, partition: String, source: arrow::error::ArrowError },
+    #[error("the parser task panicked on {uri}")]
+    Join { uri: String },
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files read and parsed at once (bounds memory: at most this many files' bytes are held).
+    pub concurrency: usize,
+    /// The run's clock, microseconds since the epoch UTC (`None`: now).
+    pub now: Option<i64>,
+    /// Store settings (`aws_endpoint`, …) for object-store sources such as `s3://bucket/inbox/`.
+    pub source_options: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            now: None,
+            source_options: Vec::new(),
+        }
+    }
+}
+
+/// What happened to one source file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Parsed and stored.
+    Stored { report_id: String, partition: String, checks_failed: usize },
+    /// Same bytes as an earlier file of this run: stored once, under the earlier file's name.
+    Duplicate { report_id: String },
+    /// Could not be parsed: raw bytes archived, a row in `quarantine`.
+    Quarantined { report_id: String, reason: String },
+    /// Could not even be read: nothing stored.
+    Unreadable { reason: String },
+}
+
+/// Progress of a run, for a progress bar or log lines.
+pub trait Progress: Send + Sync {
+    /// The run found `total` source files.
+    fn start(&self, total: usize);
+    /// One file is done.
+    fn file(&self, uri: &str, outcome: &Outcome);
+    /// A step of the run (writing, publishing).
+    fn step(&self, message: &str);
+}
+
+/// Progress that reports nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: usize) {}
+    fn file(&self, _: &str, _: &Outcome) {}
+    fn step(&self, _: &str) {}
+}
+
+/// One file written and published.
+#[derive(Debug, Clone, Serialize)]
+pub struct WrittenFile {
+    pub path: String,
+    /// Rows in the file after the merge (existing + new).
+    pub rows: usize,
+}
+
+/// The summary of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub warehouse: String,
+    pub files: usize,
+    /// Distinct reports parsed and stored in this run.
+    pub reports: usize,
+    pub duplicates: usize,
+    /// Reports with at least one failed identity (stored all the same).
+    pub reports_with_failed_identities: usize,
+    pub quarantined: Vec<QuarantinedFile>,
+    pub unreadable: Vec<QuarantinedFile>,
+    pub raw_archived_new: usize,
+    /// Partition directories written, e.g. `province_code=64/year=2023`.
+    pub partitions: Vec<String>,
+    /// Of those, the partitions of reports whose province is unknown (`province_code=00`).
+    pub unknown_region_partitions: Vec<String>,
+    /// Partitions of reports without a year (`year=0000`).
+    pub unknown_year_partitions: Vec<String>,
+    /// Every file published, with its row count.
+    pub written: Vec<WrittenFile>,
+    /// Files deleted because no report belongs to them any more (rebuild only).
+    pub deleted: Vec<String>,
+    /// Rows published per table.
+    pub rows: BTreeMap<String, usize>,
+    /// Outcome per source file, in source order.
+    pub outcomes: Vec<(String, Outcome)>,
+}
+
+impl Summary {
+    /// True when some file was quarantined or unreadable.
+    pub fn had_failures(&self) -> bool {
+        !self.quarantined.is_empty() || !self.unreadable.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedFile {
+    pub source_uri: String,
+    pub reason: String,
+}
+
+/// A source file: on the local disk or in an object store.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Local(PathBuf),
+    Object { store: Arc<dyn ObjectStore>, path: Path, uri: String },
+}
+
+impl Source {
+    pub fn uri(&self) -> String {
+        match self {
+            Source::Local(p) => p.display().to_string(),
+            Source::Object { uri, .. } => uri.clone(),
+        }
+    }
+
+    async fn bytes(&self) -> Result<Bytes, String> {
+        match self {
+            Source::Local(p) => tokio::fs::read(p).await.map(Bytes::from).map_err(|e| format!("cannot read file: {e}")),
+            Source::Object { store, path, .. } => {
+                let got = store.get(path).await.map_err(|e| e.to_string())?;
+                got.bytes().await.map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// Expand the SOURCE arguments: local files, directories (recursively), glob patterns, and object
+/// store prefixes (`s3://bucket/inbox/`, `file:///…`). Sorted by URI, duplicates removed.
+pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -> Result<Vec<Source>, PipelineError> {
+    let mut out: BTreeMap<String, Source> = BTreeMap::new();
+    for arg in args {
+        if arg.contains("://") {
+            let (store, prefix) = store::open_url(arg, store_options)?;
+            let metas: Vec<_> = store
+                .list(Some(&prefix))
+                .try_collect()
+                .await
+                .map_err(|source| StoreError::Object { path: arg.clone(), source })?;
+            for meta in metas {
+                let rest: Vec<String> = meta
+                    .location
+                    .prefix_match(&prefix)
+                    .map(|p| p.map(|p| p.as_ref().to_string()).collect())
+                    .unwrap_or_default();
+                if rest.iter().any(|p| p.starts_with('.')) {
+                    continue;
+                }
+                let uri = format!("{}/{}", arg.trim_end_matches('/'), rest.join("/"));
+                out.insert(uri.clone(), Source::Object { store: store.clone(), path: meta.location, uri });
+            }
+        } else if arg.contains(['*', '?', '[']) {
+            let paths = glob::glob(arg)
+                .map_err(|e| PipelineError::Pattern { source_arg: arg.clone(), reason: e.to_string() })?;
+            let files: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+            for p in parse::expand_paths(&files) {
+                out.insert(p.display().to_string(), Source::Local(p));
+            }
+        } else {
+            for p in parse::expand_paths(&[PathBuf::from(arg)]) {
+                out.insert(p.display().to_string(), Source::Local(p));
+            }
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+/// The raw-archive extension of a source name: its lower-cased extension when it is one of the
+/// known formats, `bin` otherwise.
+pub fn raw_extension(uri: &str) -> &'static str {
+    let ext = uri.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" => "txt",
+        "md" => "md",
+        "html" | "htm" => "html",
+        "pdf" => "pdf",
+        "docx" => "docx",
+        "doc" => "doc",
+        _ => "bin",
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
+}
+
+/// What parsing one file gave.
+enum Parsed {
+    Report(Box<Report>),
+    Failed { report_id: String, reason: String },
+    Unreadable(String),
+}
+
+/// Read, archive and parse one source.
+async fn process(
+    wh: &Warehouse,
+    uri: String,
+    bytes: Result<Bytes, String>,
+    archive: bool,
+) -> Result<(Parsed, bool), PipelineError> {
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(reason) => return Ok((Parsed::Unreadable(reason), false)),
+    };
+    let report_id = parse::report_id(&bytes);
+    let archived = if archive {
+        wh.put_if_absent(&format!("raw/{report_id}.{}", raw_extension(&uri)), bytes.clone()).await?
+    } else {
+        false
+    };
+    let name = uri.clone();
+    let result = tokio::task::spawn_blocking(move || parse::parse_bytes(&bytes, &name))
+        .await
+        .map_err(|_| PipelineError::Join { uri: uri.clone() })?;
+    Ok(match result {
+        Ok(report) => (Parsed::Report(Box::new(report)), archived),
+        Err(err) => {
+            // The parse error names the file first; keep only the reason.
+            let reason = err.to_string();
+            let reason = reason.strip_prefix(&format!("{uri}: ")).unwrap_or(&reason).to_string();
+            (Parsed::Failed { report_id, reason }, archived)
+        }
+    })
+}
+
+/// Whether the run adds to the existing partitions or rewrites the whole warehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Merge,
+    Replace,
+}
+
+/// Ingest the source files into the warehouse.
+pub async fn ingest(
+    wh: &Warehouse,
+    sources: &[String],
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Summary, PipelineError> {
+    let sources = list_sources(sources, &options.source_options).await?;
+    let inputs = sources.into_iter().map(|s| (s.uri(), None::<String>, s));
+    run(wh, inputs.collect(), options, progress, Mode::Merge, true).await
+}
+
+/// Re-parse every archived raw file with the current parser and rewrite every table.
+pub async fn rebuild(wh: &Warehouse, options: &Options, progress: &dyn Progress) -> Result<Summary, PipelineError> {
+    // The original names of archived files, from the reports and quarantine tables.
+    let mut names: HashMap<String, String> = HashMap::new();
+    for rel in wh.list("reports").await? {
+        if let Some(batch) = wh.read_parquet(&rel).await? {
+            names.extend(convert::report_index(&batch).into_iter().map(|(id, (_, uri))| (id, uri)));
+        }
+    }
+    if let Some(batch) = wh.read_parquet(QUARANTINE_FILE).await? {
+        names.extend(convert::quarantine_rows(&batch).into_iter().map(|q| (q.report_id, q.source_uri)));
+    }
+    let mut inputs = Vec::new();
+    for rel in wh.list("raw").await? {
+        let id = rel.trim_start_matches("raw/").split('.').next().unwrap_or_default().to_string();
+        let uri = names.get(&id).cloned().unwrap_or_else(|| format!("{}/{rel}", wh.uri().trim_end_matches('/')));
+        let source = Source::Object { store: wh.store(), path: wh.path(&rel), uri: uri.clone() };
+        inputs.push((uri, Some(rel), source));
+    }
+    run(wh, inputs, options, progress, Mode::Replace, false).await
+}
+
+async fn run(
+    wh: &Warehouse,
+    inputs: Vec<(String, Option<String>, Source)>,
+    options: &Options,
+    progress: &dyn Progress,
+    mode: Mode,
+    archive: bool,
+) -> Result<Summary, PipelineError> {
+    let now = options.now.unwrap_or_else(now_micros);
+    let run_id = format!("run-{now}");
+    let mut summary = Summary { warehouse: wh.uri().to_string(), files: inputs.len(), ..Summary::default() };
+    progress.start(inputs.len());
+    let cleared = wh.clear_staging().await?;
+    if cleared > 0 {
+        progress.step(&format!("removed {cleared} staged file(s) left by an interrupted run"));
+    }
+
+    // Read and parse, a bounded number of files at once, outcomes in source order.
+    let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, _, source)| async move {
+        let bytes = source.bytes().await;
+        let result = process(wh, uri.clone(), bytes, archive).await;
+        (uri, result)
+    }))
+    .buffered(options.concurrency.max(1));
+
+    let mut reports: BTreeMap<String, Report> = BTreeMap::new();
+    let mut failed: BTreeMap<String, (String, String)> = BTreeMap::new();
+    while let Some((uri, result)) = stream.next().await {
+        let (parsed, archived) = result?;
+        summary.raw_archived_new += usize::from(archived);
+        let outcome = match parsed {
+            Parsed::Report(report) if reports.contains_key(&report.report_id) => {
+                summary.duplicates += 1;
+                Outcome::Duplicate { report_id: report.report_id.clone() }
+            }
+            Parsed::Report(report) => {
+                let outcome = Outcome::Stored {
+                    report_id: report.report_id.clone(),
+                    partition: store::partition(report.region.province_code.as_deref(), report.year),
+                    checks_failed: report.failed_checks().count(),
+                };
+                reports.insert(report.report_id.clone(), *report);
+                outcome
+            }
+            Parsed::Failed { report_id, reason } => {
+                summary.quarantined.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
+                failed.entry(report_id.clone()).or_insert((uri.clone(), reason.clone()));
+                Outcome::Quarantined { report_id, reason }
+            }
+            Parsed::Unreadable(reason) => {
+                summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
+                Outcome::Unreadable { reason }
+            }
+        };
+        progress.file(&uri, &outcome);
+        summary.outcomes.push((uri, outcome));
+    }
+    drop(stream);
+    summary.reports = reports.len();
+    summary.reports_with_failed_identities = reports.values().filter(|r| r.failed_checks().next().is_some()).count();
+
+    // Group by partition.
+    let mut partitions: BTreeMap<String, Vec<&Report>> = BTreeMap::new();
+    for report in reports.values() {
+        partitions
+            .entry(store::partition(report.region.province_code.as_deref(), report.year))
+            .or_default()
+            .push(report);
+    }
+
+    // In replace mode the original ingestion times come from the whole reports table, and every
+    // existing partition file that no longer receives rows is deleted after publishing.
+    let mut known: HashMap<String, (i64, String)> = HashMap::new();
+    let mut stale: BTreeSet<String> = BTreeSet::new();
+    if mode == Mode::Replace {
+        for table in TABLES {
+            for rel in wh.list(table).await? {
+                if table == "reports"
+                    && let Some(batch) = wh.read_parquet(&rel).await?
+                {
+                    known.extend(convert::report_index(&batch));
+                }
+                stale.insert(rel);
+            }
+        }
+    }
+
+    // Write every touched partition under staging.
+    progress.step(&format!("writing {} partition(s)", partitions.len()));
+    let mut staged = Vec::new();
+    for (partition, reports) in &partitions {
+        for table in TABLES {
+            let target = store::partition_file(table, partition);
+            stale.remove(&target);
+            let existing = if mode == Mode::Merge { wh.read_parquet(&target).await? } else { None };
+            let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.clone(), source };
+            let (schema, new) = match table {
+                "reports" => {
+                    let mut times = known.clone();
+                    if let Some(batch) = &existing {
+                        times.extend(convert::report_index(batch));
+                    }
+                    (convert::reports_schema(), convert::reports_batch(reports, &times, now).map_err(conv)?)
+                }
+                "cells" => (convert::cells_schema(), convert::cells_batch(reports).map_err(conv)?),
+                _ => (convert::checks_schema(), convert::checks_batch(reports).map_err(conv)?),
+            };
+            let merged = store::merge_by_report(&schema, existing.as_ref(), &new).map_err(|source| {
+                PipelineError::Store(StoreError::Arrow { path: format!("{}/{target}", wh.uri()), source })
+            })?;
+            staged.push(wh.write_staged(&run_id, &target, &merged).await?);
+        }
+        summary.partitions.push(partition.clone());
+        if partition.starts_with("province_code=00/") {
+            summary.unknown_region_partitions.push(partition.clone());
+        }
+        if partition.ends_with("/year=0000") {
+            summary.unknown_year_partitions.push(partition.clone());
+        }
+    }
+
+    // The quarantine table: one file, keyed by report_id (the hash of the bytes).
+    let existing_q = match wh.read_parquet(QUARANTINE_FILE).await? {
+        Some(batch) => convert::quarantine_rows(&batch),
+        None => Vec::new(),
+    };
+    if !failed.is_empty() || !existing_q.is_empty() {
+        let mut rows: BTreeMap<String, QuarantineRow> = BTreeMap::new();
+        if mode == Mode::Merge {
+            rows.extend(existing_q.iter().map(|q| (q.report_id.clone(), q.clone())));
+        }
+        let first_seen: HashMap<&str, i64> = existing_q.iter().map(|q| (q.report_id.as_str(), q.first_seen)).collect();
+        for (id, (uri, reason)) in &failed {
+            let first = first_seen.get(id.as_str()).copied().unwrap_or(now);
+            rows.insert(
+                id.clone(),
+                QuarantineRow {
+                    source_uri: uri.clone(),
+                    report_id: id.clone(),
+                    reason: reason.clone(),
+                    first_seen: first,
+                    last_seen: now,
+                },
+            );
+        }
+        // A file that now parses leaves the quarantine.
+        rows.retain(|id, _| !reports.contains_key(id));
+        let rows: Vec<QuarantineRow> = rows.into_values().collect();
+        let batch = convert::quarantine_batch(&rows).map_err(|source| PipelineError::Convert {
+            table: "quarantine".into(),
+            partition: "-".into(),
+            source,
+        })?;
+        if rows != existing_q {
+            staged.push(wh.write_staged(&run_id, QUARANTINE_FILE, &batch).await?);
+        }
+    }
+
+    // Publish: each file appears whole under its final name.
+    progress.step(&format!("publishing {} file(s)", staged.len()));
+    for file in &staged {
+        wh.publish(file).await?;
+        let table = file.target.split('/').next().unwrap_or_default().to_string();
+        *summary.rows.entry(table).or_default() += file.rows;
+        summary.written.push(WrittenFile { path: file.target.clone(), rows: file.rows });
+    }
+    for rel in stale {
+        wh.delete(&rel).await?;
+        summary.deleted.push(rel);
+    }
+    wh.clear_staging().await?;
+    Ok(summary)
+}
+
+impl Summary {
+    /// The summary as plain text lines.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        s += &format!("warehouse  {}\n", self.warehouse);
+        s += &format!(
+            "files      {} ({} report(s) stored, {} duplicate(s), {} quarantined, {} unreadable)\n",
+            self.files,
+            self.reports,
+            self.duplicates,
+            self.quarantined.len(),
+            self.unreadable.len()
+        );
+        s += &format!(
+            "identities {} report(s) with a failed identity (stored all the same)\n",
+            self.reports_with_failed_identities
+        );
+        s += &format!("raw        {} new file(s) archived\n", self.raw_archived_new);
+        s += &format!("partitions {} written: {}\n", self.partitions.len(), self.partitions.join(", "));
+        if !self.unknown_region_partitions.is_empty() {
+            s += &format!(
+                "           unknown province (province_code=00): {}\n",
+                self.unknown_region_partitions.join(", ")
+            );
+        }
+        if !self.unknown_year_partitions.is_empty() {
+            s += &format!("           unknown year (year=0000): {}\n", self.unknown_year_partitions.join(", "));
+        }
+        for (table, rows) in &self.rows {
+            s += &format!("rows       {table}: {rows} in the files written\n");
+        }
+        for rel in &self.deleted {
+            s += &format!("deleted    {rel}\n");
+        }
+        for q in &self.quarantined {
+            s += &format!("quarantined {}: {}\n", q.source_uri, q.reason);
+        }
+        for q in &self.unreadable {
+            s += &format!("unreadable {}: {}\n", q.source_uri, q.reason);
+        }
+        s
+    }
+}

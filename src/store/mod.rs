@@ -1,0 +1,288 @@
+//! The warehouse on object storage: URL → ObjectStore (one function), partition paths (one
+//! function), Parquet read and write, write-then-publish, the raw archive.
+//!
+//! Writing is separate from publishing: [`Warehouse::write_staged`] writes a complete Parquet file
+//! under `_staging/<run>/…` and returns a [`Staged`]; [`Warehouse::publish`] renames it to its final
+//! name. Readers never see a partial file: on a local disk the rename is atomic, on S3 the final
+//! object appears whole (server-side copy) or not at all.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, StringArray};
+use arrow::compute::{concat_batches, filter_record_batch, take_record_batch};
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::buffered::BufWriter;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::arrow::AsyncArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+
+/// The `created_by` written into every Parquet footer: fixed, so that rewriting the same rows gives
+/// the same bytes whatever the library version.
+pub const CREATED_BY: &str = "gongkai";
+
+/// Where staged files are written before they are published.
+pub const STAGING: &str = "_staging";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{uri}: not a warehouse URL: {reason}")]
+    BadUrl { uri: String, reason: String },
+    #[error("{uri}: unsupported storage scheme `{scheme}` (use a path, file://, memory:// or s3://)")]
+    Scheme { uri: String, scheme: String },
+    #[error("{path}: {source}")]
+    Object { path: String, source: object_store::Error },
+    #[error("{path}: Parquet: {source}")]
+    Parquet { path: String, source: ParquetError },
+    #[error("{path}: Arrow: {source}")]
+    Arrow { path: String, source: ArrowError },
+    #[error("{path}: cannot create the warehouse directory: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// An object store and the prefix the warehouse lives under.
+#[derive(Debug, Clone)]
+pub struct Warehouse {
+    store: Arc<dyn ObjectStore>,
+    root: Path,
+    uri: String,
+}
+
+/// A store chosen by URL scheme: a plain path or `file://` (created if missing), `memory://`
+/// (a fresh in-memory store), `s3://bucket/prefix` (credentials, region, endpoint and allow-http from
+/// the standard `AWS_*` environment variables, then `options` as `aws_…` config keys). The one place
+/// that maps schemes to stores.
+pub fn open_url(uri: &str, options: &[(String, String)]) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
+    let bad = |reason: String| StoreError::BadUrl { uri: uri.to_string(), reason };
+    let Some((scheme, _)) = uri.split_once("://") else {
+        return local(uri, std::path::Path::new(uri));
+    };
+    let url = url::Url::parse(uri).map_err(|e| bad(e.to_string()))?;
+    let prefix = || Path::parse(url.path().trim_matches('/')).map_err(|e| bad(e.to_string()));
+    match scheme {
+        "file" => {
+            let path = url.to_file_path().map_err(|_| bad("not an absolute file path".into()))?;
+            local(uri, &path)
+        }
+        "memory" => {
+            let prefix = Path::parse(format!("{}{}", url.host_str().unwrap_or(""), url.path()).trim_matches('/'))
+                .map_err(|e| bad(e.to_string()))?;
+            Ok((Arc::new(InMemory::new()), prefix))
+        }
+        "s3" | "s3a" => {
+            let bucket = url.host_str().ok_or_else(|| bad("no bucket".into()))?;
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            for (key, value) in options {
+                let key: AmazonS3ConfigKey = key.parse().map_err(|e: object_store::Error| bad(e.to_string()))?;
+                builder = builder.with_config(key, value);
+            }
+            let store = builder.build().map_err(|source| StoreError::Object { path: uri.to_string(), source })?;
+            Ok((Arc::new(store), prefix()?))
+        }
+        other => Err(StoreError::Scheme { uri: uri.to_string(), scheme: other.to_string() }),
+    }
+}
+
+fn local(uri: &str, dir: &std::path::Path) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: uri.to_string(), source })?;
+    let store =
+        LocalFileSystem::new_with_prefix(dir).map_err(|source| StoreError::Object { path: uri.to_string(), source })?;
+    Ok((Arc::new(store), Path::default()))
+}
+
+/// The partition directory of a report, relative to its table: `province_code=NN/year=YYYY`.
+/// An unknown province is `00`; an unknown year is `0000`.
+pub fn partition(province_code: Option<&str>, year: Option<i32>) -> String {
+    let province = province_code.filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit())).unwrap_or("00");
+    format!("province_code={province}/year={:04}", year.filter(|y| (0..=9999).contains(y)).unwrap_or(0))
+}
+
+/// The one data file of a table partition.
+pub fn partition_file(table: &str, partition: &str) -> String {
+    format!("{table}/{partition}/part-0.parquet")
+}
+
+/// A file written under the staging prefix, not yet visible.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// Final path, relative to the warehouse root.
+    pub target: String,
+    staging: Path,
+    pub rows: usize,
+}
+
+impl Warehouse {
+    /// Open the warehouse at `uri` (see [`open_url`]).
+    pub fn open(uri: &str, options: &[(String, String)]) -> Result<Self, StoreError> {
+        let (store, root) = open_url(uri, options)?;
+        Ok(Warehouse { store, root, uri: uri.to_string() })
+    }
+
+    /// A warehouse over an existing store (tests share one `memory://` store between runs this way).
+    pub fn new(store: Arc<dyn ObjectStore>, root: Path, uri: impl Into<String>) -> Self {
+        Warehouse { store, root, uri: uri.into() }
+    }
+
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    /// The absolute store path of `rel` (a `/`-separated path relative to the warehouse root).
+    pub fn path(&self, rel: &str) -> Path {
+        self.root.parts().chain(Path::from_iter(rel.split('/').filter(|p| !p.is_empty())).parts()).collect()
+    }
+
+    fn relative(&self, path: &Path) -> String {
+        path.prefix_match(&self.root)
+            .map(|parts| parts.map(|p| p.as_ref().to_string()).collect::<Vec<_>>().join("/"))
+            .unwrap_or_else(|| path.to_string())
+    }
+
+    fn object_err(&self, path: &Path) -> impl FnOnce(object_store::Error) -> StoreError + '_ {
+        let path = format!("{}/{}", self.uri.trim_end_matches('/'), self.relative(path));
+        move |source| StoreError::Object { path, source }
+    }
+
+    /// The bytes at `rel`, or `None` when there is no such object.
+    pub async fn get(&self, rel: &str) -> Result<Option<Bytes>, StoreError> {
+        let path = self.path(rel);
+        match self.store.get(&path).await {
+            Ok(got) => Ok(Some(got.bytes().await.map_err(self.object_err(&path))?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.object_err(&path)(e)),
+        }
+    }
+
+    pub async fn put(&self, rel: &str, bytes: Bytes) -> Result<(), StoreError> {
+        let path = self.path(rel);
+        self.store.put(&path, PutPayload::from(bytes)).await.map_err(self.object_err(&path))?;
+        Ok(())
+    }
+
+    /// Store `bytes` at `rel` unless an object is already there (raw files are named by their hash,
+    /// so an existing one holds the same bytes). Returns whether it wrote.
+    pub async fn put_if_absent(&self, rel: &str, bytes: Bytes) -> Result<bool, StoreError> {
+        let path = self.path(rel);
+        match self.store.head(&path).await {
+            Ok(_) => Ok(false),
+            Err(object_store::Error::NotFound { .. }) => {
+                self.store.put(&path, PutPayload::from(bytes)).await.map_err(self.object_err(&path))?;
+                Ok(true)
+            }
+            Err(e) => Err(self.object_err(&path)(e)),
+        }
+    }
+
+    pub async fn delete(&self, rel: &str) -> Result<(), StoreError> {
+        let path = self.path(rel);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.object_err(&path)(e)),
+        }
+    }
+
+    /// Every object under `prefix` (relative paths, sorted).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let path = self.path(prefix);
+        let metas: Vec<_> = self.store.list(Some(&path)).try_collect().await.map_err(self.object_err(&path))?;
+        let set: BTreeSet<String> = metas.iter().map(|m| self.relative(&m.location)).collect();
+        Ok(set.into_iter().collect())
+    }
+
+    /// The rows of the Parquet file at `rel`, or `None` when it does not exist.
+    pub async fn read_parquet(&self, rel: &str) -> Result<Option<RecordBatch>, StoreError> {
+        let Some(bytes) = self.get(rel).await? else { return Ok(None) };
+        let path = rel.to_string();
+        let perr = |source| StoreError::Parquet { path: path.clone(), source };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(perr)?;
+        let schema = builder.schema().clone();
+        let batches: Vec<RecordBatch> = builder
+            .build()
+            .map_err(perr)?
+            .collect::<Result<_, _>>()
+            .map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
+        let batch = concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path, source })?;
+        Ok(Some(batch))
+    }
+
+    /// Write `batch` as zstd Parquet under the staging prefix of `run`; nothing is visible yet.
+    pub async fn write_staged(&self, run: &str, target: &str, batch: &RecordBatch) -> Result<Staged, StoreError> {
+        let staging = self.path(&format!("{STAGING}/{run}/{target}"));
+        let perr = |source| StoreError::Parquet { path: target.to_string(), source };
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(perr)?))
+            .set_created_by(CREATED_BY.to_string())
+            .build();
+        let out = BufWriter::new(self.store.clone(), staging.clone());
+        let mut writer = AsyncArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(perr)?;
+        writer.write(batch).await.map_err(perr)?;
+        writer.close().await.map_err(perr)?;
+        Ok(Staged { target: target.to_string(), staging, rows: batch.num_rows() })
+    }
+
+    /// Make a staged file visible under its final name (rename: the old file or the new one, never
+    /// a partial one).
+    pub async fn publish(&self, staged: &Staged) -> Result<(), StoreError> {
+        let target = self.path(&staged.target);
+        self.store.rename(&staged.staging, &target).await.map_err(self.object_err(&target))
+    }
+
+    /// Remove what interrupted runs left under the staging prefix.
+    pub async fn clear_staging(&self) -> Result<usize, StoreError> {
+        let left = self.list(STAGING).await?;
+        for rel in &left {
+            self.delete(rel).await?;
+        }
+        Ok(left.len())
+    }
+}
+
+/// Merge `new` rows into `existing` rows of the same table: rows of a `report_id` present in `new`
+/// replace the existing rows of that report; the result is sorted by `report_id` (stable, so a
+/// report's rows keep their order). The same input always gives the same rows in the same order.
+pub fn merge_by_report(
+    schema: &SchemaRef,
+    existing: Option<&RecordBatch>,
+    new: &RecordBatch,
+) -> Result<RecordBatch, ArrowError> {
+    let ids = |b: &RecordBatch| -> Result<StringArray, ArrowError> {
+        b.column_by_name("report_id")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .cloned()
+            .ok_or_else(|| ArrowError::SchemaError("no report_id column".into()))
+    };
+    let new_ids = ids(new)?;
+    let replaced: std::collections::HashSet<&str> = new_ids.iter().flatten().collect();
+    let mut parts = Vec::new();
+    if let Some(existing) = existing {
+        if existing.schema().fields() != schema.fields() {
+            return Err(ArrowError::SchemaError(
+                "the existing file has another schema; run `gongkai rebuild` to rewrite the warehouse".into(),
+            ));
+        }
+        let old_ids = ids(existing)?;
+        let keep: arrow::array::BooleanArray =
+            old_ids.iter().map(|id| Some(!replaced.contains(id.unwrap_or("")))).collect();
+        parts.push(filter_record_batch(existing, &keep)?);
+    }
+    parts.push(new.clone());
+    let all = concat_batches(schema, &parts)?;
+    let all_ids = ids(&all)?;
+    let mut order: Vec<u32> = (0..all.num_rows() as u32).collect();
+    order.sort_by(|a, b| all_ids.value(*a as usize).cmp(all_ids.value(*b as usize)));
+    take_record_batch(&all, &arrow::array::UInt32Array::from(order))
+}

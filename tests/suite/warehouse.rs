@@ -1,0 +1,398 @@
+//! The warehouse: ingest into memory:// and file:// stores, idempotent re-ingest (byte-identical
+//! Parquet), partitions holding exactly their region/year, quarantine, raw archive, rebuild, and an
+//! independent read of the result with DuckDB and pyarrow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow::array::{Array, Decimal128Array, StringArray, TimestampMicrosecondArray};
+use gongkai::pipeline::{self, Options, Outcome, Quiet, Summary};
+use gongkai::store::Warehouse;
+
+use super::repo;
+
+/// A report made from the tab-separated fixture: another agency, year and numbers.
+fn report_text(agency: &str, year: Option<i32>, proactive: u32) -> String {
+    let base = std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap();
+    let text = base
+        .replace("利通区古城镇", agency)
+        .replace("全年共发布各类信息 406 条", &format!("全年共发布各类信息 {proactive} 条"));
+    match year {
+        Some(y) => text.replace("2023", &y.to_string()),
+        None => text.replace(" 2023 年", ""),
+    }
+}
+
+/// Source files in `dir`: four good reports in three partitions, one without a known region, one
+/// without a year, and two files that cannot be parsed.
+fn write_sources(dir: &Path) -> Vec<String> {
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a_huining_2023.txt", report_text("会宁县柴家门镇", Some(2023), 11).into_bytes()),
+        ("b_huining_2023_other.txt", report_text("会宁县柴家门镇", Some(2023), 12).into_bytes()),
+        ("c_miyi_2022.txt", report_text("米易县得石镇", Some(2022), 13).into_bytes()),
+        ("d_unknown_region.txt", report_text("某某研究中心", Some(2023), 14).into_bytes()),
+        ("e_no_year.txt", report_text("会宁县柴家门镇", None, 15).into_bytes()),
+        ("f_scan.pdf", b"%PDF-1.4\n%binary\n1 0 obj << >> endobj\n".to_vec()),
+        ("g_empty.txt", Vec::new()),
+    ];
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    vec![dir.display().to_string()]
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn ingest(rt: &tokio::runtime::Runtime, wh: &Warehouse, sources: &[String], now: i64) -> Summary {
+    let options = Options { concurrency: 3, now: Some(now), source_options: Vec::new() };
+    rt.block_on(pipeline::ingest(wh, sources, &options, &Quiet)).unwrap()
+}
+
+/// Every object of the warehouse with its bytes.
+fn snapshot(rt: &tokio::runtime::Runtime, wh: &Warehouse) -> BTreeMap<String, Vec<u8>> {
+    rt.block_on(async {
+        let mut out = BTreeMap::new();
+        for rel in wh.list("").await.unwrap() {
+            out.insert(rel.clone(), wh.get(&rel).await.unwrap().unwrap().to_vec());
+        }
+        out
+    })
+}
+
+fn strings(batch: &arrow::array::RecordBatch, col: &str) -> Vec<String> {
+    let a = batch.column_by_name(col).unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+    (0..a.len()).map(|i| a.value(i).to_string()).collect()
+}
+
+fn read(rt: &tokio::runtime::Runtime, wh: &Warehouse, rel: &str) -> arrow::array::RecordBatch {
+    rt.block_on(wh.read_parquet(rel)).unwrap().unwrap_or_else(|| panic!("{rel} missing"))
+}
+
+/// report_id of each stored source, by file name.
+fn stored_ids(summary: &Summary) -> BTreeMap<String, (String, String)> {
+    summary
+        .outcomes
+        .iter()
+        .filter_map(|(uri, o)| match o {
+            Outcome::Stored { report_id, partition, .. } => {
+                Some((uri.rsplit('/').next().unwrap().to_string(), (report_id.clone(), partition.clone())))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary, sources: &Path) {
+    assert_eq!(summary.files, 7);
+    assert_eq!(summary.reports, 5);
+    let ids = stored_ids(summary);
+    assert_eq!(ids["a_huining_2023.txt"].1, "province_code=62/year=2023");
+    assert_eq!(ids["c_miyi_2022.txt"].1, "province_code=51/year=2022");
+    assert_eq!(ids["d_unknown_region.txt"].1, "province_code=00/year=2023");
+    assert_eq!(ids["e_no_year.txt"].1, "province_code=62/year=0000");
+    assert_eq!(summary.unknown_region_partitions, vec!["province_code=00/year=2023".to_string()]);
+    assert_eq!(summary.unknown_year_partitions, vec!["province_code=62/year=0000".to_string()]);
+
+    // Each partition holds exactly the reports of its region and year, in every table.
+    let mut expected: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (id, partition) in ids.values() {
+        expected.entry(partition.as_str()).or_default().insert(id.clone());
+    }
+    assert_eq!(expected["province_code=62/year=2023"].len(), 2);
+    for (partition, want) in &expected {
+        for table in ["reports", "cells", "checks"] {
+            let batch = read(rt, wh, &format!("{table}/{partition}/part-0.parquet"));
+            let got: BTreeSet<String> = strings(&batch, "report_id").into_iter().collect();
+            assert_eq!(&got, want, "{table}/{partition}");
+        }
+    }
+    let files: Vec<String> = rt.block_on(wh.list("reports")).unwrap();
+    assert_eq!(files.len(), expected.len(), "{files:?}");
+
+    // Blanks stay NULL in cells: the fixture's blank cell (carried_over, legal_service_org).
+    let a = &ids["a_huining_2023.txt"].0;
+    let cells = read(rt, wh, "cells/province_code=62/year=2023/part-0.parquet");
+    let (rid, row, col, kind) =
+        (strings(&cells, "report_id"), strings(&cells, "row"), strings(&cells, "col"), strings(&cells, "kind"));
+    let value = cells.column_by_name("value").unwrap().as_any().downcast_ref::<Decimal128Array>().unwrap();
+    let i = (0..cells.num_rows())
+        .find(|&i| &rid[i] == a && row[i] == "carried_over" && col[i] == "legal_service_org")
+        .expect("blank cell stored");
+    assert_eq!(kind[i], "blank");
+    assert!(value.is_null(i));
+    let j = (0..cells.num_rows()).find(|&i| &rid[i] == a && row[i] == "new_received" && col[i] == "total").unwrap();
+    assert_eq!(value.value(j), 16 * 10_000);
+
+    // Quarantine: both bad files, with their reasons; raw bytes of every file archived.
+    let q = read(rt, wh, "quarantine/part-0.parquet");
+    let uris = strings(&q, "source_uri");
+    let reasons = strings(&q, "reason");
+    assert_eq!(q.num_rows(), 2, "{uris:?}");
+    let pdf = uris.iter().position(|u| u.ends_with("f_scan.pdf")).unwrap();
+    assert!(reasons[pdf].contains("PDF"), "{}", reasons[pdf]);
+    let empty = uris.iter().position(|u| u.ends_with("g_empty.txt")).unwrap();
+    assert!(!reasons[empty].is_empty());
+    for entry in std::fs::read_dir(sources).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let ext = path.extension().unwrap().to_str().unwrap();
+        let rel = format!("raw/{}.{ext}", gongkai::parse::report_id(&bytes));
+        assert_eq!(rt.block_on(wh.get(&rel)).unwrap().as_deref(), Some(&bytes[..]), "{rel}");
+    }
+}
+
+/// Every object except the quarantine file (whose last_seen moves with each run).
+fn without_quarantine(mut snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    snap.remove(pipeline::QUARANTINE_FILE);
+    snap
+}
+
+#[test]
+fn memory_ingest_lands_partitions_and_reingest_is_a_no_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+    let wh = Warehouse::open("memory://", &[]).unwrap();
+    let first = ingest(&rt, &wh, &sources, 1_700_000_000_000_000);
+    check_layout(&rt, &wh, &first, &tmp.path().join("in"));
+    let before = snapshot(&rt, &wh);
+    assert!(before.keys().all(|k| !k.starts_with("_staging")), "staging left behind");
+
+    let second = ingest(&rt, &wh, &sources, 1_700_000_999_000_000);
+    assert_eq!(second.reports, 5);
+    let after = snapshot(&rt, &wh);
+    assert_eq!(without_quarantine(before.clone()), without_quarantine(after.clone()), "re-ingest changed a file");
+
+    // The quarantine keeps first_seen and moves last_seen.
+    let q = read(&rt, &wh, pipeline::QUARANTINE_FILE);
+    let ts =
+        |c: &str| q.column_by_name(c).unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0);
+    assert_eq!(ts("first_seen"), 1_700_000_000_000_000);
+    assert_eq!(ts("last_seen"), 1_700_000_999_000_000);
+}
+
+#[test]
+fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    let sources = write_sources(&inbox);
+    let rt = runtime();
+    let uri = format!("file://{}", tmp.path().join("wh").display());
+    let wh = Warehouse::open(&uri, &[]).unwrap();
+    let first = ingest(&rt, &wh, &sources, 1_000_000);
+    check_layout(&rt, &wh, &first, &inbox);
+    assert!(tmp.path().join("wh/reports/province_code=62/year=2023/part-0.parquet").is_file());
+    let before = snapshot(&rt, &wh);
+
+    // The same files again, through a freshly opened store: byte-identical.
+    let wh = Warehouse::open(&uri, &[]).unwrap();
+    ingest(&rt, &wh, &sources, 2_000_000);
+    assert_eq!(without_quarantine(before.clone()), without_quarantine(snapshot(&rt, &wh)));
+
+    // The same bytes under another name: still the same report, first name kept, nothing changes.
+    let copy = tmp.path().join("copy/zz_same_bytes.txt");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(inbox.join("a_huining_2023.txt"), &copy).unwrap();
+    ingest(&rt, &wh, &[copy.display().to_string()], 2_500_000);
+    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+
+    // A new report in an existing partition: the partition is rewritten with both, the old row
+    // keeps its ingestion time; other partitions are untouched.
+    let extra = tmp.path().join("extra/h.txt");
+    std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
+    std::fs::write(&extra, report_text("会宁县柴家门镇", Some(2023), 99)).unwrap();
+    let third = ingest(&rt, &wh, &[extra.display().to_string()], 3_000_000);
+    assert_eq!(third.partitions, vec!["province_code=62/year=2023".to_string()]);
+    let reports = read(&rt, &wh, "reports/province_code=62/year=2023/part-0.parquet");
+    assert_eq!(reports.num_rows(), 3);
+    let ids = strings(&reports, "report_id");
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "rows sorted by report_id");
+    let at =
+        reports.column_by_name("ingested_at").unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap();
+    let mut times: Vec<i64> = (0..3).map(|i| at.value(i)).collect();
+    times.sort();
+    assert_eq!(times, vec![1_000_000, 1_000_000, 3_000_000]);
+}
+
+#[test]
+fn interrupted_run_leaves_old_state_and_rerun_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+    let wh = Warehouse::open(&tmp.path().join("wh").display().to_string(), &[]).unwrap();
+    ingest(&rt, &wh, &sources, 1_000_000);
+    let before = snapshot(&rt, &wh);
+    // A run that died after staging a half-written file: readers see only published files.
+    rt.block_on(wh.put("_staging/run-5/reports/province_code=62/year=2023/part-0.parquet", "PAR1 trunc".into()))
+        .unwrap();
+    ingest(&rt, &wh, &sources, 2_000_000);
+    let after = snapshot(&rt, &wh);
+    assert!(after.keys().all(|k| !k.starts_with("_staging")));
+    assert_eq!(without_quarantine(before), without_quarantine(after));
+}
+
+#[test]
+fn rebuild_reparses_the_raw_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+    let wh = Warehouse::open("memory://warehouse/", &[]).unwrap();
+    ingest(&rt, &wh, &sources, 1_000_000);
+    let before = snapshot(&rt, &wh);
+    // A stray partition file no report belongs to is removed by the rebuild.
+    let stray = "cells/province_code=99/year=1999/part-0.parquet";
+    rt.block_on(wh.put(stray, before["cells/province_code=51/year=2022/part-0.parquet"].clone().into())).unwrap();
+    let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new() };
+    let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
+    assert_eq!(summary.files, 7);
+    assert_eq!(summary.reports, 5);
+    assert_eq!(summary.quarantined.len(), 2);
+    assert_eq!(summary.deleted, vec![stray.to_string()]);
+    // Same parser, same raw files: the same bytes, original names and ingestion times kept.
+    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+}
+
+/// `python3` with duckdb and pyarrow (the CI venv puts it first on PATH). Fails when CI=true and
+/// they are missing; skips otherwise.
+fn python_with(modules: &str) -> Option<PathBuf> {
+    let ok =
+        Command::new("python3").args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(PathBuf::from("python3"));
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but python3 cannot import {modules}");
+    eprintln!("skipping: python3 cannot import {modules}");
+    None
+}
+
+#[test]
+fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
+    let Some(python) = python_with("duckdb, pyarrow") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let wh = tmp.path().join("wh");
+    let summary = tmp.path().join("summary.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .arg("ingest")
+        .args(&sources)
+        .arg("--warehouse")
+        .arg(&wh)
+        .arg("--summary-json")
+        .arg(&summary)
+        .output()
+        .unwrap();
+    // Two files were quarantined: exit code 1, summary written all the same.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("province_code=00"), "{stdout}");
+    let check = Command::new(python)
+        .arg(repo().join("tests/warehouse_check.py"))
+        .arg(&wh)
+        .arg("--summary")
+        .arg(&summary)
+        .args(["--expect-reports", "5"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{report}\n{}", String::from_utf8_lossy(&check.stderr));
+    assert!(report.contains("reports: 5 rows"), "{report}");
+    assert!(report.contains("province_code=00/year=2023: 1"), "{report}");
+    assert!(report.contains("quarantine: 2 rows"), "{report}");
+}
+
+/// A `moto_server` on a free local port, killed when dropped.
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `moto_server` (fails when CI=true and it is not on PATH; skips otherwise) and create
+/// `bucket` with a plain PUT.
+fn moto(bucket: &str) -> Option<Moto> {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = match Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(err) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but moto_server cannot start: {err}");
+            eprintln!("skipping: moto_server not available ({err})");
+            return None;
+        }
+    };
+    let server = Moto { child, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
+            let request = format!(
+                "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            conn.write_all(request.as_bytes()).unwrap();
+            let mut response = String::new();
+            let _ = conn.read_to_string(&mut response);
+            assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{response}");
+            return Some(server);
+        }
+        assert!(std::time::Instant::now() < deadline, "moto_server did not start on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn s3_ingest_against_moto() {
+    let Some(server) = moto("gongkai") else { return };
+    let options: Vec<(String, String)> = [
+        ("aws_endpoint", format!("http://127.0.0.1:{}", server.port)),
+        ("aws_allow_http", "true".into()),
+        ("aws_access_key_id", "testing".into()),
+        ("aws_secret_access_key", "testing".into()),
+        ("aws_region", "us-east-1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+
+    // Put the sources into an inbox prefix of the bucket, then ingest from there.
+    let inbox = Warehouse::open("s3://gongkai/inbox", &options).unwrap();
+    for entry in std::fs::read_dir(&local[0]).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        rt.block_on(inbox.put(&name, std::fs::read(&path).unwrap().into())).unwrap();
+    }
+    let wh = Warehouse::open("s3://gongkai/warehouse", &options).unwrap();
+    let run = |now| {
+        let opts = Options { concurrency: 3, now: Some(now), source_options: options.clone() };
+        rt.block_on(pipeline::ingest(&wh, &["s3://gongkai/inbox/".to_string()], &opts, &Quiet)).unwrap()
+    };
+    let first = run(1_000_000);
+    assert_eq!(first.files, 7);
+    assert_eq!(first.reports, 5);
+    assert_eq!(first.quarantined.len(), 2);
+    assert!(first.outcomes.iter().all(|(uri, _)| uri.starts_with("s3://gongkai/inbox/")));
+    let before = snapshot(&rt, &wh);
+    assert!(before.contains_key("reports/province_code=00/year=2023/part-0.parquet"), "{:?}", before.keys());
+    assert_eq!(before.keys().filter(|k| k.starts_with("raw/")).count(), 7);
+    run(2_000_000);
+    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+}
