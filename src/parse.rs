@@ -78,12 +78,17 @@ fn walk(dir: &Path, out: &mut Expanded) {
         }
         if path.is_dir() {
             walk(&path, out);
-        } else if REPORT_EXTENSIONS.contains(&extension(&path).as_str()) {
+        } else if is_report_name(name) {
             out.files.push(path);
         } else {
             out.skipped.push(path);
         }
     }
+}
+
+/// Whether a file name has one of the report extensions.
+pub fn is_report_name(name: &str) -> bool {
+    REPORT_EXTENSIONS.contains(&extension(Path::new(name)).as_str())
 }
 
 fn extension(path: &Path) -> String {

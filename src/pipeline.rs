@@ -113,6 +113,8 @@ pub struct Summary {
     pub reports_with_failed_identities: usize,
     pub quarantined: Vec<QuarantinedFile>,
     pub unreadable: Vec<QuarantinedFile>,
+    /// Files inside the given directories or prefixes passed over: not a report format by extension.
+    pub skipped: Vec<String>,
     pub raw_archived_new: usize,
     /// Partition directories written, e.g. `province_code=64/year=2023`.
     pub partitions: Vec<String>,
@@ -169,10 +171,19 @@ impl Source {
     }
 }
 
+/// The sources a run found, and the files it passed over because their extension is not a report
+/// format (listed in the summary, never dropped silently).
+pub struct Listed {
+    pub sources: Vec<Source>,
+    pub skipped: Vec<String>,
+}
+
 /// Expand the SOURCE arguments: local files, directories (recursively), glob patterns, and object
-/// store prefixes (`s3://bucket/inbox/`, `file:///…`). Sorted by URI, duplicates removed.
-pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -> Result<Vec<Source>, PipelineError> {
+/// store prefixes (`s3://bucket/inbox/`, `file:///…`). Sorted by URI, duplicates removed. Inside
+/// directories and prefixes only report files (by extension) are taken; a file named as such always is.
+pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -> Result<Listed, PipelineError> {
     let mut out: BTreeMap<String, Source> = BTreeMap::new();
+    let mut skipped = Vec::new();
     for arg in args {
         if arg.contains("://") {
             let (store, prefix) = store::open_url(arg, store_options)?;
@@ -191,22 +202,30 @@ pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -
                     continue;
                 }
                 let uri = format!("{}/{}", arg.trim_end_matches('/'), rest.join("/"));
+                if !rest.is_empty() && !parse::is_report_name(&uri) {
+                    skipped.push(uri);
+                    continue;
+                }
                 out.insert(uri.clone(), Source::Object { store: store.clone(), path: meta.location, uri });
             }
         } else if arg.contains(['*', '?', '[']) {
             let paths = glob::glob(arg)
                 .map_err(|e| PipelineError::Pattern { source_arg: arg.clone(), reason: e.to_string() })?;
             let files: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-            for p in parse::expand_paths(&files) {
+            let expanded = parse::expand_paths(&files);
+            skipped.extend(expanded.skipped.iter().map(|p| p.display().to_string()));
+            for p in expanded.files {
                 out.insert(p.display().to_string(), Source::Local(p));
             }
         } else {
-            for p in parse::expand_paths(&[PathBuf::from(arg)]) {
+            let expanded = parse::expand_paths(&[PathBuf::from(arg)]);
+            skipped.extend(expanded.skipped.iter().map(|p| p.display().to_string()));
+            for p in expanded.files {
                 out.insert(p.display().to_string(), Source::Local(p));
             }
         }
     }
-    Ok(out.into_values().collect())
+    Ok(Listed { sources: out.into_values().collect(), skipped })
 }
 
 /// The raw-archive extension of a source name: its lower-cased extension when it is one of the
@@ -281,9 +300,11 @@ pub async fn ingest(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Summary, PipelineError> {
-    let sources = list_sources(sources, &options.source_options).await?;
-    let inputs = sources.into_iter().map(|s| (s.uri(), None::<String>, s));
-    run(wh, inputs.collect(), options, progress, Mode::Merge, true).await
+    let listed = list_sources(sources, &options.source_options).await?;
+    let inputs = listed.sources.into_iter().map(|s| (s.uri(), None::<String>, s));
+    let mut summary = run(wh, inputs.collect(), options, progress, Mode::Merge, true).await?;
+    summary.skipped = listed.skipped;
+    Ok(summary)
 }
 
 /// Re-parse every archived raw file with the current parser and rewrite every table.
@@ -521,6 +542,9 @@ impl Summary {
         }
         for q in &self.unreadable {
             s += &format!("unreadable {}: {}\n", q.source_uri, q.reason);
+        }
+        for uri in &self.skipped {
+            s += &format!("passed over {uri}: not a report file by its extension\n");
         }
         s
     }
