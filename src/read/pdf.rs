@@ -1,0 +1,236 @@
+//! PDF → rows from the text layer with glyph positions (`pdf-extract` on `lopdf`, no external tools).
+//!
+//! Glyphs are grouped into lines by their baseline, and a line into cells where the horizontal gap
+//! between glyphs is wide (a table column boundary); digits close to each other always stay one number.
+//! Table labels that wrap over several lines around their row's values (vertically centred cells) are
+//! folded into the nearest line that holds values, so each table row reads label-then-values as the
+//! mapper expects. A PDF with no text layer is reported as needing OCR; panics inside the PDF
+//! libraries are caught and reported as damaged files.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+use super::ReadError;
+use crate::model::{Cell, CellKind, Row};
+
+#[derive(Debug, Clone)]
+struct Glyph {
+    x: f64,
+    /// Top-down baseline position.
+    y: f64,
+    end: f64,
+    size: f64,
+    ch: String,
+}
+
+#[derive(Default)]
+struct Collector {
+    pages: Vec<(f64, Vec<Glyph>)>,
+    /// The current page's height and bottom, to turn PDF y (upwards) into top-down y.
+    top: f64,
+}
+
+impl OutputDev for Collector {
+    fn begin_page(&mut self, _: u32, media_box: &MediaBox, _: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
+        let height = media_box.ury - media_box.lly;
+        self.top = media_box.ury;
+        self.pages.push((height, Vec::new()));
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn output_character(&mut self, trm: &Transform, width: f64, _: f64, font_size: f64, ch: &str) -> Result<(), OutputError> {
+        // The text rendering matrix maps glyph space to the page; its scale gives the drawn font size.
+        let (vx, vy) = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
+        let size = (vx * vy).abs().sqrt();
+        let (x, y) = (trm.m31, self.top - trm.m32);
+        if let Some((_, glyphs)) = self.pages.last_mut() {
+            glyphs.push(Glyph { x, y, end: x + width * size, size: size.max(1.0), ch: ch.to_string() });
+        }
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+/// Read a PDF's text layer into rows and text lines.
+pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
+    let pages = glyphs(bytes)?;
+    let text_glyphs = pages.iter().flat_map(|(_, g)| g).filter(|g| !g.ch.trim().is_empty()).count();
+    if text_glyphs == 0 {
+        return Err(ReadError::NoTextLayer);
+    }
+    let mut rows = Vec::new();
+    for (height, glyphs) in pages {
+        rows.extend(page_rows(glyphs, height));
+    }
+    let text = rows.iter().map(|r: &Row| r.cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("\t"));
+    let text = text.collect::<Vec<_>>().join("\n");
+    Ok((rows, text))
+}
+
+fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, Vec<Glyph>)>, ReadError> {
+    let damaged = |reason: String| ReadError::Damaged { format: "PDF", reason };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let doc = pdf_extract::Document::load_mem(bytes).map_err(|e| format!("cannot open: {e}"))?;
+        if doc.is_encrypted() {
+            return Err("encrypted".to_string());
+        }
+        let mut collector = Collector::default();
+        pdf_extract::output_doc(&doc, &mut collector).map_err(|e| format!("cannot read the text layer: {e}"))?;
+        Ok(collector.pages)
+    }));
+    match result {
+        Ok(Ok(pages)) => Ok(pages),
+        Ok(Err(reason)) => Err(damaged(reason)),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown".into());
+            Err(damaged(format!("the PDF library failed: {msg}")))
+        }
+    }
+}
+
+fn is_numeric(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+/// One line of a page: its baseline and cells, each with its left x.
+struct Line {
+    y: f64,
+    size: f64,
+    cells: Vec<(f64, String)>,
+}
+
+impl Line {
+    fn has_values(&self) -> bool {
+        self.cells.iter().any(|(_, c)| matches!(Cell::parse(c).kind, CellKind::Number))
+    }
+}
+
+fn page_rows(mut glyphs: Vec<Glyph>, height: f64) -> Vec<Row> {
+    glyphs.retain(|g| !g.ch.trim().is_empty() && g.x.is_finite() && g.y.is_finite());
+    glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    // Lines: glyphs whose baselines are within 40% of the font size.
+    let mut groups: Vec<Vec<Glyph>> = Vec::new();
+    for g in glyphs {
+        match groups.last_mut() {
+            Some(line) if (g.y - line[0].y).abs() <= 0.4 * line[0].size.max(g.size) => line.push(g),
+            _ => groups.push(vec![g]),
+        }
+    }
+    let mut lines: Vec<Line> = groups.into_iter().map(line_cells).collect();
+    // Page numbers in the margins (`- 3 -`, `3`) are not report content.
+    lines.retain(|l| {
+        let margin = l.y < height * 0.07 || l.y > height * 0.93;
+        let text: String = l.cells.iter().map(|(_, c)| c.as_str()).collect();
+        let bare = text.trim_matches(|c: char| matches!(c, '-' | '—' | '第' | '页' | '/' | ' '));
+        !(margin && bare.chars().all(|c| c.is_ascii_digit()))
+    });
+    fold_wrapped_labels(lines)
+}
+
+/// Cut a line's glyphs into cells at wide gaps; digits that are close stay together.
+fn line_cells(mut glyphs: Vec<Glyph>) -> Line {
+    glyphs.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let y = glyphs.iter().map(|g| g.y).sum::<f64>() / glyphs.len() as f64;
+    let size = glyphs.iter().map(|g| g.size).fold(0.0, f64::max);
+    let mut cells: Vec<(f64, String)> = Vec::new();
+    let mut prev: Option<&Glyph> = None;
+    for g in &glyphs {
+        let split = match prev {
+            None => true,
+            Some(p) => {
+                let gap = g.x - p.end;
+                let digits = is_numeric(&p.ch) && is_numeric(&g.ch);
+                // Cell padding is wider than a character; digits of one number sit at most a digit apart.
+                let limit = if digits { 0.6 * g.size } else { 1.0 * g.size };
+                gap > limit
+            }
+        };
+        if split {
+            cells.push((g.x, String::new()));
+        }
+        if let Some((_, text)) = cells.last_mut() {
+            text.push_str(&g.ch);
+        }
+        prev = Some(g);
+    }
+    Line { y, size, cells }
+}
+
+/// Lines without values lying within a line's height of a line with values are wrapped parts of that
+/// row's labels: merge their cells (by column) into it, so the row reads label-then-values.
+fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
+    let value_lines: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].has_values()).collect();
+    let mut target: Vec<Option<usize>> = vec![None; lines.len()];
+    for (i, line) in lines.iter().enumerate() {
+        if line.has_values() {
+            continue;
+        }
+        let nearest = value_lines
+            .iter()
+            .map(|&v| (v, (lines[v].y - line.y).abs()))
+            .filter(|(v, d)| *d <= 1.6 * lines[*v].size.max(line.size))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        // Only label columns: the fragment must lie left of the row's first value.
+        if let Some((v, _)) = nearest {
+            let first_value_x = lines[v]
+                .cells
+                .iter()
+                .find(|(_, c)| Cell::parse(c).kind == CellKind::Number)
+                .map_or(f64::MAX, |(x, _)| *x);
+            if line.cells.iter().all(|(x, _)| *x < first_value_x) {
+                target[i] = Some(v);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if target[i].is_some() {
+            continue;
+        }
+        if !line.has_values() {
+            rows.push(Row::text(line.cells.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(" ")));
+            continue;
+        }
+        // Label fragments in y order, merged into columns by their left x.
+        let mut parts: Vec<(f64, f64, String)> = Vec::new();
+        for (j, other) in lines.iter().enumerate() {
+            if j == i || target[j] == Some(i) {
+                parts.extend(other.cells.iter().map(|(x, c)| (*x, other.y, c.clone())));
+            }
+        }
+        let first_value_x = line
+            .cells
+            .iter()
+            .find(|(_, c)| Cell::parse(c).kind == CellKind::Number)
+            .map_or(f64::MAX, |(x, _)| *x);
+        let (mut labels, values): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(x, _, _)| *x < first_value_x);
+        labels.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut columns: Vec<(f64, String)> = Vec::new();
+        for (x, _, text) in labels {
+            match columns.iter_mut().find(|(cx, _)| (cx - x).abs() < 2.0 * line.size) {
+                Some((_, t)) => t.push_str(&text),
+                None => columns.push((x, text)),
+            }
+        }
+        columns.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut values: Vec<(f64, String)> = values.into_iter().map(|(x, _, c)| (x, c)).collect();
+        values.sort_by(|a, b| a.0.total_cmp(&b.0));
+        rows.push(Row::table(columns.into_iter().chain(values).map(|(_, c)| c)));
+    }
+    rows
+}
