@@ -87,8 +87,7 @@ fn find_title(text: &str) -> Option<String> {
             _ => joined,
         };
         let len = joined.chars().count();
-        if len <= 80 && (joined.contains("报告") || joined.contains("年报")) && joined.contains("信息公开")
-        {
+        if len <= 80 && (joined.contains("报告") || joined.contains("年报")) && joined.contains("信息公开") {
             return Some(joined.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }

@@ -35,7 +35,9 @@ fn document_xml(bytes: &[u8], limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge { size: declared, limit });
     }
     let mut part = archive.by_name("word/document.xml").map_err(|e| match e {
-        zip::result::ZipError::FileNotFound => ReadError::NotText("a zip archive without word/document.xml (not a DOCX)".into()),
+        zip::result::ZipError::FileNotFound => {
+            ReadError::NotText("a zip archive without word/document.xml (not a DOCX)".into())
+        }
         e => zip_error(e),
     })?;
     let mut xml = Vec::new();
@@ -68,8 +70,10 @@ fn parse_document(xml: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
     let mut para = String::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut in_text = false;
-    let damaged =
-        |e: &dyn std::fmt::Display| ReadError::Damaged { format: "DOCX", reason: format!("malformed word/document.xml: {e}") };
+    let damaged = |e: &dyn std::fmt::Display| ReadError::Damaged {
+        format: "DOCX",
+        reason: format!("malformed word/document.xml: {e}"),
+    };
     loop {
         let event = reader.read_event().map_err(|e| damaged(&e))?;
         match event {
@@ -182,4 +186,40 @@ fn flush_para(para: &mut String, tables: &mut [Table], rows: &mut Vec<Row>, line
 
 fn squeeze(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn zip_of(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(body).unwrap();
+        zip.finish().unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn refuses_archives_beyond_the_limit() {
+        let xml = format!("<w:document><w:body>{}</w:body></w:document>", "<w:p/>".repeat(1000));
+        let bytes = zip_of("word/document.xml", xml.as_bytes());
+        assert!(document_xml(&bytes, 1 << 20).is_ok());
+        assert!(matches!(document_xml(&bytes, 1024), Err(ReadError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn merged_cells_and_wrapped_paragraphs() {
+        let xml = br#"<w:document><w:body><w:p><w:r><w:t>Title</w:t></w:r></w:p><w:tbl>
+            <w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>A</w:t></w:r></w:p></w:tc>
+              <w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr><w:p><w:r><w:t>x</w:t></w:r></w:p><w:p><w:r><w:t>y</w:t></w:r></w:p></w:tc></w:tr>
+            <w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc><w:tc><w:p/></w:tc></w:tr>
+            </w:tbl></w:body></w:document>"#;
+        let (rows, text) = parse_document(xml).unwrap();
+        assert_eq!(rows, vec![Row::text("Title"), Row::table(["A", "xy"]), Row::table(["", "1", ""])]);
+        assert_eq!(text, "Title\nA\txy\n1");
+    }
 }

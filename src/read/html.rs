@@ -15,8 +15,35 @@ use crate::model::Row;
 const SKIPPED: &[&str] = &["script", "style", "nav", "noscript", "template", "head", "select", "button", "iframe"];
 /// Elements that end a line of running text.
 const BLOCKS: &[&str] = &[
-    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header", "footer",
-    "tr", "table", "blockquote", "pre", "hr", "dd", "dt", "center", "title", "body", "html", "main", "aside",
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "dd",
+    "dt",
+    "center",
+    "title",
+    "body",
+    "html",
+    "main",
+    "aside",
 ];
 
 /// Lay out an HTML document (already decoded to text) as rows, returning the rows and the text lines.
@@ -25,7 +52,8 @@ pub fn rows(html: &str) -> (Vec<Row>, String) {
     let doc = Html::parse_document(&html);
     let mut walker = Walker::default();
     // <title> sits in <head>, which is otherwise skipped; it often names the report.
-    if let Some(title) = doc.root_element().descendants().filter_map(ElementRef::wrap).find(|e| e.value().name() == "title")
+    if let Some(title) =
+        doc.root_element().descendants().filter_map(ElementRef::wrap).find(|e| e.value().name() == "title")
     {
         walker.line.push_str(&title.text().collect::<String>());
         walker.flush();
@@ -39,7 +67,12 @@ pub fn rows(html: &str) -> (Vec<Row>, String) {
 /// Reports embedded in JavaScript arrive as a string literal whose quotes are escaped (`<p style=\"…\">`).
 fn unescape_js_string(html: &str) -> std::borrow::Cow<'_, str> {
     if html.contains("=\\\"") || html.contains("=\\'") {
-        html.replace("\\\"", "\"").replace("\\'", "'").replace("\\/", "/").replace("\\n", "\n").replace("\\t", "\t").into()
+        html.replace("\\\"", "\"")
+            .replace("\\'", "'")
+            .replace("\\/", "/")
+            .replace("\\n", "\n")
+            .replace("\\t", "\t")
+            .into()
     } else {
         html.into()
     }
@@ -202,7 +235,10 @@ fn collect_cell(el: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
 
 /// Collapse runs of whitespace (including no-break spaces from `&nbsp;`) to one space and trim.
 fn squeeze(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -226,7 +262,8 @@ mod tests {
 
     #[test]
     fn js_string_quotes_are_unescaped() {
-        let (rows, _) = rows(r#"<p style=\"x\">一、总体情况</p><table><tr><td colspan=\"2\">规章</td><td>3</td></tr></table>"#);
+        let (rows, _) =
+            rows(r#"<p style=\"x\">一、总体情况</p><table><tr><td colspan=\"2\">规章</td><td>3</td></tr></table>"#);
         assert_eq!(rows[1], Row::table(["规章", "3"]));
     }
 }

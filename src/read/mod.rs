@@ -115,14 +115,21 @@ fn extension(name: &str) -> String {
     name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
 }
 
-/// Decode text, refusing bytes that are mostly not valid in any encoding we could pick.
+/// Decode text, refusing bytes that do not read as text in the encoding chosen: many invalid
+/// sequences (U+FFFD) or control characters mean binary data, not a report.
 fn decode_text(bytes: &[u8]) -> Result<decode::Decoded, ReadError> {
     let decoded = decode::decode(bytes);
-    if decoded.lossy {
-        let bad = decoded.text.chars().filter(|c| *c == '\u{fffd}').count();
-        if bad * 100 > decoded.text.chars().count().max(1) {
-            return Err(ReadError::NotText(format!("invalid bytes: {bad} characters not valid {}", decoded.encoding)));
-        }
+    let total = decoded.text.chars().count().max(1);
+    let bad = decoded
+        .text
+        .chars()
+        .filter(|c| *c == '\u{fffd}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\0')))
+        .count();
+    if bad * 20 > total {
+        return Err(ReadError::NotText(format!(
+            "invalid bytes: {bad} of {total} characters are not text in {}",
+            decoded.encoding
+        )));
     }
     Ok(decoded)
 }

@@ -41,7 +41,14 @@ impl OutputDev for Collector {
     fn end_page(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
-    fn output_character(&mut self, trm: &Transform, width: f64, _: f64, font_size: f64, ch: &str) -> Result<(), OutputError> {
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
         // The text rendering matrix maps glyph space to the page; its scale gives the drawn font size.
         let (vx, vy) = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
         let size = (vx * vy).abs().sqrt();
@@ -73,7 +80,8 @@ pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
     for (height, glyphs) in pages {
         rows.extend(page_rows(glyphs, height));
     }
-    let text = rows.iter().map(|r: &Row| r.cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("\t"));
+    let text =
+        rows.iter().map(|r: &Row| r.cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("\t"));
     let text = text.collect::<Vec<_>>().join("\n");
     Ok((rows, text))
 }
@@ -213,11 +221,8 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
                 parts.extend(other.cells.iter().map(|(x, c)| (*x, other.y, c.clone())));
             }
         }
-        let first_value_x = line
-            .cells
-            .iter()
-            .find(|(_, c)| Cell::parse(c).kind == CellKind::Number)
-            .map_or(f64::MAX, |(x, _)| *x);
+        let first_value_x =
+            line.cells.iter().find(|(_, c)| Cell::parse(c).kind == CellKind::Number).map_or(f64::MAX, |(x, _)| *x);
         let (mut labels, values): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(x, _, _)| *x < first_value_x);
         labels.sort_by(|a, b| a.1.total_cmp(&b.1));
         let mut columns: Vec<(f64, String)> = Vec::new();
@@ -233,4 +238,38 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
         rows.push(Row::table(columns.into_iter().chain(values).map(|(_, c)| c)));
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glyphs(y: f64, runs: &[(f64, &str)]) -> Vec<Glyph> {
+        runs.iter()
+            .flat_map(|(x, t)| {
+                t.chars().enumerate().map(move |(i, c)| {
+                    let gx = x + 10.0 * i as f64;
+                    Glyph { x: gx, y, end: gx + 10.0, size: 10.0, ch: c.to_string() }
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn close_digits_join_and_column_gaps_split() {
+        // "1" and "5" 4pt apart are one number; "3" 30pt away is the next column.
+        let line = line_cells(glyphs(100.0, &[(0.0, "规章"), (100.0, "1"), (114.0, "5"), (154.0, "3")]));
+        let cells: Vec<&str> = line.cells.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(cells, ["规章", "15", "3"]);
+    }
+
+    #[test]
+    fn wrapped_labels_fold_into_their_value_line() {
+        let mut all = glyphs(100.0, &[(0.0, "部分公开")]);
+        all.extend(glyphs(106.0, &[(200.0, "2"), (240.0, "0")]));
+        all.extend(glyphs(112.0, &[(0.0, "其他情形")]));
+        all.extend(glyphs(160.0, &[(0.0, "三、说明")]));
+        let rows = page_rows(all, 842.0);
+        assert_eq!(rows, vec![Row::table(["部分公开其他情形", "2", "0"]), Row::text("三、说明")]);
+    }
 }
