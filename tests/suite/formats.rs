@@ -143,9 +143,8 @@ fn docx_report() -> Vec<u8> {
     ];
     let mut add = |head: Option<(&str, bool)>, label: &str, vals: [&str; 7]| {
         let mut cells = Vec::new();
-        match head {
-            Some((h, first)) => cells.push(tc(h, if first { restart } else { cont })),
-            None => {}
+        if let Some((h, first)) = head {
+            cells.push(tc(h, if first { restart } else { cont }));
         }
         let label_props = if head.is_some() { String::new() } else { span(2) };
         cells.push(tc(label, &label_props));
