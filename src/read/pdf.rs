@@ -87,8 +87,7 @@ pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
 }
 
 fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, Vec<Glyph>)>, ReadError> {
-    let damaged = |reason: String| ReadError::Damaged { format: "PDF", reason };
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    let pages = guarded(|| {
         let doc = pdf_extract::Document::load_mem(bytes).map_err(|e| format!("cannot open: {e}"))?;
         if doc.is_encrypted() {
             return Err("encrypted".to_string());
@@ -96,17 +95,39 @@ fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, Vec<Glyph>)>, ReadError> {
         let mut collector = Collector::default();
         pdf_extract::output_doc(&doc, &mut collector).map_err(|e| format!("cannot read the text layer: {e}"))?;
         Ok(collector.pages)
-    }));
+    });
+    pages.map_err(|reason| ReadError::Damaged { format: "PDF", reason })
+}
+
+thread_local! {
+    /// Set while PDF code runs on this thread, so its panics are reported as errors, not printed.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run PDF library code, turning a panic into an error that names the library's message. The panic
+/// hook is wrapped once so that panics caught here print nothing (a batch prints one line per file).
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
     match result {
-        Ok(Ok(pages)) => Ok(pages),
-        Ok(Err(reason)) => Err(damaged(reason)),
+        Ok(r) => r,
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown".into());
-            Err(damaged(format!("the PDF library failed: {msg}")))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(format!("the PDF library failed: {}", msg.lines().next().unwrap_or("")))
         }
     }
 }
@@ -256,6 +277,13 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    #[test]
+    fn panics_become_errors() {
+        let r: Result<(), String> = guarded(|| panic!("index out of bounds"));
+        assert_eq!(r, Err("the PDF library failed: index out of bounds".to_string()));
+        assert_eq!(guarded(|| Ok(3)), Ok(3));
     }
 
     #[test]
