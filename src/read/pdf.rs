@@ -72,6 +72,9 @@ impl OutputDev for Collector {
 /// Read a PDF's text layer into rows and text lines.
 pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
     let pages = glyphs(bytes)?;
+    if pages.is_empty() {
+        return Err(ReadError::Damaged { format: "PDF", reason: "no pages".into() });
+    }
     let text_glyphs = pages.iter().flat_map(|(_, g)| g).filter(|g| !g.ch.trim().is_empty()).count();
     if text_glyphs == 0 {
         return Err(ReadError::NoTextLayer);
