@@ -78,7 +78,7 @@ fn gbk_html_with_rowspan_and_colspan() {
 }
 
 #[test]
-fn html_without_markup_markers_is_sniffed_by_extension_only_when_content_is_silent() {
+fn html_saved_as_txt_is_read_as_html() {
     // An HTML report saved as .txt is still HTML by its markup.
     let html = "<p>一、总体情况</p><table><tr><td>规章</td><td>1</td></tr></table>";
     let r = parse_bytes(html.as_bytes(), "report.txt").unwrap();
