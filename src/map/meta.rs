@@ -81,12 +81,25 @@ fn find_title(text: &str) -> Option<String> {
             Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
             _ => line.to_string(),
         };
+        // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
+        let joined = match i.checked_sub(1).map(|j| lines[j]) {
+            Some(prev) if agency_from_title(&joined).is_none() && is_agency_line(prev) => format!("{prev}{joined}"),
+            _ => joined,
+        };
         let len = joined.chars().count();
         if len <= 80 && (joined.contains("报告") || joined.contains("年报")) && joined.contains("信息公开") {
             return Some(joined.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
     None
+}
+
+/// A short line that is only the name of a public body (`洪泽区人民政府`).
+fn is_agency_line(line: &str) -> bool {
+    static AGENCY: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"^[\p{Han}()]{2,30}(政府|办公室|办公厅|局|委员会|委|厅|办事处|街道|镇|乡|院|中心|部|办)$")
+    });
+    AGENCY.is_match(line.trim())
 }
 
 /// The publishing body as the title prints it: the title without its year and report words.
@@ -142,5 +155,12 @@ mod tests {
         assert_eq!(m.proactive_total, Some(180));
         assert!(m.proactive_approx);
         assert_eq!(m.info_fee_yuan, Some(12.5));
+    }
+
+    #[test]
+    fn agency_on_its_own_line_above_the_title() {
+        let m = extract("某区人民政府\n2023年政府信息公开工作年度报告\n一、总体情况\n");
+        assert_eq!(m.title.as_deref(), Some("某区人民政府2023年政府信息公开工作年度报告"));
+        assert_eq!(m.agency.as_deref(), Some("某区人民政府"));
     }
 }

@@ -61,7 +61,7 @@ pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
         (Table::default(), Table::default(), Table::default())
     } else {
         (
-            build_sec2(&tables.sec2, template, &narrative, &mut warnings),
+            build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, &mut warnings),
             build_sec3(&tables.sec3, template, &mut warnings),
             build_sec4(&tables.sec4, &mut warnings),
         )
@@ -112,6 +112,8 @@ struct Collected {
     sec2: HashMap<&'static str, Printed>,
     sec3: HashMap<&'static str, Printed>,
     sec4: Vec<String>,
+    /// The 2019 procurement header prints its amount in 万元 (`采购总金额(万元)`).
+    procurement_in_wan: bool,
 }
 
 fn is_value(cell: &str) -> bool {
@@ -162,6 +164,9 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         if stage == Stage::Sec4 && out.sec4.is_empty() && has_heading(row, &["存在的主要问题"]) {
             stage = Stage::After;
             continue;
+        }
+        if text.contains("采购总金额") && text.contains("万元") && text.chars().count() <= 40 {
+            out.procurement_in_wan = true;
         }
         if row.kind == RowKind::Text {
             continue;
@@ -302,6 +307,7 @@ fn build_sec2(
     printed: &HashMap<&'static str, Printed>,
     template: Template,
     narrative: &BTreeSet<u64>,
+    procurement_in_wan: bool,
     warnings: &mut Vec<String>,
 ) -> Table {
     let mut table = Table::default();
@@ -335,9 +341,20 @@ fn build_sec2(
                 None => fit(&key, &p.values, spec.cols, warnings),
             },
         };
+        let cells = cells.into_iter().map(|(col, cell)| (col, to_yuan(col, cell, procurement_in_wan))).collect();
         table.rows.push(TableRow { key: spec.key, cells });
     }
     table
+}
+
+/// `amount_yuan` is in yuan whatever the report printed: `25.1万元`, or `25.1` under a 万元 header.
+fn to_yuan(col: &str, cell: Cell, header_in_wan: bool) -> Cell {
+    match cell.value {
+        Some(v) if col == "amount_yuan" && (cell.raw.contains('万') || header_in_wan) => {
+            Cell { value: Some((v * 10_000.0 * 100.0).round() / 100.0), ..cell }
+        }
+        _ => cell,
+    }
 }
 
 fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warnings: &mut Vec<String>) -> Table {
@@ -462,4 +479,18 @@ fn build_sec4(values: &[String], warnings: &mut Vec<String>) -> Table {
         table.rows.push(TableRow { key: group, cells });
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn procurement_amounts_become_yuan() {
+        assert_eq!(to_yuan("amount_yuan", Cell::parse("251000元"), false).value, Some(251000.0));
+        assert_eq!(to_yuan("amount_yuan", Cell::parse("25.1万元"), false).value, Some(251000.0));
+        assert_eq!(to_yuan("amount_yuan", Cell::parse("3.5"), true).value, Some(35000.0));
+        assert_eq!(to_yuan("items", Cell::parse("6"), true).value, Some(6.0));
+        assert_eq!(to_yuan("amount_yuan", Cell::parse(""), true).kind, CellKind::Blank);
+    }
 }

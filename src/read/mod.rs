@@ -2,11 +2,14 @@
 //! rows. Every reader feeds the same row grid to the one mapper in [`crate::map`].
 
 pub mod decode;
+pub mod docx;
+pub mod html;
+pub mod pdf;
 pub mod text;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::{Document, SourceFormat};
+use crate::model::{Document, Row, SourceFormat};
 
 /// Why a file could not be read at all. Each message is one line, specific to the file's problem.
 #[derive(Debug, thiserror::Error)]
@@ -17,23 +20,50 @@ pub enum ReadError {
     Unsupported(&'static str),
     #[error("not a report: {0}")]
     NotText(String),
+    #[error("an image ({0}), not a report; OCR needed")]
+    Image(&'static str),
+    #[error("damaged {format} file: {reason}")]
+    Damaged { format: &'static str, reason: String },
+    #[error("PDF has no text layer; OCR needed")]
+    NoTextLayer,
+    #[error("archive too large: {size} bytes decompressed, limit {limit}")]
+    TooLarge { size: u64, limit: u64 },
+}
+
+/// Image formats by their magic numbers: a scan renamed `.pdf` must not be taken for a PDF.
+fn image_kind(bytes: &[u8]) -> Option<&'static str> {
+    let magic: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+        (b"\xff\xd8\xff", "JPEG"),
+        (b"GIF87a", "GIF"),
+        (b"GIF89a", "GIF"),
+        (b"II*\0", "TIFF"),
+        (b"MM\0*", "TIFF"),
+        (b"BM", "BMP"),
+    ];
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Some("WebP");
+    }
+    magic.iter().find(|(m, _)| bytes.starts_with(m)).map(|(_, k)| *k)
 }
 
 /// Detect the container format from the bytes, falling back on the file name's extension.
 pub fn sniff(bytes: &[u8], name: &str) -> SourceFormat {
-    if bytes.starts_with(b"%PDF") {
+    // The PDF header may follow some junk within the first KB.
+    if bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
         return SourceFormat::Pdf;
     }
-    if bytes.starts_with(b"PK\x03\x04") {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return SourceFormat::Docx;
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]).to_ascii_lowercase();
     if ["<html", "<!doctype html", "<table", "<p>", "<p ", "<div", "<body"].iter().any(|m| head.contains(m)) {
         return SourceFormat::Html;
     }
-    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let ext = extension(name);
     match ext.as_str() {
         "md" | "markdown" => SourceFormat::Md,
+        "html" | "htm" | "shtml" | "xhtml" => SourceFormat::Html,
         _ => SourceFormat::Txt,
     }
 }
@@ -43,21 +73,74 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
+    if let Some(kind) = image_kind(bytes) {
+        return Err(ReadError::Image(kind));
+    }
+    if bytes.starts_with(b"\xd0\xcf\x11\xe0") {
+        return Err(ReadError::Unsupported("legacy Word (.doc, OLE)"));
+    }
     let format = sniff(bytes, name);
     match format {
         SourceFormat::Txt | SourceFormat::Md => {
-            let decoded = decode::decode(bytes);
+            let decoded = decode_text(bytes)?;
             if decoded.text.contains('\0') {
-                return Err(ReadError::NotText("binary content (NUL bytes) in a text file".into()));
+                let ext = extension(name);
+                return Err(ReadError::NotText(match ext.as_str() {
+                    "pdf" => "named .pdf but not a PDF (no %PDF header)".into(),
+                    "docx" => "named .docx but not a zip archive".into(),
+                    _ => "binary content (NUL bytes) in a text file".into(),
+                }));
             }
             let text = normalize(&decoded.text);
             let rows = text::rows(&text);
             Ok(Document { format, encoding: decoded.encoding, text, rows })
         }
-        SourceFormat::Html => Err(ReadError::Unsupported("HTML")),
-        SourceFormat::Docx => Err(ReadError::Unsupported("DOCX")),
-        SourceFormat::Pdf => Err(ReadError::Unsupported("PDF")),
+        SourceFormat::Html => {
+            let decoded = decode_text(bytes)?;
+            let (rows, text) = html::rows(&decoded.text);
+            Ok(normalized(format, decoded.encoding, rows, &text))
+        }
+        SourceFormat::Docx => {
+            let (rows, text) = docx::rows(bytes)?;
+            Ok(normalized(format, "UTF-8".into(), rows, &text))
+        }
+        SourceFormat::Pdf => {
+            let (rows, text) = pdf::rows(bytes)?;
+            Ok(normalized(format, "pdf-text-layer".into(), rows, &text))
+        }
     }
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// Decode text, refusing bytes that do not read as text in the encoding chosen: many invalid
+/// sequences (U+FFFD) or control characters mean binary data, not a report.
+fn decode_text(bytes: &[u8]) -> Result<decode::Decoded, ReadError> {
+    let decoded = decode::decode(bytes);
+    let total = decoded.text.chars().count().max(1);
+    let bad = decoded
+        .text
+        .chars()
+        .filter(|c| *c == '\u{fffd}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\0')))
+        .count();
+    if bad * 20 > total {
+        return Err(ReadError::NotText(format!(
+            "invalid bytes: {bad} of {total} characters are not text in {}",
+            decoded.encoding
+        )));
+    }
+    Ok(decoded)
+}
+
+/// Normalise the cells and text a structured reader produced, as the text reader does.
+fn normalized(format: SourceFormat, encoding: String, rows: Vec<Row>, text: &str) -> Document {
+    let rows = rows
+        .into_iter()
+        .map(|r| Row { kind: r.kind, cells: r.cells.iter().map(|c| normalize(c).trim().to_string()).collect() })
+        .collect();
+    Document { format, encoding, text: normalize(text), rows }
 }
 
 /// Unicode NFKC (full-width forms become half-width, so `（一）` reads as `(一)`), no-break and

@@ -45,6 +45,22 @@ fn real_text_and_markdown_match_gold() {
 }
 
 #[test]
+fn real_html_and_pdf_match_gold() {
+    let Some(shared) = shared() else { return };
+    // 01.html (2019 template, blank cells) and 07.pdf (text layer; identity violations kept as printed).
+    let dir = tempfile::tempdir().unwrap();
+    let (raw, gold) = (dir.path().join("raw"), dir.path().join("gold"));
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::create_dir_all(&gold).unwrap();
+    for (file, name) in [("01.html", "01"), ("07.pdf", "07")] {
+        std::fs::copy(shared.join("real/raw").join(file), raw.join(file)).unwrap();
+        std::fs::copy(shared.join("real/gold").join(format!("{name}.json")), gold.join(format!("{name}.json")))
+            .unwrap();
+    }
+    gold_check(&shared, &[(&raw, &gold)]);
+}
+
+#[test]
 fn seed_identities_and_regions() {
     let Some(shared) = shared() else { return };
     let expected_codes = [

@@ -1,6 +1,7 @@
 //! Integration test areas and the helpers they share.
 
 mod cli;
+mod formats;
 mod gold;
 mod layouts;
 mod warehouse;

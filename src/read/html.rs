@@ -1,0 +1,269 @@
+//! HTML → rows, with html5ever (through `scraper`) rather than patterns, so that broken markup, entities
+//! and Word-exported HTML (`<o:p>`, `mso-` styles) parse the way a browser would.
+//!
+//! Tables become [`Row::table`] rows: `rowspan`/`colspan` are laid out on a grid so every printed cell
+//! lands in its column; a cell spanning several columns is kept once (the mapper reads a row as label
+//! then values, one per printed cell), and the rows a `rowspan` covers get an empty cell in its place.
+//! Paragraphs outside tables become [`Row::text`] lines. Both also go into the document text, one line
+//! per paragraph or table row, for the metadata.
+
+use scraper::{ElementRef, Html, Node};
+
+use crate::model::Row;
+
+/// Elements whose content is never report text.
+const SKIPPED: &[&str] = &["script", "style", "nav", "noscript", "template", "head", "select", "button", "iframe"];
+/// Elements that end a line of running text.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "dd",
+    "dt",
+    "center",
+    "title",
+    "body",
+    "html",
+    "main",
+    "aside",
+];
+
+/// Lay out an HTML document (already decoded to text) as rows, returning the rows and the text lines.
+pub fn rows(html: &str) -> (Vec<Row>, String) {
+    let html = unescape_js_string(html);
+    let doc = Html::parse_document(&html);
+    let mut walker = Walker::default();
+    // <title> sits in <head>, which is otherwise skipped; it often names the report.
+    if let Some(title) =
+        doc.root_element().descendants().filter_map(ElementRef::wrap).find(|e| e.value().name() == "title")
+    {
+        walker.line.push_str(&title.text().collect::<String>());
+        walker.flush();
+    }
+    walker.walk(doc.root_element());
+    walker.flush();
+    let text = walker.lines.join("\n");
+    (walker.rows, text)
+}
+
+/// Reports embedded in JavaScript arrive as a string literal whose quotes are escaped (`<p style=\"…\">`).
+fn unescape_js_string(html: &str) -> std::borrow::Cow<'_, str> {
+    if html.contains("=\\\"") || html.contains("=\\'") {
+        html.replace("\\\"", "\"")
+            .replace("\\'", "'")
+            .replace("\\/", "/")
+            .replace("\\n", "\n")
+            .replace("\\t", "\t")
+            .into()
+    } else {
+        html.into()
+    }
+}
+
+#[derive(Default)]
+struct Walker {
+    rows: Vec<Row>,
+    lines: Vec<String>,
+    line: String,
+}
+
+impl Walker {
+    fn flush(&mut self) {
+        let line = squeeze(&self.line);
+        self.line.clear();
+        if !line.is_empty() {
+            self.rows.push(Row::text(line.clone()));
+            self.lines.push(line);
+        }
+    }
+
+    fn walk(&mut self, el: ElementRef) {
+        let name = el.value().name();
+        if SKIPPED.contains(&name) {
+            return;
+        }
+        if name == "table" {
+            self.flush();
+            self.table(el);
+            return;
+        }
+        let block = BLOCKS.contains(&name);
+        if block {
+            self.flush();
+        }
+        for child in el.children() {
+            match child.value() {
+                Node::Text(t) => self.line.push_str(t),
+                Node::Element(_) => {
+                    if let Some(e) = ElementRef::wrap(child) {
+                        self.walk(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if block {
+            self.flush();
+        }
+    }
+
+    fn table(&mut self, table: ElementRef) {
+        for cells in table_grid(table) {
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            self.lines.push(cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("\t"));
+            self.rows.push(Row::table(cells));
+        }
+    }
+}
+
+/// The rows of a table (not of tables nested in its cells), each as the printed cells in grid order.
+fn table_grid(table: ElementRef) -> Vec<Vec<String>> {
+    // Per grid column: rows still covered by a rowspan from above, and whether the column is the
+    // first one of that spanning cell (only the first yields an empty cell).
+    let mut covered: Vec<(usize, bool)> = Vec::new();
+    let mut out = Vec::new();
+    for tr in own_rows(table) {
+        let mut row: Vec<String> = Vec::new();
+        let mut col = 0usize;
+        let skip_covered = |col: &mut usize, row: &mut Vec<String>, covered: &mut Vec<(usize, bool)>| {
+            while let Some((left, first)) = covered.get_mut(*col).filter(|(left, _)| *left > 0) {
+                *left -= 1;
+                if *first {
+                    row.push(String::new());
+                }
+                *col += 1;
+            }
+        };
+        for td in tr.children().filter_map(ElementRef::wrap).filter(|e| matches!(e.value().name(), "td" | "th")) {
+            skip_covered(&mut col, &mut row, &mut covered);
+            let span = |attr: &str| {
+                td.value().attr(attr).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, 1000)
+            };
+            let (colspan, rowspan) = (span("colspan"), span("rowspan"));
+            row.push(cell_text(td));
+            if covered.len() < col + colspan {
+                covered.resize(col + colspan, (0, false));
+            }
+            for (i, c) in covered[col..col + colspan].iter_mut().enumerate() {
+                *c = (rowspan - 1, i == 0);
+            }
+            col += colspan;
+        }
+        skip_covered(&mut col, &mut row, &mut covered);
+        out.push(row);
+    }
+    out
+}
+
+/// `tr` elements of this table: its own, through thead/tbody/tfoot, not those of nested tables.
+fn own_rows(table: ElementRef) -> Vec<ElementRef> {
+    let mut out = Vec::new();
+    for child in table.children().filter_map(ElementRef::wrap) {
+        match child.value().name() {
+            "tr" => out.push(child),
+            "thead" | "tbody" | "tfoot" => {
+                out.extend(child.children().filter_map(ElementRef::wrap).filter(|e| e.value().name() == "tr"))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A cell's text: `<br>` and paragraphs inside a cell join without a space between CJK characters
+/// (they are line wraps: `本年新<br>制作数量`), with one space between Latin words.
+fn cell_text(td: ElementRef) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    collect_cell(td, &mut parts, &mut cur);
+    parts.push(cur);
+    let mut out = String::new();
+    for part in parts.iter().map(|p| squeeze(p)).filter(|p| !p.is_empty()) {
+        let join_space = out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+            && part.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        if join_space {
+            out.push(' ');
+        }
+        out.push_str(&part);
+    }
+    out
+}
+
+fn collect_cell(el: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
+    for child in el.children() {
+        match child.value() {
+            Node::Text(t) => cur.push_str(t),
+            Node::Element(e) => {
+                if SKIPPED.contains(&e.name()) {
+                    continue;
+                }
+                let block = BLOCKS.contains(&e.name());
+                if block {
+                    parts.push(std::mem::take(cur));
+                }
+                if let Some(e) = ElementRef::wrap(child) {
+                    collect_cell(e, parts, cur);
+                }
+                if block {
+                    parts.push(std::mem::take(cur));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Collapse runs of whitespace (including no-break spaces from `&nbsp;`) to one space and trim.
+fn squeeze(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_breaks_and_blanks() {
+        let html = r#"<html><head><style>p{mso-margin:0}</style><script>var x="<td>9</td>";</script></head>
+            <body><p class=MsoNormal>标题<o:p></o:p></p>
+            <table><tr><td rowspan=2>组</td><td colspan=2>本年新<br>制作数量</td><td>7</td></tr>
+            <tr><td>甲</td><td>&nbsp;</td><td>5</td></tr></table><nav>菜单</nav></body></html>"#;
+        let (rows, text) = rows(html);
+        assert_eq!(rows[0], Row::text("标题"));
+        assert_eq!(rows[1], Row::table(["组", "本年新制作数量", "7"]));
+        assert_eq!(rows[2], Row::table(["", "甲", "", "5"]));
+        assert_eq!(rows.len(), 3);
+        assert!(!text.contains("菜单") && !text.contains("var x"));
+        assert!(text.contains("本年新制作数量"));
+    }
+
+    #[test]
+    fn js_string_quotes_are_unescaped() {
+        let (rows, _) =
+            rows(r#"<p style=\"x\">一、总体情况</p><table><tr><td colspan=\"2\">规章</td><td>3</td></tr></table>"#);
+        assert_eq!(rows[1], Row::table(["规章", "3"]));
+    }
+}
