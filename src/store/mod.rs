@@ -56,6 +56,18 @@ pub struct Warehouse {
     store: Arc<dyn ObjectStore>,
     root: Path,
     uri: String,
+    /// The directory of a local warehouse: renames out of staging leave empty folders that object
+    /// stores do not see, so they are removed on disk.
+    local_dir: Option<std::path::PathBuf>,
+}
+
+/// The directory a plain path or `file://` URL names.
+fn local_dir(uri: &str) -> Option<std::path::PathBuf> {
+    match uri.split_once("://") {
+        None => Some(std::path::PathBuf::from(uri)),
+        Some(("file", _)) => url::Url::parse(uri).ok()?.to_file_path().ok(),
+        Some(_) => None,
+    }
 }
 
 /// A store chosen by URL scheme: a plain path or `file://` (created if missing), `memory://`
@@ -95,8 +107,11 @@ pub fn open_url(uri: &str, options: &[(String, String)]) -> Result<(Arc<dyn Obje
 
 fn local(uri: &str, dir: &std::path::Path) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: uri.to_string(), source })?;
-    let store =
-        LocalFileSystem::new_with_prefix(dir).map_err(|source| StoreError::Object { path: uri.to_string(), source })?;
+    // Automatic cleanup removes directories a delete leaves empty, so finished runs leave no empty
+    // staging folders behind for readers that walk the tree.
+    let store = LocalFileSystem::new_with_prefix(dir)
+        .map_err(|source| StoreError::Object { path: uri.to_string(), source })?
+        .with_automatic_cleanup(true);
     Ok((Arc::new(store), Path::default()))
 }
 
@@ -125,12 +140,13 @@ impl Warehouse {
     /// Open the warehouse at `uri` (see [`open_url`]).
     pub fn open(uri: &str, options: &[(String, String)]) -> Result<Self, StoreError> {
         let (store, root) = open_url(uri, options)?;
-        Ok(Warehouse { store, root, uri: uri.to_string() })
+        Ok(Warehouse { store, root, uri: uri.to_string(), local_dir: local_dir(uri) })
     }
 
     /// A warehouse over an existing store (tests share one `memory://` store between runs this way).
     pub fn new(store: Arc<dyn ObjectStore>, root: Path, uri: impl Into<String>) -> Self {
-        Warehouse { store, root, uri: uri.into() }
+        let uri = uri.into();
+        Warehouse { store, root, local_dir: local_dir(&uri), uri }
     }
 
     pub fn uri(&self) -> &str {
@@ -247,7 +263,23 @@ impl Warehouse {
         for rel in &left {
             self.delete(rel).await?;
         }
+        if let Some(dir) = &self.local_dir {
+            remove_empty_dirs(&dir.join(STAGING));
+        }
         Ok(left.len())
+    }
+}
+
+/// Remove `dir` and the folders below it when they hold no files; anything else stays.
+fn remove_empty_dirs(dir: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&entry.path());
+            }
+        }
+        // Fails, harmlessly, when files remain.
+        let _ = std::fs::remove_dir(dir);
     }
 }
 

@@ -186,6 +186,7 @@ fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
     let first = ingest(&rt, &wh, &sources, 1_000_000);
     check_layout(&rt, &wh, &first, &inbox);
     assert!(tmp.path().join("wh/reports/province_code=62/year=2023/part-0.parquet").is_file());
+    assert!(!tmp.path().join("wh/_staging").exists(), "a finished run leaves no staging folders");
     let before = snapshot(&rt, &wh);
 
     // The same files again, through a freshly opened store: byte-identical.
