@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gongkai::model::{CheckStatus, Report, Table};
-use gongkai::parse;
 use gongkai::pipeline::{self, Outcome, Progress};
+use gongkai::query::{self, OutputFormat};
 use gongkai::store::Warehouse;
+use gongkai::{catalog, parse, shell};
 
 #[derive(Parser)]
 #[command(
@@ -33,7 +34,7 @@ enum Command {
         format: Format,
     },
     /// Parse reports and land them in the warehouse as region/year-partitioned Parquet (see
-    /// docs/warehouse.md); raw bytes are archived, unparseable files quarantined.
+    /// README, "The warehouse"); raw bytes are archived, unparseable files quarantined.
     Ingest {
         /// Files, directories, glob patterns, or object-store prefixes (s3://bucket/inbox/, file:///…).
         #[arg(required = true)]
@@ -47,6 +48,25 @@ enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+    /// Run one SQL query over the warehouse tables and the views of sql/.
+    Query {
+        /// The SQL, e.g. "SELECT * FROM province_year_trends".
+        sql: String,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Write the result to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// An interactive SQL shell over the warehouse (history, multi-line statements, \d listings).
+    /// Reads statements from standard input when it is not a terminal.
+    Sql {
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
         #[command(flatten)]
@@ -58,6 +78,27 @@ enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+}
+
+#[derive(clap::Args)]
+struct CatalogArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Read the views from this folder of NAME.sql files instead of the ones built in.
+    #[arg(long)]
+    sql_dir: Option<PathBuf>,
+}
+
+impl CatalogArgs {
+    /// The query context: the warehouse tables and the views.
+    async fn open(&self) -> anyhow::Result<datafusion::prelude::SessionContext> {
+        let wh = self.store.open()?;
+        let views = match &self.sql_dir {
+            Some(dir) => catalog::views_from_dir(dir)?,
+            None => catalog::embedded_views(),
+        };
+        Ok(catalog::open(&wh, &views).await?)
+    }
 }
 
 #[derive(clap::Args)]
@@ -119,6 +160,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 runtime()?.block_on(pipeline::ingest(&wh, &sources, options, progress)).map_err(Into::into)
             })
         }
+        Command::Query { sql, catalog, format, output } => runtime()?.block_on(async {
+            let ctx = catalog.open().await?;
+            let result = query::run(&ctx, &sql).await?;
+            match output {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                    query::write(&result, format, &mut file)?;
+                    file.flush()?;
+                }
+                None => query::write(&result, format, &mut std::io::stdout().lock())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Sql { catalog } => runtime()?.block_on(async {
+            let ctx = catalog.open().await?;
+            let history = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".gongkai_history"));
+            shell::run(&ctx, history).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
         Command::Rebuild { store, summary_json, concurrency } => {
             let wh = store.open()?;
             warehouse_command(summary_json, concurrency, |options, progress| {

@@ -3,15 +3,20 @@
 //!
 //! The pipeline, one module per stage, dependencies pointing one way:
 //! [`read`] (bytes → rows) → [`map`] (rows → canonical report) → [`check`] (identities) with
-//! [`region`] (place names → division codes); [`parse`] runs the stages for one file.
+//! [`region`] (place names → division codes); [`parse`] runs the stages for one file;
+//! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
+//! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
 //! Types shared by every stage live in [`model`].
 
+pub mod catalog;
 pub mod check;
 pub mod convert;
 pub mod map;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod query;
 pub mod read;
 pub mod region;
+pub mod shell;
 pub mod store;

@@ -19,13 +19,12 @@ use serde::Serialize;
 use crate::convert::{self, QuarantineRow};
 use crate::model::Report;
 use crate::parse;
-use crate::store::{self, StoreError, Warehouse};
+use crate::store::{self, QUARANTINE_FILE, StoreError, Warehouse};
 
 /// The partitioned tables, in the order they are published (`reports` last, so that a report row
 /// appears only once its cells and checks are in place).
 pub const TABLES: [&str; 3] = ["cells", "checks", "reports"];
 /// The one file of the quarantine table.
-pub const QUARANTINE_FILE: &str = "quarantine/part-0.parquet";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {

@@ -1,5 +1,5 @@
 //! Reports → Arrow RecordBatches. The canonical Arrow schemas of the warehouse tables live here
-//! (documented column by column in `docs/warehouse.md`); nothing here does I/O.
+//! (documented column by column in README.md, "Tables"); nothing here does I/O.
 //!
 //! The Hive partition keys (`province_code`, `year`) are not stored in the partitioned tables'
 //! files: readers get them from the path (`TABLE/province_code=NN/year=YYYY/part-0.parquet`).

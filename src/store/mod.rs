@@ -34,6 +34,9 @@ pub const CREATED_BY: &str = "gongkai";
 /// Where staged files are written before they are published.
 pub const STAGING: &str = "_staging";
 
+/// The quarantine table: one file, not partitioned.
+pub const QUARANTINE_FILE: &str = "quarantine/part-0.parquet";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{uri}: not a warehouse URL: {reason}")]

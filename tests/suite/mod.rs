@@ -4,6 +4,7 @@ mod cli;
 mod formats;
 mod gold;
 mod layouts;
+mod views;
 mod warehouse;
 
 use std::path::PathBuf;
@@ -26,5 +27,20 @@ pub fn shared() -> Option<PathBuf> {
         dir.display()
     );
     eprintln!("skipping: shared material not found at {}", dir.display());
+    None
+}
+
+/// `python3` that can import `modules` (the CI venv puts one first on PATH). Fails when CI=true and
+/// they are missing; skips (None) otherwise.
+pub fn python_with(modules: &str) -> Option<PathBuf> {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(PathBuf::from("python3"));
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but python3 cannot import {modules}");
+    eprintln!("skipping: python3 cannot import {modules}");
     None
 }

@@ -3,7 +3,7 @@
 //! independent read of the result with DuckDB and pyarrow.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use arrow::array::{Array, Decimal128Array, StringArray, TimestampMicrosecondArray};
@@ -147,7 +147,7 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
 
 /// Every object except the quarantine file (whose last_seen moves with each run).
 fn without_quarantine(mut snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
-    snap.remove(pipeline::QUARANTINE_FILE);
+    snap.remove(gongkai::store::QUARANTINE_FILE);
     snap
 }
 
@@ -168,7 +168,7 @@ fn memory_ingest_lands_partitions_and_reingest_is_a_no_op() {
     assert_eq!(without_quarantine(before.clone()), without_quarantine(after.clone()), "re-ingest changed a file");
 
     // The quarantine keeps first_seen and moves last_seen.
-    let q = read(&rt, &wh, pipeline::QUARANTINE_FILE);
+    let q = read(&rt, &wh, gongkai::store::QUARANTINE_FILE);
     let ts =
         |c: &str| q.column_by_name(c).unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0);
     assert_eq!(ts("first_seen"), 1_700_000_000_000_000);
@@ -259,22 +259,9 @@ fn rebuild_reparses_the_raw_archive() {
     assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
 }
 
-/// `python3` with duckdb and pyarrow (the CI venv puts it first on PATH). Fails when CI=true and
-/// they are missing; skips otherwise.
-fn python_with(modules: &str) -> Option<PathBuf> {
-    let ok =
-        Command::new("python3").args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(PathBuf::from("python3"));
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but python3 cannot import {modules}");
-    eprintln!("skipping: python3 cannot import {modules}");
-    None
-}
-
 #[test]
 fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
-    let Some(python) = python_with("duckdb, pyarrow") else { return };
+    let Some(python) = super::python_with("duckdb, pyarrow") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let sources = write_sources(&tmp.path().join("in"));
     let wh = tmp.path().join("wh");

@@ -1,0 +1,266 @@
+//! One query context over the warehouse: the Parquet tables (with their Hive partition columns) and
+//! the views of `sql/`, registered in dependency order. Every way of querying (`gongkai query`,
+//! `gongkai sql`, servers) starts from [`open`].
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use object_store::ObjectStoreExt;
+
+use crate::convert;
+use crate::store::Warehouse;
+
+/// The view SQL shipped with gongkai: `sql/*.sql`, embedded so the binary runs from anywhere.
+/// (A test checks this list against the folder.)
+pub const EMBEDDED_VIEWS: &[(&str, &str)] = &[
+    ("agency_trends", include_str!("../../sql/agency_trends.sql")),
+    ("applicant_mix", include_str!("../../sql/applicant_mix.sql")),
+    ("data_quality", include_str!("../../sql/data_quality.sql")),
+    ("national_trend", include_str!("../../sql/national_trend.sql")),
+    ("outcome_mix", include_str!("../../sql/outcome_mix.sql")),
+    ("province_year_trends", include_str!("../../sql/province_year_trends.sql")),
+    ("report_metrics", include_str!("../../sql/report_metrics.sql")),
+];
+
+/// Hive partition columns of the partitioned tables, as they are typed for queries.
+pub fn partition_columns() -> Vec<(String, DataType)> {
+    vec![("province_code".to_string(), DataType::Utf8), ("year".to_string(), DataType::Int32)]
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("table {table}: {source}")]
+    Table { table: String, source: DataFusionError },
+    #[error("view {view} ({origin}): {source}")]
+    View { view: String, origin: String, source: DataFusionError },
+    #[error("views {0}: each depends on a view that is missing or on one another")]
+    Unresolved(String),
+    #[error("{path}: cannot read view SQL: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    DataFusion(#[from] DataFusionError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// One view: its name (the file name) and its SQL (`CREATE VIEW name AS …`).
+#[derive(Debug, Clone)]
+pub struct ViewSql {
+    pub name: String,
+    pub sql: String,
+    /// Where the SQL came from, for error messages.
+    pub origin: String,
+}
+
+/// The views shipped with the binary.
+pub fn embedded_views() -> Vec<ViewSql> {
+    EMBEDDED_VIEWS
+        .iter()
+        .map(|(name, sql)| ViewSql { name: name.to_string(), sql: sql.to_string(), origin: format!("sql/{name}.sql") })
+        .collect()
+}
+
+/// The views in a folder of `NAME.sql` files (`--sql-dir`), in name order.
+pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSql>, CatalogError> {
+    let io = |source| CatalogError::Io { path: dir.display().to_string(), source };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let sql = std::fs::read_to_string(&path)
+                .map_err(|source| CatalogError::Io { path: path.display().to_string(), source })?;
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            Ok(ViewSql { name, sql, origin: path.display().to_string() })
+        })
+        .collect()
+}
+
+/// A query context over `wh` with every table and `views` registered.
+pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, CatalogError> {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    // Strings stay Utf8 as written (not Utf8View), so results match the warehouse schemas.
+    config.options_mut().execution.parquet.schema_force_view_types = false;
+    let ctx = SessionContext::new_with_config(config);
+    let base = table_base_url(wh)?;
+    if !base.starts_with("file://") {
+        let url = url::Url::parse(&base).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let store_url = url::Url::parse(&format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")))
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        ctx.register_object_store(&store_url, wh.store());
+    }
+    for (table, schema) in [
+        ("reports", convert::reports_schema()),
+        ("cells", convert::cells_schema()),
+        ("checks", convert::checks_schema()),
+    ] {
+        register_partitioned(&ctx, wh, &base, table, schema).await?;
+    }
+    register_single(&ctx, wh, &base, "quarantine", crate::store::QUARANTINE_FILE, convert::quarantine_schema()).await?;
+    register_views(&ctx, views).await?;
+    Ok(ctx)
+}
+
+/// The URL under which the warehouse's tables live, ending in `/`.
+fn table_base_url(wh: &Warehouse) -> Result<String, CatalogError> {
+    let uri = wh.uri();
+    let base = match uri.split_once("://") {
+        None => {
+            let abs = std::path::absolute(uri).map_err(|source| CatalogError::Io { path: uri.to_string(), source })?;
+            url::Url::from_directory_path(&abs)
+                .map_err(|_| CatalogError::Unresolved(format!("warehouse path {uri} is not absolute")))?
+                .to_string()
+        }
+        Some(_) => uri.to_string(),
+    };
+    Ok(if base.ends_with('/') { base } else { format!("{base}/") })
+}
+
+/// A Hive-partitioned table (`TABLE/province_code=NN/year=YYYY/*.parquet`); an empty table when the
+/// warehouse has no files for it yet.
+async fn register_partitioned(
+    ctx: &SessionContext,
+    wh: &Warehouse,
+    base: &str,
+    table: &str,
+    schema: SchemaRef,
+) -> Result<(), CatalogError> {
+    let err = |source| CatalogError::Table { table: table.to_string(), source };
+    if wh.list(table).await?.iter().all(|rel| !rel.ends_with(".parquet")) {
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.extend(partition_columns().into_iter().map(|(name, dt)| Field::new(name, dt, false)));
+        let empty = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;
+        ctx.register_table(table, Arc::new(empty)).map_err(err)?;
+        return Ok(());
+    }
+    let url = ListingTableUrl::parse(format!("{base}{table}/")).map_err(err)?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(partition_columns());
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    let provider = ListingTable::try_new(config).map_err(err)?;
+    ctx.register_table(table, Arc::new(provider)).map_err(err)?;
+    Ok(())
+}
+
+/// A table kept in one file (`quarantine/part-0.parquet`); empty when the file does not exist.
+async fn register_single(
+    ctx: &SessionContext,
+    wh: &Warehouse,
+    base: &str,
+    table: &str,
+    file: &str,
+    schema: SchemaRef,
+) -> Result<(), CatalogError> {
+    let err = |source| CatalogError::Table { table: table.to_string(), source };
+    let exists = wh.store().head(&wh.path(file)).await.is_ok();
+    if !exists {
+        let empty = MemTable::try_new(schema, vec![vec![]]).map_err(err)?;
+        ctx.register_table(table, Arc::new(empty)).map_err(err)?;
+        return Ok(());
+    }
+    let url = ListingTableUrl::parse(format!("{base}{file}")).map_err(err)?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    ctx.register_table(table, Arc::new(ListingTable::try_new(config).map_err(err)?)).map_err(err)?;
+    Ok(())
+}
+
+/// Register views so that each comes after the views it reads (found by name in its SQL).
+async fn register_views(ctx: &SessionContext, views: &[ViewSql]) -> Result<(), CatalogError> {
+    for view in dependency_order(views)? {
+        let df = ctx.sql(&view.sql).await.map_err(|source| CatalogError::View {
+            view: view.name.clone(),
+            origin: view.origin.clone(),
+            source,
+        })?;
+        // CREATE VIEW registers on planning; collecting the (empty) result completes it.
+        df.collect().await.map_err(|source| CatalogError::View {
+            view: view.name.clone(),
+            origin: view.origin.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// The views ordered so that every view follows the views its SQL names.
+pub fn dependency_order(views: &[ViewSql]) -> Result<Vec<&ViewSql>, CatalogError> {
+    let names: BTreeSet<&str> = views.iter().map(|v| v.name.as_str()).collect();
+    let deps =
+        |v: &ViewSql| -> Vec<&str> { names.iter().copied().filter(|n| *n != v.name && mentions(&v.sql, n)).collect() };
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut ordered = Vec::new();
+    while ordered.len() < views.len() {
+        let ready: Vec<&ViewSql> = views
+            .iter()
+            .filter(|v| !done.contains(v.name.as_str()) && deps(v).iter().all(|d| done.contains(d)))
+            .collect();
+        if ready.is_empty() {
+            let stuck: Vec<&str> = views.iter().map(|v| v.name.as_str()).filter(|n| !done.contains(n)).collect();
+            return Err(CatalogError::Unresolved(stuck.join(", ")));
+        }
+        for v in ready {
+            done.insert(v.name.as_str());
+            ordered.push(v);
+        }
+    }
+    Ok(ordered)
+}
+
+/// Whether `sql` uses the identifier `name` (a whole word, outside `--` comments).
+fn mentions(sql: &str, name: &str) -> bool {
+    sql.lines().map(|l| l.split("--").next().unwrap_or("")).any(|line| {
+        line.match_indices(name).any(|(at, _)| {
+            let before = line[..at].chars().next_back();
+            let after = line[at + name.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(name: &str, sql: &str) -> ViewSql {
+        ViewSql { name: name.into(), sql: sql.into(), origin: name.into() }
+    }
+
+    #[test]
+    fn views_follow_the_views_they_read() {
+        let views = [
+            view("b", "CREATE VIEW b AS SELECT * FROM a -- not c"),
+            view("a", "CREATE VIEW a AS SELECT * FROM reports"),
+            view("c", "CREATE VIEW c AS SELECT * FROM b JOIN a_x ON true"),
+        ];
+        let order: Vec<&str> = dependency_order(&views).unwrap().iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+        let cycle = [view("x", "SELECT * FROM y"), view("y", "SELECT * FROM x")];
+        assert!(matches!(dependency_order(&cycle), Err(CatalogError::Unresolved(_))));
+    }
+
+    #[test]
+    fn embedded_views_are_the_sql_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+        let on_disk: Vec<String> = views_from_dir(&dir).unwrap().into_iter().map(|v| v.name).collect();
+        let embedded: Vec<String> = embedded_views().into_iter().map(|v| v.name).collect();
+        assert_eq!(on_disk, embedded, "add new sql/ files to EMBEDDED_VIEWS");
+        for v in embedded_views() {
+            assert!(v.sql.contains(&format!("CREATE VIEW {} AS", v.name)), "{} creates its own name", v.name);
+            assert!(v.sql.trim_start().starts_with("--"), "{} opens with a comment", v.name);
+        }
+    }
+}

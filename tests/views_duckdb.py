@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Run gongkai's view SQL unchanged on DuckDB over a gongkai warehouse, to show BI users the views
+are portable. Prints {view: [rows as objects]} as JSON.
+
+usage: views_duckdb.py WAREHOUSE_DIR SQL_DIR
+
+The only engine-specific step is how the tables are declared: DuckDB reads each table's Hive
+partitions with explicit types (province_code VARCHAR, so 00 stays 00; year INTEGER), exactly the
+types gongkai's catalog gives them. The view files themselves run as they are.
+"""
+import datetime
+import decimal
+import json
+import os
+import re
+import sys
+
+import duckdb
+
+
+def main(warehouse, sql_dir):
+    con = duckdb.connect()
+    hive = "hive_partitioning = true, hive_types = {'province_code': 'VARCHAR', 'year': 'INTEGER'}"
+    for table in ("reports", "cells", "checks"):
+        glob = os.path.join(warehouse, table, "*", "*", "*.parquet")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', {hive})")
+    views = {}
+    for name in sorted(os.listdir(sql_dir)):
+        if name.endswith(".sql"):
+            views[name[:-4]] = open(os.path.join(sql_dir, name), encoding="utf-8").read()
+    # Register in dependency order: a view after the views it names.
+    done, pending = [], dict(views)
+    while pending:
+        ready = [v for v, sql in pending.items()
+                 if all(d in done or not re.search(rf"\b{d}\b", strip_comments(sql)) for d in views if d != v)]
+        if not ready:
+            raise SystemExit(f"unresolved views: {sorted(pending)}")
+        for v in sorted(ready):
+            con.execute(pending.pop(v))
+            done.append(v)
+    out = {}
+    for v in views:
+        cur = con.execute(f"SELECT * FROM {v}")
+        cols = [d[0] for d in cur.description]
+        out[v] = [dict(zip(cols, map(plain, row))) for row in cur.fetchall()]
+    json.dump(out, sys.stdout, ensure_ascii=False)
+
+
+def strip_comments(sql):
+    return "\n".join(line.split("--")[0] for line in sql.splitlines())
+
+
+def plain(v):
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    return v
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
