@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage, dependencies pointing one way:
 //! [`read`] (bytes → rows) → [`map`] (rows → canonical report) → [`check`] (identities) with
 //! [`region`] (place names → division codes); [`parse`] runs the stages for one file.
-//! Types shared by every stage live in [`model`].
+//! Types shared by every stage live in [`model`]. [`pipeline`] runs one ingestion into the
+//! warehouse ([`store`]); [`schedule`] runs pipelines on cron schedules.
 
 pub mod check;
 pub mod convert;
@@ -14,4 +15,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod read;
 pub mod region;
+pub mod schedule;
 pub mod store;
