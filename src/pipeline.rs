@@ -561,7 +561,11 @@ async fn run(
             return Err(PipelineError::Cancelled);
         }
         wh.publish(file).await?;
-        let table = file.target.split('/').next().unwrap_or_default().to_string();
+        if table == "reports" {
+            let partition = file.target.trim_start_matches("reports/").trim_end_matches("/part-0.parquet");
+            progress.step(&format!("published {partition}"));
+        }
+        let table = table.to_string();
         *summary.rows.entry(table).or_default() += file.rows;
         summary.written.push(WrittenFile { path: file.target.clone(), rows: file.rows });
     }

@@ -260,6 +260,12 @@ pub fn compile(file: &Path, text: &str) -> Result<Pipeline, Vec<ConfigError>> {
     }
 }
 
+/// `t` without its fraction of a second (croner keeps the fraction of the time it starts from).
+fn whole_seconds<T: chrono::TimeZone>(t: DateTime<T>) -> DateTime<T> {
+    use chrono::Timelike;
+    t.with_nanosecond(0).expect("0 ns is valid")
+}
+
 /// A URI is checked for its form only (scheme known, URL well-formed), never reached.
 fn check_uri(field: &str, uri: &str, err: &mut impl FnMut(&str, String)) {
     if uri.trim().is_empty() {
@@ -281,12 +287,13 @@ fn check_uri(field: &str, uri: &str, err: &mut impl FnMut(&str, String)) {
 impl Pipeline {
     /// The next `n` fire times after `after`, in the pipeline's time zone.
     pub fn next_fires(&self, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Tz>> {
-        self.cron.iter_after(after.with_timezone(&self.time_zone)).take(n).collect()
+        self.cron.iter_after(whole_seconds(after).with_timezone(&self.time_zone)).take(n).map(whole_seconds).collect()
     }
 
-    /// The most recent fire time at or before `now`.
+    /// The most recent fire time at or before `now` (whole seconds).
     pub fn last_fire(&self, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
-        self.cron.find_previous_occurrence(&now.with_timezone(&self.time_zone), true).ok()
+        let now = whole_seconds(now).with_timezone(&self.time_zone);
+        self.cron.find_previous_occurrence(&now, true).ok().map(whole_seconds)
     }
 
     /// Whether a source file name passes the pipeline's glob.
