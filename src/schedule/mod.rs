@@ -201,7 +201,8 @@ async fn attempt_runs(
             }
             Err(PipelineError::Cancelled) => {
                 record.status = RunStatus::Interrupted.as_str().into();
-                record.error = Some("cancelled (shutdown or lease lost); the next run completes the work".into());
+                let why = if request.cancel.is_cancelled() { "shutdown" } else { "the lease was lost" };
+                record.error = Some(format!("cancelled ({why}); the next run completes the work"));
                 // Staged files are not visible; remove them now rather than at the next run.
                 let _ = wh.clear_staging().await;
                 return;
@@ -258,6 +259,17 @@ pub fn describe_run(r: &RunRecord) -> String {
     s
 }
 
+/// Whether `tz` has two offsets in the current year (tokio-cron-scheduler fixes the offset when a
+/// job is created).
+fn has_daylight_saving(tz: chrono_tz::Tz) -> bool {
+    use chrono::{Datelike, Offset, TimeZone};
+    let year = Utc::now().year();
+    let offset = |m| {
+        Utc.with_ymd_and_hms(year, m, 1, 0, 0, 0).single().map(|t| tz.offset_from_utc_datetime(&t.naive_utc()).fix())
+    };
+    offset(1) != offset(7)
+}
+
 async fn run_logged(p: Arc<Pipeline>, wh: Warehouse, scheduled_for: Option<DateTime<Utc>>, cancel: CancellationToken) {
     let request = RunRequest { scheduled_for, cancel, data_clock: None };
     match run_pipeline(&p, &wh, &request, &pipeline::Quiet).await {
@@ -285,11 +297,27 @@ impl Daemon {
         let tracker = TaskTracker::new();
         for (p, wh) in pipelines {
             let p = Arc::new(p);
-            if p.catch_up
-                && let Some(missed) = missed_fire(&p, &wh, Utc::now()).await?
-            {
-                eprintln!("gongkai: pipeline {} missed its run of {}; running it now", p.name, missed.to_rfc3339());
-                tracker.spawn(run_logged(p.clone(), wh.clone(), Some(missed), cancel.clone()));
+            if p.catch_up {
+                match missed_fire(&p, &wh, Utc::now()).await {
+                    Ok(Some(missed)) => {
+                        eprintln!(
+                            "gongkai: pipeline {} missed its run of {}; running it now",
+                            p.name,
+                            missed.to_rfc3339()
+                        );
+                        tracker.spawn(run_logged(p.clone(), wh.clone(), Some(missed), cancel.clone()));
+                    }
+                    Ok(None) => {}
+                    // The schedule goes on; the next fire time runs the pipeline.
+                    Err(e) => eprintln!("gongkai: pipeline {}: cannot read its runs for catch-up: {e}", p.name),
+                }
+            }
+            if has_daylight_saving(p.time_zone) {
+                eprintln!(
+                    "gongkai: pipeline {}: time zone {} changes its offset during the year; the scheduler keeps \
+                     the offset of start-up, so restart it after a change",
+                    p.name, p.time_zone
+                );
             }
             let (tz, schedule) = (p.time_zone, p.schedule.clone());
             let (tracker2, cancel2) = (tracker.clone(), cancel.clone());
@@ -326,42 +354,57 @@ impl Daemon {
 /// taking new work, let running runs stop cleanly (lease released, run recorded) and return.
 pub async fn serve(pipelines: Vec<Pipeline>) -> Result<(), ScheduleError> {
     let pipelines = open_warehouses(pipelines)?;
+    // The handlers are installed before any run starts, so a signal is never the default action.
+    let mut signals = Signals::install().map_err(|e| ScheduleError::Scheduler(format!("signal handlers: {e}")))?;
     let cancel = CancellationToken::new();
     let names: Vec<String> = pipelines.iter().map(|(p, _)| format!("{} ({})", p.name, p.schedule)).collect();
     let daemon = Daemon::start(pipelines, cancel.clone()).await?;
     eprintln!("gongkai: scheduling {}", names.join(", "));
-    let signals = tokio::spawn({
+    let watcher = tokio::spawn({
         let cancel = cancel.clone();
         async move {
-            wait_for_signal().await;
+            signals.recv().await;
             eprintln!("gongkai: shutting down: no new runs; waiting for running ones to stop");
             cancel.cancel();
         }
     });
     daemon.wait().await?;
-    signals.abort();
+    watcher.abort();
     Ok(())
 }
 
-#[cfg(unix)]
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+/// SIGTERM and SIGINT, caught.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
 }
 
-#[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+impl Signals {
+    #[cfg(unix)]
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals {})
+    }
+
+    #[cfg(unix)]
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// `gongkai pipeline run NAME`: run one pipeline now (lease and runs as for a scheduled run).
@@ -373,17 +416,18 @@ pub async fn run_now(
     let p = pipelines.into_iter().find(|p| p.name == name).ok_or_else(|| ScheduleError::Unknown(name.into()))?;
     let wh =
         Warehouse::open(&p.warehouse, &[]).map_err(|source| ScheduleError::Open { name: p.name.clone(), source })?;
+    let mut signals = Signals::install().map_err(|e| ScheduleError::Scheduler(format!("signal handlers: {e}")))?;
     let cancel = CancellationToken::new();
-    let signals = tokio::spawn({
+    let watcher = tokio::spawn({
         let cancel = cancel.clone();
         async move {
-            wait_for_signal().await;
+            signals.recv().await;
             cancel.cancel();
         }
     });
     let request = RunRequest { scheduled_for: None, cancel, data_clock: None };
     let record = run_pipeline(&p, &wh, &request, progress).await;
-    signals.abort();
+    watcher.abort();
     Ok(record?)
 }
 
