@@ -432,3 +432,59 @@ fn the_schedule_command_stops_cleanly_on_sigterm() {
     });
     assert_eq!(count_reports(&rt, &wh), 1);
 }
+
+#[test]
+fn a_lease_taken_over_is_lost_to_its_old_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("wh");
+    let rt = runtime();
+    for uri in ["memory://", local.to_str().unwrap()] {
+        let wh = Warehouse::open(uri, &[]).unwrap();
+        rt.block_on(async {
+            let take = |holder: &'static str, now: i64, ttl: i64| {
+                let wh = wh.clone();
+                async move {
+                    match lease::acquire(&wh, "p", holder, now, ttl).await.unwrap() {
+                        lease::Acquired::Taken(l) => Some(l),
+                        lease::Acquired::Held(_) => None,
+                    }
+                }
+            };
+            let mut a = take("a", 1_000, 1_000).await.expect("free lease");
+            assert!(take("b", 1_500, 1_000).await.is_none(), "{uri}: held until 2000");
+            assert!(a.renew(&wh, 1_600, 1_000).await.unwrap(), "{uri}: the holder renews");
+            assert!(take("b", 2_500, 1_000).await.is_none(), "{uri}: renewed until 2600");
+            let mut b = take("b", 3_000, 1_000).await.expect("expired lease taken over");
+            assert!(!a.renew(&wh, 3_100, 1_000).await.unwrap(), "{uri}: the old holder learns it lost the lease");
+            a.release(&wh).await.unwrap();
+            assert_eq!(lease::current(&wh, "p").await.unwrap().unwrap().holder, "b", "{uri}: not released by a");
+            assert!(b.renew(&wh, 3_200, 1_000).await.unwrap());
+            b.release(&wh).await.unwrap();
+            assert_eq!(lease::current(&wh, "p").await.unwrap(), None);
+        });
+    }
+}
+
+#[test]
+fn a_failing_run_is_retried_and_recorded_as_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    drop_file(&inbox, "a.txt", &report_text("会宁县柴家门镇", 2023, 11));
+    let wh_dir = dir.path().join("wh");
+    let extra = "retries = 2\nretry_backoff_seconds = 0";
+    let p = pipeline(dir.path(), "retried", "0 0 3 1 * *", &inbox, wh_dir.to_str().unwrap(), extra);
+    let wh = Warehouse::open(wh_dir.to_str().unwrap(), &[]).unwrap();
+    let rt = runtime();
+    rt.block_on(async {
+        // A damaged table file: every attempt fails reading it.
+        wh.put("reports/province_code=62/year=2023/part-0.parquet", bytes::Bytes::from_static(b"not parquet"))
+            .await
+            .unwrap();
+        let record = schedule::run_pipeline(&p, &wh, &RunRequest::default(), &Quiet).await.unwrap();
+        assert_eq!((record.status.as_str(), record.attempts), ("failed", 3), "{record:?}");
+        assert!(record.error.as_deref().unwrap_or("").contains("part-0.parquet"), "{record:?}");
+        assert_eq!(runs::read_runs(&wh, None).await.unwrap(), vec![record]);
+        assert_eq!(lease::current(&wh, "retried").await.unwrap(), None);
+    });
+}
