@@ -488,3 +488,61 @@ fn a_failing_run_is_retried_and_recorded_as_failed() {
         assert_eq!(lease::current(&wh, "retried").await.unwrap(), None);
     });
 }
+
+/// The cron forms README documents, read as README says.
+#[test]
+fn cron_fields_read_as_documented() {
+    let after = Utc.with_ymd_and_hms(2026, 1, 15, 0, 0, 0).unwrap(); // a Thursday, 08:00 in Shanghai
+    let fires = |expr: &str, n: usize| -> Vec<String> {
+        let text = format!("schedule = \"{expr}\"\nwarehouse = \"memory://\"\n[source]\nuri = \"inbox/\"\n");
+        let p = config::compile(Path::new("p.toml"), &text).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+        p.next_fires(after, n).iter().map(|t| t.format("%Y-%m-%d %a %H:%M:%S").to_string()).collect()
+    };
+    assert_eq!(fires("0 30 2 * * MON", 1), ["2026-01-19 Mon 02:30:00"]);
+    assert_eq!(fires("0 0 12 * * 7", 1), ["2026-01-18 Sun 12:00:00"]);
+    assert_eq!(fires("0 0 12 * * 0", 1), ["2026-01-18 Sun 12:00:00"]);
+    assert_eq!(
+        fires("0 0-30/15 9 * JAN *", 3),
+        ["2026-01-15 Thu 09:00:00", "2026-01-15 Thu 09:15:00", "2026-01-15 Thu 09:30:00"]
+    );
+    assert_eq!(fires("*/2 * * * * *", 2), ["2026-01-15 Thu 08:00:02", "2026-01-15 Thu 08:00:04"]);
+    // Both day fields restricted: both must match (the 1st that is a Monday: June 2026).
+    assert_eq!(fires("0 0 3 1 * MON", 1), ["2026-06-01 Mon 03:00:00"]);
+    let utc = "schedule = \"0 0 3 1 * *\"\ntime_zone = \"UTC\"\nwarehouse = \"memory://\"\n[source]\nuri = \"i/\"\n";
+    let p = config::compile(Path::new("utc.toml"), utc).unwrap();
+    assert_eq!(p.next_fires(after, 1)[0].to_rfc3339(), "2026-02-01T03:00:00+00:00");
+}
+
+#[test]
+fn pipeline_run_and_list_as_a_user_runs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    drop_file(&inbox, "a.txt", &report_text("会宁县柴家门镇", 2023, 11));
+    let pipelines = dir.path().join("pipelines");
+    std::fs::create_dir_all(&pipelines).unwrap();
+    let wh_dir = dir.path().join("wh");
+    pipeline(&pipelines, "monthly", "0 0 3 1 * *", &inbox, wh_dir.to_str().unwrap(), "");
+    let gongkai = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--pipelines", pipelines.to_str().unwrap()]);
+        std::process::Command::new(env!("CARGO_BIN_EXE_gongkai")).args(&all).output().unwrap()
+    };
+    let out = gongkai(&["pipeline", "list"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout.matches("  next ").count(), 3, "{stdout}");
+    assert!(stdout.contains("03:00:00 CST") && stdout.contains("last run   none recorded"), "{stdout}");
+
+    let out = gongkai(&["pipeline", "run", "monthly"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("succeeded (1 file(s), 0 already ingested, 1 report(s)"), "{stdout}");
+    let out = gongkai(&["pipeline", "run", "monthly"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("succeeded (1 file(s), 1 already ingested, 0 report(s)"), "{stdout}");
+
+    let stdout = String::from_utf8(gongkai(&["pipeline", "list"]).stdout).unwrap();
+    assert!(stdout.contains("last run   pipeline monthly run ") && stdout.contains("1 already ingested"), "{stdout}");
+    assert_eq!(gongkai(&["pipeline", "run", "nightly"]).status.code(), Some(2));
+}
