@@ -166,6 +166,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schedule { dir } => {
             let pipelines = dir.load()?;
+            if pipelines.is_empty() {
+                anyhow::bail!("{}: no pipeline files (NAME.toml) to schedule", dir.pipelines.display());
+            }
             runtime()?.block_on(schedule::serve(pipelines))?;
             Ok(ExitCode::SUCCESS)
         }
