@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use gongkai::model::{CheckStatus, Report, Table};
 use gongkai::pipeline::{self, Outcome, Progress};
 use gongkai::query::{self, OutputFormat};
+use gongkai::schedule::{self, RunStatus, config};
 use gongkai::store::Warehouse;
 use gongkai::{catalog, parse, shell};
 
@@ -67,6 +68,22 @@ enum Command {
         #[command(flatten)]
         catalog: CatalogArgs,
     },
+    /// Run every pipeline of the pipelines directory on its cron schedule until SIGTERM/SIGINT
+    /// (see README: Pipelines).
+    Schedule {
+        #[command(flatten)]
+        dir: PipelinesDir,
+    },
+    /// Run one pipeline now, or list the pipelines with their next fire times and last run.
+    Pipeline {
+        #[command(subcommand)]
+        command: PipelineCommand,
+    },
+    /// Validate every pipeline file and report all errors at once, without touching the network.
+    Check {
+        #[command(flatten)]
+        dir: PipelinesDir,
+    },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
         #[command(flatten)]
@@ -78,6 +95,34 @@ enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+}
+
+#[derive(Subcommand)]
+enum PipelineCommand {
+    /// Run the pipeline NAME once, now (its lease and the runs table as for a scheduled run).
+    Run {
+        name: String,
+        #[command(flatten)]
+        dir: PipelinesDir,
+    },
+    /// Each pipeline, its next three fire times and its last run.
+    List {
+        #[command(flatten)]
+        dir: PipelinesDir,
+    },
+}
+
+#[derive(clap::Args)]
+struct PipelinesDir {
+    /// The directory of pipeline files (one `NAME.toml` per pipeline).
+    #[arg(long = "pipelines", default_value = "pipelines")]
+    pipelines: PathBuf,
+}
+
+impl PipelinesDir {
+    fn load(&self) -> anyhow::Result<Vec<config::Pipeline>> {
+        Ok(config::load_dir(&self.pipelines)?)
+    }
 }
 
 #[derive(clap::Args)]
@@ -179,11 +224,80 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shell::run(&ctx, history).await?;
             Ok(ExitCode::SUCCESS)
         }),
+        Command::Schedule { dir } => {
+            let pipelines = dir.load()?;
+            if pipelines.is_empty() {
+                anyhow::bail!("{}: no pipeline files (NAME.toml) to schedule", dir.pipelines.display());
+            }
+            runtime()?.block_on(schedule::serve(pipelines))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { dir } => check_command(&dir.pipelines),
+        Command::Pipeline { command: PipelineCommand::Run { name, dir } } => {
+            let pipelines = dir.load()?;
+            let progress = Reporter::new(std::io::stderr().is_terminal());
+            let record = runtime()?.block_on(schedule::run_now(pipelines, &name, &progress))?;
+            progress.done();
+            println!("{}", schedule::describe_run(&record));
+            Ok(match record.status.as_str() {
+                s if s == RunStatus::Succeeded.as_str() && record.quarantined + record.unreadable == 0 => {
+                    ExitCode::SUCCESS
+                }
+                s if s == RunStatus::Succeeded.as_str() || s == RunStatus::SkippedLeaseHeld.as_str() => {
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::from(2),
+            })
+        }
+        Command::Pipeline { command: PipelineCommand::List { dir } } => {
+            let pipelines = dir.load()?;
+            let now = chrono::Utc::now();
+            for s in runtime()?.block_on(schedule::status(pipelines, now, 3)) {
+                let p = &s.pipeline;
+                println!("{}  ({})", p.name, p.file.display());
+                println!("  schedule   {} ({})", p.schedule, p.time_zone);
+                println!(
+                    "  source     {}{}",
+                    p.source,
+                    p.glob.as_ref().map(|g| format!(" (files {g})")).unwrap_or_default()
+                );
+                println!("  warehouse  {}", p.warehouse);
+                for t in &s.next {
+                    println!("  next       {}", t.format("%Y-%m-%d %H:%M:%S %Z"));
+                }
+                match &s.last_run {
+                    Ok(Some(r)) => println!("  last run   {}", schedule::describe_run(r)),
+                    Ok(None) => println!("  last run   none recorded"),
+                    Err(e) => println!("  last run   unknown: {e}"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rebuild { store, summary_json, concurrency } => {
             let wh = store.open()?;
             warehouse_command(summary_json, concurrency, |options, progress| {
                 runtime()?.block_on(pipeline::rebuild(&wh, options, progress)).map_err(Into::into)
             })
+        }
+    }
+}
+
+/// Validate every pipeline file: all errors at once, exit 1 when there is one.
+fn check_command(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    match config::load_dir(dir) {
+        Ok(pipelines) => {
+            for p in &pipelines {
+                println!("ok {} ({}): {} {}", p.name, p.file.display(), p.schedule, p.time_zone);
+            }
+            println!("{} pipeline(s) valid", pipelines.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{} error(s)", errors.0.len());
+            Ok(ExitCode::FAILURE)
         }
     }
 }
@@ -256,6 +370,7 @@ impl Progress for Reporter {
             Outcome::Duplicate { report_id } => format!("duplicate {uri} (same bytes as report {report_id})"),
             Outcome::Quarantined { reason, .. } => format!("quarantined {uri}: {reason}"),
             Outcome::Unreadable { reason } => format!("unreadable {uri}: {reason}"),
+            Outcome::AlreadyIngested { report_id } => format!("already ingested {uri} (report {report_id})"),
         };
         match &self.bar {
             Some(bar) => {

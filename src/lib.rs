@@ -6,7 +6,7 @@
 //! [`region`] (place names → division codes); [`parse`] runs the stages for one file;
 //! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
 //! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
-//! Types shared by every stage live in [`model`].
+//! [`schedule`] runs pipelines on cron schedules. Types shared by every stage live in [`model`].
 
 pub mod catalog;
 pub mod check;
@@ -18,5 +18,6 @@ pub mod pipeline;
 pub mod query;
 pub mod read;
 pub mod region;
+pub mod schedule;
 pub mod shell;
 pub mod store;

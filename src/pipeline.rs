@@ -15,6 +15,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::convert::{self, QuarantineRow};
 use crate::model::Report;
@@ -36,6 +37,10 @@ pub enum PipelineError {
     Convert { table: String, partition: String, source: arrow::error::ArrowError },
     #[error("the parser task panicked on {uri}")]
     Join { uri: String },
+    /// The run was cancelled (shutdown): nothing half-written is visible; what was published
+    /// stays, the rest is done by the next run.
+    #[error("the run was cancelled before it finished")]
+    Cancelled,
 }
 
 /// Settings of one run.
@@ -47,6 +52,12 @@ pub struct Options {
     pub now: Option<i64>,
     /// Store settings (`aws_endpoint`, …) for object-store sources such as `s3://bucket/inbox/`.
     pub source_options: Vec<(String, String)>,
+    /// Pass over sources whose bytes are already in the warehouse: their SHA-256 is a `report_id`
+    /// of `reports` or `quarantine` (a renamed file is not ingested again, a changed one is).
+    pub skip_ingested: bool,
+    /// Checked between files and between published partitions: when cancelled, the run stops
+    /// taking new work, leaves every published file whole and returns [`PipelineError::Cancelled`].
+    pub cancel: CancellationToken,
 }
 
 impl Default for Options {
@@ -55,6 +66,8 @@ impl Default for Options {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             now: None,
             source_options: Vec::new(),
+            skip_ingested: false,
+            cancel: CancellationToken::new(),
         }
     }
 }
@@ -71,6 +84,9 @@ pub enum Outcome {
     Quarantined { report_id: String, reason: String },
     /// Could not even be read: nothing stored.
     Unreadable { reason: String },
+    /// Already in the warehouse (same bytes, whatever the name), passed over
+    /// ([`Options::skip_ingested`]).
+    AlreadyIngested { report_id: String },
 }
 
 /// Progress of a run, for a progress bar or log lines.
@@ -108,6 +124,8 @@ pub struct Summary {
     /// Distinct reports parsed and stored in this run.
     pub reports: usize,
     pub duplicates: usize,
+    /// Files passed over because their bytes are already in the warehouse ([`Options::skip_ingested`]).
+    pub already_ingested: usize,
     /// Reports with at least one failed identity (stored all the same).
     pub reports_with_failed_identities: usize,
     pub quarantined: Vec<QuarantinedFile>,
@@ -251,6 +269,7 @@ enum Parsed {
     Report(Box<Report>),
     Failed { report_id: String, reason: String },
     Unreadable(String),
+    Known(String),
 }
 
 /// Read, archive and parse one source.
@@ -259,12 +278,16 @@ async fn process(
     uri: String,
     bytes: Result<Bytes, String>,
     archive: bool,
+    known: &BTreeSet<String>,
 ) -> Result<(Parsed, bool), PipelineError> {
     let bytes = match bytes {
         Ok(b) => b,
         Err(reason) => return Ok((Parsed::Unreadable(reason), false)),
     };
     let report_id = parse::report_id(&bytes);
+    if known.contains(&report_id) {
+        return Ok((Parsed::Known(report_id), false));
+    }
     let archived = if archive {
         wh.put_if_absent(&format!("raw/{report_id}.{}", raw_extension(&uri)), bytes.clone()).await?
     } else {
@@ -300,10 +323,35 @@ pub async fn ingest(
     progress: &dyn Progress,
 ) -> Result<Summary, PipelineError> {
     let listed = list_sources(sources, &options.source_options).await?;
+    ingest_listed(wh, listed, options, progress).await
+}
+
+/// Ingest sources already listed (by [`list_sources`], perhaps filtered further).
+pub async fn ingest_listed(
+    wh: &Warehouse,
+    listed: Listed,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Summary, PipelineError> {
     let inputs = listed.sources.into_iter().map(|s| (s.uri(), None::<String>, s));
     let mut summary = run(wh, inputs.collect(), options, progress, Mode::Merge, true).await?;
     summary.skipped = listed.skipped;
     Ok(summary)
+}
+
+/// Every `report_id` the warehouse holds: in `reports` or in `quarantine`. Only published files
+/// count, so a run interrupted before publishing leaves its sources to the next run.
+pub async fn ingested_ids(wh: &Warehouse) -> Result<BTreeSet<String>, PipelineError> {
+    let mut ids = BTreeSet::new();
+    for rel in wh.list("reports").await? {
+        if let Some(batch) = wh.read_parquet(&rel).await? {
+            ids.extend(convert::report_index(&batch).into_keys());
+        }
+    }
+    if let Some(batch) = wh.read_parquet(QUARANTINE_FILE).await? {
+        ids.extend(convert::quarantine_rows(&batch).into_iter().map(|q| q.report_id));
+    }
+    Ok(ids)
 }
 
 /// Re-parse every archived raw file with the current parser and rewrite every table.
@@ -344,11 +392,17 @@ async fn run(
     if cleared > 0 {
         progress.step(&format!("removed {cleared} staged file(s) left by an interrupted run"));
     }
+    let known = if options.skip_ingested { ingested_ids(wh).await? } else { BTreeSet::new() };
+    let known = &known;
+    let cancel = &options.cancel;
 
     // Read and parse, a bounded number of files at once, outcomes in source order.
     let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, _, source)| async move {
+        if cancel.is_cancelled() {
+            return (uri, Err(PipelineError::Cancelled));
+        }
         let bytes = source.bytes().await;
-        let result = process(wh, uri.clone(), bytes, archive).await;
+        let result = process(wh, uri.clone(), bytes, archive, known).await;
         (uri, result)
     }))
     .buffered(options.concurrency.max(1));
@@ -356,6 +410,9 @@ async fn run(
     let mut reports: BTreeMap<String, Report> = BTreeMap::new();
     let mut failed: BTreeMap<String, (String, String)> = BTreeMap::new();
     while let Some((uri, result)) = stream.next().await {
+        if cancel.is_cancelled() {
+            return Err(PipelineError::Cancelled);
+        }
         let (parsed, archived) = result?;
         summary.raw_archived_new += usize::from(archived);
         let outcome = match parsed {
@@ -380,6 +437,10 @@ async fn run(
             Parsed::Unreadable(reason) => {
                 summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
                 Outcome::Unreadable { reason }
+            }
+            Parsed::Known(report_id) => {
+                summary.already_ingested += 1;
+                Outcome::AlreadyIngested { report_id }
             }
         };
         progress.file(&uri, &outcome);
@@ -419,6 +480,9 @@ async fn run(
     progress.step(&format!("writing {} partition(s)", partitions.len()));
     let mut staged = Vec::new();
     for (partition, reports) in &partitions {
+        if cancel.is_cancelled() {
+            return Err(PipelineError::Cancelled);
+        }
         for table in TABLES {
             let target = store::partition_file(table, partition);
             stale.remove(&target);
@@ -489,8 +553,18 @@ async fn run(
     // Publish: each file appears whole under its final name.
     progress.step(&format!("publishing {} file(s)", staged.len()));
     for file in &staged {
+        // A partition's files are published cells, checks, reports: stop only between partitions
+        // (the staged rest is removed by the next run, which publishes it again).
+        let table = file.target.split('/').next().unwrap_or_default();
+        if (table == TABLES[0] || file.target == QUARANTINE_FILE) && cancel.is_cancelled() {
+            return Err(PipelineError::Cancelled);
+        }
         wh.publish(file).await?;
-        let table = file.target.split('/').next().unwrap_or_default().to_string();
+        if table == "reports" {
+            let partition = file.target.trim_start_matches("reports/").trim_end_matches("/part-0.parquet");
+            progress.step(&format!("published {partition}"));
+        }
+        let table = table.to_string();
         *summary.rows.entry(table).or_default() += file.rows;
         summary.written.push(WrittenFile { path: file.target.clone(), rows: file.rows });
     }
@@ -508,10 +582,11 @@ impl Summary {
         let mut s = String::new();
         s += &format!("warehouse  {}\n", self.warehouse);
         s += &format!(
-            "files      {} ({} report(s) stored, {} duplicate(s), {} quarantined, {} unreadable)\n",
+            "files      {} ({} report(s) stored, {} duplicate(s), {} already ingested, {} quarantined, {} unreadable)\n",
             self.files,
             self.reports,
             self.duplicates,
+            self.already_ingested,
             self.quarantined.len(),
             self.unreadable.len()
         );

@@ -12,7 +12,6 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use object_store::ObjectStoreExt;
 
 use crate::convert;
 use crate::store::Warehouse;
@@ -107,7 +106,8 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
     ] {
         register_partitioned(&ctx, wh, &base, table, schema).await?;
     }
-    register_single(&ctx, wh, &base, "quarantine", crate::store::QUARANTINE_FILE, convert::quarantine_schema()).await?;
+    register_unpartitioned(&ctx, wh, &base, "quarantine", convert::quarantine_schema()).await?;
+    register_unpartitioned(&ctx, wh, &base, "runs", convert::runs_schema()).await?;
     register_views(&ctx, views).await?;
     Ok(ctx)
 }
@@ -154,23 +154,22 @@ async fn register_partitioned(
     Ok(())
 }
 
-/// A table kept in one file (`quarantine/part-0.parquet`); empty when the file does not exist.
-async fn register_single(
+/// A table of files in one folder, not partitioned (`quarantine/part-0.parquet`,
+/// `runs/part-<run_id>.parquet`); empty when the folder has no files yet.
+async fn register_unpartitioned(
     ctx: &SessionContext,
     wh: &Warehouse,
     base: &str,
     table: &str,
-    file: &str,
     schema: SchemaRef,
 ) -> Result<(), CatalogError> {
     let err = |source| CatalogError::Table { table: table.to_string(), source };
-    let exists = wh.store().head(&wh.path(file)).await.is_ok();
-    if !exists {
+    if wh.list(table).await?.iter().all(|rel| !rel.ends_with(".parquet")) {
         let empty = MemTable::try_new(schema, vec![vec![]]).map_err(err)?;
         ctx.register_table(table, Arc::new(empty)).map_err(err)?;
         return Ok(());
     }
-    let url = ListingTableUrl::parse(format!("{base}{file}")).map_err(err)?;
+    let url = ListingTableUrl::parse(format!("{base}{table}/")).map_err(err)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
     ctx.register_table(table, Arc::new(ListingTable::try_new(config).map_err(err)?)).map_err(err)?;

@@ -122,6 +122,27 @@ pub fn quarantine_schema() -> SchemaRef {
     ]))
 }
 
+/// `runs`: one row per pipeline run (written by the scheduler, one file per run).
+pub fn runs_schema() -> SchemaRef {
+    let ts = timestamp_utc;
+    Arc::new(Schema::new(vec![
+        Field::new("pipeline", DataType::Utf8, false),
+        Field::new("run_id", DataType::Utf8, false),
+        Field::new("holder", DataType::Utf8, false),
+        Field::new("scheduled_for", ts(), true),
+        Field::new("started", ts(), false),
+        Field::new("finished", ts(), false),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("attempts", DataType::Int64, false),
+        Field::new("files", DataType::Int64, false),
+        Field::new("already_ingested", DataType::Int64, false),
+        Field::new("reports", DataType::Int64, false),
+        Field::new("quarantined", DataType::Int64, false),
+        Field::new("unreadable", DataType::Int64, false),
+        Field::new("error", DataType::Utf8, true),
+    ]))
+}
+
 /// A number as Decimal128(18, 4); `None` stays `None` (a blank is never 0).
 pub fn to_decimal(v: Option<f64>) -> Option<i128> {
     v.filter(|v| v.is_finite()).map(|v| (v * 10f64.powi(DECIMAL_SCALE as i32)).round() as i128)

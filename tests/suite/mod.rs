@@ -4,6 +4,7 @@ mod cli;
 mod formats;
 mod gold;
 mod layouts;
+mod schedule;
 mod views;
 mod warehouse;
 

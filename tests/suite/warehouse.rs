@@ -48,7 +48,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn ingest(rt: &tokio::runtime::Runtime, wh: &Warehouse, sources: &[String], now: i64) -> Summary {
-    let options = Options { concurrency: 3, now: Some(now), source_options: Vec::new() };
+    let options = Options { concurrency: 3, now: Some(now), source_options: Vec::new(), ..Options::default() };
     rt.block_on(pipeline::ingest(wh, sources, &options, &Quiet)).unwrap()
 }
 
@@ -249,7 +249,7 @@ fn rebuild_reparses_the_raw_archive() {
     // A stray partition file no report belongs to is removed by the rebuild.
     let stray = "cells/province_code=99/year=1999/part-0.parquet";
     rt.block_on(wh.put(stray, before["cells/province_code=51/year=2022/part-0.parquet"].clone().into())).unwrap();
-    let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new() };
+    let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new(), ..Options::default() };
     let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
     assert_eq!(summary.files, 7);
     assert_eq!(summary.reports, 5);
@@ -370,7 +370,7 @@ fn s3_ingest_against_moto() {
     }
     let wh = Warehouse::open("s3://gongkai/warehouse", &options).unwrap();
     let run = |now| {
-        let opts = Options { concurrency: 3, now: Some(now), source_options: options.clone() };
+        let opts = Options { concurrency: 3, now: Some(now), source_options: options.clone(), ..Options::default() };
         rt.block_on(pipeline::ingest(&wh, &["s3://gongkai/inbox/".to_string()], &opts, &Quiet)).unwrap()
     };
     let first = run(1_000_000);
