@@ -79,10 +79,14 @@ enum Command {
         #[command(subcommand)]
         command: PipelineCommand,
     },
-    /// Validate every pipeline file and report all errors at once, without touching the network.
+    /// Validate every pipeline file and every view and report all errors at once, without
+    /// touching the network.
     Check {
         #[command(flatten)]
         dir: PipelinesDir,
+        /// Check the views of this folder instead of the ones built in.
+        #[arg(long)]
+        sql_dir: Option<PathBuf>,
     },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
@@ -232,7 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(schedule::serve(pipelines))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir } => check_command(&dir.pipelines),
+        Command::Check { dir, sql_dir } => check_command(&dir.pipelines, sql_dir.as_deref()),
         Command::Pipeline { command: PipelineCommand::Run { name, dir } } => {
             let pipelines = dir.load()?;
             let progress = Reporter::new(std::io::stderr().is_terminal());
@@ -283,22 +287,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Validate every pipeline file: all errors at once, exit 1 when there is one.
-fn check_command(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn check_command(dir: &std::path::Path, sql_dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let mut errors: Vec<String> = Vec::new();
     match config::load_dir(dir) {
         Ok(pipelines) => {
             for p in &pipelines {
                 println!("ok {} ({}): {} {}", p.name, p.file.display(), p.schedule, p.time_zone);
             }
             println!("{} pipeline(s) valid", pipelines.len());
-            Ok(ExitCode::SUCCESS)
         }
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{} error(s)", errors.0.len());
-            Ok(ExitCode::FAILURE)
-        }
+        Err(e) => errors.extend(e.0.iter().map(ToString::to_string)),
+    }
+    let views = match sql_dir {
+        Some(dir) => catalog::views_from_dir(dir)?,
+        None => catalog::embedded_views(),
+    };
+    let view_errors = runtime()?.block_on(catalog::check_views(&views));
+    if view_errors.is_empty() {
+        println!("{} view(s) valid", views.len());
+    }
+    errors.extend(view_errors);
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if errors.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} error(s)", errors.len());
+        Ok(ExitCode::FAILURE)
     }
 }
 

@@ -99,15 +99,15 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         ctx.register_object_store(&store_url, wh.store());
     }
-    for (table, schema) in [
-        ("reports", convert::reports_schema()),
-        ("cells", convert::cells_schema()),
-        ("checks", convert::checks_schema()),
+    for (table, schema, partitioned) in [
+        ("reports", convert::reports_schema(), true),
+        ("cells", convert::cells_schema(), true),
+        ("checks", convert::checks_schema(), true),
+        ("quarantine", convert::quarantine_schema(), false),
+        ("runs", convert::runs_schema(), false),
     ] {
-        register_partitioned(&ctx, wh, &base, table, schema).await?;
+        register_table(&ctx, wh, &base, table, schema, partitioned).await?;
     }
-    register_unpartitioned(&ctx, wh, &base, "quarantine", convert::quarantine_schema()).await?;
-    register_unpartitioned(&ctx, wh, &base, "runs", convert::runs_schema()).await?;
     register_views(&ctx, views).await?;
     Ok(ctx)
 }
@@ -127,19 +127,21 @@ fn table_base_url(wh: &Warehouse) -> Result<String, CatalogError> {
     Ok(if base.ends_with('/') { base } else { format!("{base}/") })
 }
 
-/// A Hive-partitioned table (`TABLE/province_code=NN/year=YYYY/*.parquet`); an empty table when the
-/// warehouse has no files for it yet.
-async fn register_partitioned(
+/// A table of the Parquet files under `TABLE/`: Hive-partitioned (`TABLE/province_code=NN/year=YYYY/`)
+/// or one folder of files (`quarantine/`, `runs/`). An empty table when there are no files yet.
+async fn register_table(
     ctx: &SessionContext,
     wh: &Warehouse,
     base: &str,
     table: &str,
     schema: SchemaRef,
+    partitioned: bool,
 ) -> Result<(), CatalogError> {
     let err = |source| CatalogError::Table { table: table.to_string(), source };
+    let partitions = if partitioned { partition_columns() } else { Vec::new() };
     if wh.list(table).await?.iter().all(|rel| !rel.ends_with(".parquet")) {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        fields.extend(partition_columns().into_iter().map(|(name, dt)| Field::new(name, dt, false)));
+        fields.extend(partitions.into_iter().map(|(name, dt)| Field::new(name, dt, false)));
         let empty = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;
         ctx.register_table(table, Arc::new(empty)).map_err(err)?;
         return Ok(());
@@ -147,30 +149,7 @@ async fn register_partitioned(
     let url = ListingTableUrl::parse(format!("{base}{table}/")).map_err(err)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
-        .with_table_partition_cols(partition_columns());
-    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
-    let provider = ListingTable::try_new(config).map_err(err)?;
-    ctx.register_table(table, Arc::new(provider)).map_err(err)?;
-    Ok(())
-}
-
-/// A table of files in one folder, not partitioned (`quarantine/part-0.parquet`,
-/// `runs/part-<run_id>.parquet`); empty when the folder has no files yet.
-async fn register_unpartitioned(
-    ctx: &SessionContext,
-    wh: &Warehouse,
-    base: &str,
-    table: &str,
-    schema: SchemaRef,
-) -> Result<(), CatalogError> {
-    let err = |source| CatalogError::Table { table: table.to_string(), source };
-    if wh.list(table).await?.iter().all(|rel| !rel.ends_with(".parquet")) {
-        let empty = MemTable::try_new(schema, vec![vec![]]).map_err(err)?;
-        ctx.register_table(table, Arc::new(empty)).map_err(err)?;
-        return Ok(());
-    }
-    let url = ListingTableUrl::parse(format!("{base}{table}/")).map_err(err)?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        .with_table_partition_cols(partitions);
     let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
     ctx.register_table(table, Arc::new(ListingTable::try_new(config).map_err(err)?)).map_err(err)?;
     Ok(())
@@ -192,6 +171,31 @@ async fn register_views(ctx: &SessionContext, views: &[ViewSql]) -> Result<(), C
         })?;
     }
     Ok(())
+}
+
+/// Plan every view against an empty warehouse (no storage touched) and return every error, each
+/// naming its view and file: `gongkai check` runs this before the views meet real data.
+pub async fn check_views(views: &[ViewSql]) -> Vec<String> {
+    let wh = Warehouse::new(Arc::new(object_store::memory::InMemory::new()), Default::default(), "memory://");
+    let ctx = match open(&wh, &[]).await {
+        Ok(ctx) => ctx,
+        Err(e) => return vec![e.to_string()],
+    };
+    let ordered = match dependency_order(views) {
+        Ok(ordered) => ordered,
+        Err(e) => return vec![e.to_string()],
+    };
+    let mut errors = Vec::new();
+    for view in ordered {
+        let planned = match ctx.sql(&view.sql).await {
+            Ok(df) => df.collect().await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = planned {
+            errors.push(format!("{}: view {}: {e}", view.origin, view.name));
+        }
+    }
+    errors
 }
 
 /// The views ordered so that every view follows the views its SQL names.

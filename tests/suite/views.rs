@@ -395,3 +395,28 @@ fn every_view_gives_the_same_rows_on_duckdb() {
         }
     }
 }
+
+#[test]
+fn check_plans_every_view_and_names_the_broken_ones() {
+    let gongkai = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_gongkai")).args(args).output().unwrap();
+    let pipelines = super::repo().join("pipelines");
+    let shipped = gongkai(&["check", "--pipelines", pipelines.to_str().unwrap()]);
+    assert!(shipped.status.success(), "{}", String::from_utf8_lossy(&shipped.stderr));
+    let stdout = String::from_utf8(shipped.stdout).unwrap();
+    assert!(stdout.contains(&format!("{} view(s) valid", catalog::EMBEDDED_VIEWS.len())), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.sql"), "-- a view\nCREATE VIEW good AS SELECT report_id FROM reports")
+        .unwrap();
+    std::fs::write(dir.path().join("bad.sql"), "-- a view\nCREATE VIEW bad AS SELECT no_such_column FROM good")
+        .unwrap();
+    std::fs::write(dir.path().join("worse.sql"), "-- a view\nCREATE VIEW worse AS SELEC 1").unwrap();
+    let out =
+        gongkai(&["check", "--pipelines", pipelines.to_str().unwrap(), "--sql-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("bad.sql: view bad:"), "{stderr}");
+    assert!(stderr.contains("worse.sql: view worse:"), "{stderr}");
+    assert!(!stderr.contains("view good:"), "{stderr}");
+    assert!(stderr.contains("2 error(s)"), "{stderr}");
+}
