@@ -420,3 +420,27 @@ fn check_plans_every_view_and_names_the_broken_ones() {
     assert!(!stderr.contains("view good:"), "{stderr}");
     assert!(stderr.contains("2 error(s)"), "{stderr}");
 }
+
+#[test]
+fn sql_shell_reads_statements_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (reports, _) = build_warehouse(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["sql", "--warehouse", dir.path().join("wh").to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A listing, a statement over two lines, an error that does not end the session, a quit.
+    let script = "\\d\nSELECT COUNT(*) AS n\n  FROM report_metrics;\nSELECT nonsense FROM nowhere;\n\\d reports\n\\q\nSELECT 1;\n";
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("province_year_trends") && stdout.contains("| cells "), "{stdout}");
+    assert!(stdout.contains(&format!("| {} |", reports.len())), "{stdout}");
+    assert!(stdout.contains("error: "), "{stdout}");
+    assert!(stdout.contains("| ingested_at "), "\\d reports lists its columns: {stdout}");
+    assert_eq!(stdout.matches(" row").count(), 3, "three statements ran before \\q: {stdout}");
+}
