@@ -1,7 +1,7 @@
 -- outcome_mix: how applications end, per province and year: the share of each outcome group among
--- the applications decided (processed), summed over the province's reports.
--- Shares are NULL when processed is 0. Groups follow report_metrics (both templates contribute;
--- the 2019 template's single 其他处理 row is `other`).
+-- the applications decided (processed), over the province's reports (the sums of
+-- province_year_trends). Shares are NULL when processed is 0. Groups follow report_metrics (both
+-- templates contribute; the 2019 template's single 其他处理 row is `other`).
 -- Columns:
 --   province_code, year
 --   processed                 summed results_total.total
@@ -12,18 +12,6 @@
 --   rejected_share            不予处理 (five rows)
 --   other_share               其他处理
 CREATE VIEW outcome_mix AS
-WITH sums AS (
-    SELECT province_code, year,
-           SUM(processed) AS processed,
-           SUM(granted) AS granted,
-           SUM(partially_granted) AS partially_granted,
-           SUM(withheld) AS withheld,
-           SUM(unavailable) AS unavailable,
-           SUM(rejected) AS rejected,
-           SUM(other) AS other
-    FROM report_metrics
-    GROUP BY province_code, year
-)
 SELECT province_code, year, processed,
        granted / NULLIF(processed, 0) AS granted_share,
        partially_granted / NULLIF(processed, 0) AS partially_granted_share,
@@ -31,4 +19,4 @@ SELECT province_code, year, processed,
        unavailable / NULLIF(processed, 0) AS unavailable_share,
        rejected / NULLIF(processed, 0) AS rejected_share,
        other / NULLIF(processed, 0) AS other_share
-FROM sums
+FROM province_year_trends

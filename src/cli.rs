@@ -42,12 +42,8 @@ enum Command {
         sources: Vec<String>,
         #[command(flatten)]
         store: StoreArgs,
-        /// Also write the run summary as JSON to this file.
-        #[arg(long)]
-        summary_json: Option<PathBuf>,
-        /// Files read and parsed at once.
-        #[arg(long)]
-        concurrency: Option<usize>,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Run one SQL query over the warehouse tables and the views of sql/.
     Query {
@@ -92,12 +88,8 @@ enum Command {
     Rebuild {
         #[command(flatten)]
         store: StoreArgs,
-        /// Also write the run summary as JSON to this file.
-        #[arg(long)]
-        summary_json: Option<PathBuf>,
-        /// Files read and parsed at once.
-        #[arg(long)]
-        concurrency: Option<usize>,
+        #[command(flatten)]
+        run: RunArgs,
     },
 }
 
@@ -127,6 +119,17 @@ impl PipelinesDir {
     fn load(&self) -> anyhow::Result<Vec<config::Pipeline>> {
         Ok(config::load_dir(&self.pipelines)?)
     }
+}
+
+/// Options of a warehouse run (ingest, rebuild).
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Also write the run summary as JSON to this file.
+    #[arg(long)]
+    summary_json: Option<PathBuf>,
+    /// Files read and parsed at once.
+    #[arg(long)]
+    concurrency: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -201,10 +204,10 @@ enum Format {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse { paths, format } => parse_command(&paths, format),
-        Command::Ingest { sources, store, summary_json, concurrency } => {
+        Command::Ingest { sources, store, run } => {
             let wh = store.open()?;
             let source_options = store.options()?;
-            warehouse_command(summary_json, concurrency, |options, progress| {
+            warehouse_command(run, |options, progress| {
                 let options = &pipeline::Options { source_options, ..options.clone() };
                 runtime()?.block_on(pipeline::ingest(&wh, &sources, options, progress)).map_err(Into::into)
             })
@@ -277,9 +280,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rebuild { store, summary_json, concurrency } => {
+        Command::Rebuild { store, run } => {
             let wh = store.open()?;
-            warehouse_command(summary_json, concurrency, |options, progress| {
+            warehouse_command(run, |options, progress| {
                 runtime()?.block_on(pipeline::rebuild(&wh, options, progress)).map_err(Into::into)
             })
         }
@@ -325,8 +328,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Run one warehouse command with a progress bar (terminal) or log lines, print the summary, and
 /// exit 1 when some file was quarantined or unreadable.
 fn warehouse_command(
-    summary_json: Option<PathBuf>,
-    concurrency: Option<usize>,
+    RunArgs { summary_json, concurrency }: RunArgs,
     run: impl FnOnce(&pipeline::Options, &dyn Progress) -> anyhow::Result<pipeline::Summary>,
 ) -> anyhow::Result<ExitCode> {
     let mut options = pipeline::Options::default();
