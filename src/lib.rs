@@ -21,3 +21,4 @@ pub mod region;
 pub mod schedule;
 pub mod shell;
 pub mod store;
+pub mod template;

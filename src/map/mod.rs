@@ -10,13 +10,13 @@
 //! - cells glued together (`8855698`): split with the identities ([`split`]), with a warning when
 //!   more than one split fits.
 
-pub mod labels;
+
 pub mod meta;
 pub mod split;
 
 use std::collections::{BTreeSet, HashMap};
 
-use labels::{SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section};
+use crate::template::{self as labels, SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section};
 
 use crate::check;
 use crate::model::{Cell, CellKind, Document, Report, Row, RowKind, Table, TableRow, Template};

@@ -1,4 +1,4 @@
-//! The label vocabulary: which printed row labels mean which SCHEMA.md row, per template. Kept as
+//! The national templates as data. The label vocabulary: which printed row labels mean which SCHEMA.md row, per template. Kept as
 //! data so every reader's grid is mapped by the same table.
 //!
 //! Labels are compared after [`normalize_label`] (no spaces, punctuation or enumerator marks), and a
