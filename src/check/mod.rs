@@ -1,8 +1,8 @@
 //! The report's own arithmetic (勾稽关系, SCHEMA.md §4). A failed identity is a finding about the
 //! report, never an error of the run, and nothing here changes a cell.
 
-use crate::template::{self as labels, SEC3_COLS};
 use crate::model::{Cell, CellKind, Check, CheckStatus, Table};
+use crate::template::{self as labels, SEC3_COLS};
 
 /// Run H1–H5 over a report's tables.
 pub fn run(sec2: &Table, sec3: &Table, sec4: &Table) -> Vec<Check> {

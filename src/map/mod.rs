@@ -10,7 +10,6 @@
 //! - cells glued together (`8855698`): split with the identities ([`split`]), with a warning when
 //!   more than one split fits.
 
-
 pub mod meta;
 pub mod split;
 

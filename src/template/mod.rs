@@ -23,7 +23,13 @@ pub struct RowSpec {
     pub section: Section,
     pub key: &'static str,
     pub cols: &'static [&'static str],
+    /// The label as the national format prints it (the generator renders it; docs quote it).
+    pub label: &'static str,
+    /// Matches the END of a label cell (grids, where a cell is a whole label).
     pattern: &'static str,
+    /// Finds the label inside running text with spaces and punctuation removed (token streams,
+    /// where nothing says where a label starts or ends). No enumerator: that is read separately.
+    stream: &'static str,
 }
 
 pub const SEC3_COLS: &[&str] = &[
@@ -43,61 +49,159 @@ const DECISIONS: &[&str] = &["decisions"];
 const DOCS_2019: &[&str] = &["made", "published", "total_public"];
 const ITEMS_2019: &[&str] = &["prev_year_items", "change", "decisions"];
 
-const fn spec(section: Section, key: &'static str, cols: &'static [&'static str], pattern: &'static str) -> RowSpec {
-    RowSpec { section, key, cols, pattern }
+const fn spec(
+    section: Section,
+    key: &'static str,
+    cols: &'static [&'static str],
+    label: &'static str,
+    pattern: &'static str,
+    stream: &'static str,
+) -> RowSpec {
+    RowSpec { section, key, cols, label, pattern, stream }
 }
 
 use Section::{Sec2, Sec3};
 
 static SEC2_2021: &[RowSpec] = &[
-    spec(Sec2, "rules", DOCS_2021, "规章$"),
-    spec(Sec2, "normative_docs", DOCS_2021, "规范性文件$"),
-    spec(Sec2, "admin_license", DECISIONS, "行政许可$"),
-    spec(Sec2, "admin_penalty", DECISIONS, "行政处罚$"),
-    spec(Sec2, "admin_coercion", DECISIONS, "行政强制$"),
-    spec(Sec2, "admin_fees", &["amount_wan_yuan"], "事业性收费$"),
+    spec(Sec2, "rules", DOCS_2021, "规章", "规章$", "规章"),
+    spec(Sec2, "normative_docs", DOCS_2021, "行政规范性文件", "规范性文件$", "规范性文件"),
+    spec(Sec2, "admin_license", DECISIONS, "行政许可", "行政许可$", "行政许可"),
+    spec(Sec2, "admin_penalty", DECISIONS, "行政处罚", "行政处罚$", "行政处罚"),
+    spec(Sec2, "admin_coercion", DECISIONS, "行政强制", "行政强制$", "行政强制"),
+    spec(Sec2, "admin_fees", &["amount_wan_yuan"], "行政事业性收费", "事业性收费$", "事业性收费"),
 ];
 
 static SEC2_2019: &[RowSpec] = &[
-    spec(Sec2, "rules", DOCS_2019, "规章$"),
-    spec(Sec2, "normative_docs", DOCS_2019, "规范性文件$"),
-    spec(Sec2, "admin_license", ITEMS_2019, "行政许可$"),
-    spec(Sec2, "other_admin_services", ITEMS_2019, "其他对外管理服务事项$"),
-    spec(Sec2, "admin_penalty", ITEMS_2019, "行政处罚$"),
-    spec(Sec2, "admin_coercion", ITEMS_2019, "行政强制$"),
-    spec(Sec2, "admin_fees", &["prev_year_items", "change"], "事业性收费$"),
-    spec(Sec2, "central_procurement", &["items", "amount_yuan"], "集中采购$"),
+    spec(Sec2, "rules", DOCS_2019, "规章", "规章$", "规章"),
+    spec(Sec2, "normative_docs", DOCS_2019, "规范性文件", "规范性文件$", "规范性文件"),
+    spec(Sec2, "admin_license", ITEMS_2019, "行政许可", "行政许可$", "行政许可"),
+    spec(
+        Sec2,
+        "other_admin_services",
+        ITEMS_2019,
+        "其他对外管理服务事项",
+        "其他对外管理服务事项$",
+        "其他对外管理服务事项",
+    ),
+    spec(Sec2, "admin_penalty", ITEMS_2019, "行政处罚", "行政处罚$", "行政处罚"),
+    spec(Sec2, "admin_coercion", ITEMS_2019, "行政强制", "行政强制$", "行政强制"),
+    spec(Sec2, "admin_fees", &["prev_year_items", "change"], "行政事业性收费", "事业性收费$", "事业性收费"),
+    spec(Sec2, "central_procurement", &["items", "amount_yuan"], "政府集中采购", "集中采购$", "集中采购"),
 ];
 
 /// sec3 rows shared by both templates, in table order; the three split 其他处理 rows are 2021-only
 /// and `other_subtotal` is the merged row (2019, and 2021 reports that merge it).
 static SEC3: &[RowSpec] = &[
-    spec(Sec3, "new_received", SEC3_COLS, "新收.*申请数量?$"),
-    spec(Sec3, "carried_over", SEC3_COLS, "上年结转.*申请数量?$"),
-    spec(Sec3, "granted", SEC3_COLS, "予以公开$"),
-    spec(Sec3, "partially_granted", SEC3_COLS, "部分公开(区分处理.*)?$"),
-    spec(Sec3, "withheld_state_secret", SEC3_COLS, "国家秘密$"),
-    spec(Sec3, "withheld_law_prohibited", SEC3_COLS, "法.*止公开$"),
-    spec(Sec3, "withheld_security_stability", SEC3_COLS, "(三安全一稳定|危及.*稳定)$"),
-    spec(Sec3, "withheld_third_party", SEC3_COLS, "第三方合法权益$"),
-    spec(Sec3, "withheld_internal_affairs", SEC3_COLS, "内部事务(信息)?$"),
-    spec(Sec3, "withheld_process_info", SEC3_COLS, "过程性信息$"),
-    spec(Sec3, "withheld_enforcement_file", SEC3_COLS, "执法案卷$"),
-    spec(Sec3, "withheld_admin_query", SEC3_COLS, "查询事项$"),
-    spec(Sec3, "unavailable_not_held", SEC3_COLS, "不掌握.*信息$"),
-    spec(Sec3, "unavailable_needs_creation", SEC3_COLS, "另行制作$"),
-    spec(Sec3, "unavailable_unclear", SEC3_COLS, "不明确$"),
-    spec(Sec3, "rejected_petition", SEC3_COLS, "投诉类申请$"),
-    spec(Sec3, "rejected_duplicate", SEC3_COLS, "重复申请$"),
-    spec(Sec3, "rejected_publication", SEC3_COLS, "出版物$"),
-    spec(Sec3, "rejected_excessive", SEC3_COLS, "反复申请$"),
-    spec(Sec3, "rejected_confirm_reissue", SEC3_COLS, "(已获取信息|重新出具.*)$"),
-    spec(Sec3, "other_no_correction", SEC3_COLS, "逾期不补正.*$"),
-    spec(Sec3, "other_fee_unpaid", SEC3_COLS, "缴纳费用.*$"),
-    spec(Sec3, "other_misc", SEC3_COLS, "^\\d?其他$"),
-    spec(Sec3, "other_subtotal", SEC3_COLS, "其他处理$"),
-    spec(Sec3, "results_total", SEC3_COLS, "^七?总计$"),
-    spec(Sec3, "carried_forward", SEC3_COLS, "结转下年度.*$"),
+    spec(
+        Sec3,
+        "new_received",
+        SEC3_COLS,
+        "一、本年新收政府信息公开申请数量",
+        "新收.*申请数量?$",
+        "新收\\p{Han}{0,10}?申请(数量)?",
+    ),
+    spec(
+        Sec3,
+        "carried_over",
+        SEC3_COLS,
+        "二、上年结转政府信息公开申请数量",
+        "上年结转.*申请数量?$",
+        "上年结转\\p{Han}{0,10}?申请(数量)?",
+    ),
+    spec(Sec3, "granted", SEC3_COLS, "（一）予以公开", "予以公开$", "予以公开"),
+    spec(
+        Sec3,
+        "partially_granted",
+        SEC3_COLS,
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "部分公开(区分处理.*)?$",
+        "部分公开(区分处理的?只计这一情形不计其他情形)?",
+    ),
+    spec(Sec3, "withheld_state_secret", SEC3_COLS, "1.属于国家秘密", "国家秘密$", "(属于)?国家秘密"),
+    spec(
+        Sec3,
+        "withheld_law_prohibited",
+        SEC3_COLS,
+        "2.其他法律行政法规禁止公开",
+        "法.*止公开$",
+        "(其他)?法律\\p{Han}{0,6}?止公开",
+    ),
+    spec(
+        Sec3,
+        "withheld_security_stability",
+        SEC3_COLS,
+        "3.危及“三安全一稳定”",
+        "(三安全一稳定|危及.*稳定)$",
+        "(危及)?三安全一稳定",
+    ),
+    spec(Sec3, "withheld_third_party", SEC3_COLS, "4.保护第三方合法权益", "第三方合法权益$", "(保护)?第三方合法权益"),
+    spec(
+        Sec3,
+        "withheld_internal_affairs",
+        SEC3_COLS,
+        "5.属于三类内部事务信息",
+        "内部事务(信息)?$",
+        "(属于)?三类内部事务(信息)?",
+    ),
+    spec(Sec3, "withheld_process_info", SEC3_COLS, "6.属于四类过程性信息", "过程性信息$", "(属于)?四类过程性信息"),
+    spec(Sec3, "withheld_enforcement_file", SEC3_COLS, "7.属于行政执法案卷", "执法案卷$", "(属于)?行政执法案卷"),
+    spec(Sec3, "withheld_admin_query", SEC3_COLS, "8.属于行政查询事项", "查询事项$", "(属于)?行政查询事项"),
+    spec(
+        Sec3,
+        "unavailable_not_held",
+        SEC3_COLS,
+        "1.本机关不掌握相关政府信息",
+        "不掌握.*信息$",
+        "(本机关)?不掌握\\p{Han}{0,6}?信息",
+    ),
+    spec(
+        Sec3,
+        "unavailable_needs_creation",
+        SEC3_COLS,
+        "2.没有现成信息需要另行制作",
+        "另行制作$",
+        "(没有现成信息)?(需要)?另行制作",
+    ),
+    spec(
+        Sec3,
+        "unavailable_unclear",
+        SEC3_COLS,
+        "3.补正后申请内容仍不明确",
+        "不明确$",
+        "(补正后)?(申请)?内容仍?不明确",
+    ),
+    spec(Sec3, "rejected_petition", SEC3_COLS, "1.信访举报投诉类申请", "投诉类申请$", "(信访举报)?投诉类申请"),
+    spec(Sec3, "rejected_duplicate", SEC3_COLS, "2.重复申请", "重复申请$", "重复申请"),
+    spec(Sec3, "rejected_publication", SEC3_COLS, "3.要求提供公开出版物", "出版物$", "(要求提供)?公开出版物"),
+    spec(Sec3, "rejected_excessive", SEC3_COLS, "4.无正当理由大量反复申请", "反复申请$", "(无正当理由)?大量反复申请"),
+    spec(
+        Sec3,
+        "rejected_confirm_reissue",
+        SEC3_COLS,
+        "5.要求行政机关确认或重新出具已获取信息",
+        "(已获取信息|重新出具.*)$",
+        "(要求行政机关)?确认或重新出具(已获取信息)?",
+    ),
+    spec(
+        Sec3,
+        "other_no_correction",
+        SEC3_COLS,
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "逾期不补正.*$",
+        "(申请人)?无正当理由逾期不补正(行政机关不再处理其政府信息公开申请)?",
+    ),
+    spec(
+        Sec3,
+        "other_fee_unpaid",
+        SEC3_COLS,
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "缴纳费用.*$",
+        "(申请人)?逾期未按收费通知要求缴纳费用(行政机关不再处理其政府信息公开申请)?",
+    ),
+    spec(Sec3, "other_misc", SEC3_COLS, "3.其他", "^\\d?其他$", "其他"),
+    spec(Sec3, "other_subtotal", SEC3_COLS, "（六）其他处理", "其他处理$", "其他处理"),
+    spec(Sec3, "results_total", SEC3_COLS, "（七）总计", "^七?总计$", "总计"),
+    spec(Sec3, "carried_forward", SEC3_COLS, "四、结转下年度继续办理", "结转下年度.*$", "结转下年度(继续办理)?"),
 ];
 
 /// sec3 row keys each template prints, in order (`other_subtotal` stands in for the split rows where
@@ -154,6 +258,106 @@ pub const SEC3_ROWS_2019: &[&str] = &[
     "results_total",
     "carried_forward",
 ];
+
+/// The printed header of a column (SCHEMA.md §2).
+pub fn col_label(col: &str) -> &'static str {
+    match col {
+        "issued" => "本年制发件数",
+        "repealed" => "本年废止件数",
+        "in_force" => "现行有效件数",
+        "decisions" => "本年处理决定数量",
+        "amount_wan_yuan" => "本年收费金额（单位：万元）",
+        "made" => "本年新制作数量",
+        "published" => "本年新公开数量",
+        "total_public" => "对外公开总数量",
+        "prev_year_items" => "上一年项目数量",
+        "change" => "本年增/减",
+        "items" => "采购项目数量",
+        "amount_yuan" => "采购总金额",
+        "natural_person" => "自然人",
+        "commercial_enterprise" => "商业企业",
+        "research_institution" => "科研机构",
+        "public_welfare_org" => "社会公益组织",
+        "legal_service_org" => "法律服务机构",
+        "other_org" => "其他",
+        "total" => "总计",
+        "upheld" => "结果维持",
+        "corrected" => "结果纠正",
+        "other_result" => "其他结果",
+        "pending" => "尚未审结",
+        _ => "",
+    }
+}
+
+/// The caption printed above a group of sec2 rows (the article of the regulation they report on).
+pub fn sec2_caption(template: Template, row: &str) -> Option<&'static str> {
+    match (template, row) {
+        (_, "rules") => Some("第二十条第（一）项"),
+        (_, "admin_license") => Some("第二十条第（五）项"),
+        (_, "admin_penalty") => Some("第二十条第（六）项"),
+        (_, "admin_fees") => Some("第二十条第（八）项"),
+        (Template::Y2019, "central_procurement") => Some("第二十条第（九）项"),
+        _ => None,
+    }
+}
+
+/// The group heading printed before a sec3 row, where one opens there.
+pub fn sec3_group(row: &str) -> Option<&'static str> {
+    match row {
+        "granted" => Some("三、本年度办理结果"),
+        "withheld_state_secret" => Some("（三）不予公开"),
+        "unavailable_not_held" => Some("（四）无法提供"),
+        "rejected_petition" => Some("（五）不予处理"),
+        "other_no_correction" => Some("（六）其他处理"),
+        _ => None,
+    }
+}
+
+/// The printed name of a sec4 group.
+pub fn sec4_group_label(group: &str) -> &'static str {
+    match group {
+        "review" => "行政复议",
+        "litigation_direct" => "未经复议直接起诉",
+        "litigation_after_review" => "复议后起诉",
+        _ => "",
+    }
+}
+
+/// The sec3 rows a template prints, in order, with their specs.
+pub fn sec3_specs(template: Template) -> Vec<&'static RowSpec> {
+    let keys = match template {
+        Template::Y2019 => SEC3_ROWS_2019,
+        _ => SEC3_ROWS_2021,
+    };
+    keys.iter().map(|k| sec3_spec(k)).collect()
+}
+
+/// The enumerator a sec3 label opens with (`5` of `5.属于三类内部事务信息`), if any.
+pub fn enumerator(spec: &RowSpec) -> Option<char> {
+    let mut chars = spec.label.chars();
+    let first = chars.next()?;
+    (first.is_ascii_digit() && chars.next() == Some('.')).then_some(first)
+}
+
+impl RowSpec {
+    /// The pattern that finds this label in compacted running text.
+    pub fn stream_regex(&self) -> &'static Regex {
+        STREAM
+            .iter()
+            .find(|(key, section, _)| *key == self.key && *section == self.section)
+            .map(|(_, _, r)| r)
+            .expect("stream pattern")
+    }
+}
+
+static STREAM: LazyLock<Vec<(&'static str, Section, Regex)>> = LazyLock::new(|| {
+    SEC2_2021
+        .iter()
+        .chain(SEC2_2019)
+        .chain(SEC3)
+        .map(|s| (s.key, s.section, Regex::new(s.stream).expect("stream pattern")))
+        .collect()
+});
 
 /// The outcome rows that H2 adds up to `results_total`: everything between `granted` and the total.
 pub fn is_outcome_row(key: &str) -> bool {
