@@ -33,6 +33,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Which reading of a text report's tables to keep (for diagnosing a layout).
+        #[arg(long, value_enum, default_value_t = TablesArg::Auto)]
+        tables: TablesArg,
     },
     /// Parse reports and land them in the warehouse as region/year-partitioned Parquet (see
     /// README, "The warehouse"); raw bytes are archived, unparseable files quarantined.
@@ -199,11 +202,34 @@ enum Format {
     Table,
     /// The rows the reader laid the file out as, before mapping: for diagnosing a new layout.
     Rows,
+    /// The token stream of the text (kind, gap before, text), one token a line: for diagnosing.
+    Tokens,
+}
+
+/// `--tables`: which reading of a text report's tables to keep.
+#[derive(Clone, Copy, ValueEnum)]
+enum TablesArg {
+    /// Both the rows and the token stream; the one the identities support better.
+    Auto,
+    /// Only the rows the reader laid out.
+    Grid,
+    /// Only the token stream.
+    Stream,
+}
+
+impl From<TablesArg> for parse::Tables {
+    fn from(t: TablesArg) -> Self {
+        match t {
+            TablesArg::Auto => parse::Tables::Auto,
+            TablesArg::Grid => parse::Tables::Grid,
+            TablesArg::Stream => parse::Tables::Stream,
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Parse { paths, format } => parse_command(&paths, format),
+        Command::Parse { paths, format, tables } => parse_command(&paths, format, tables.into()),
         Command::Ingest { sources, store, run } => {
             let wh = store.open()?;
             let source_options = store.options()?;
@@ -410,7 +436,7 @@ impl Progress for Reporter {
     }
 }
 
-fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
+fn parse_command(paths: &[PathBuf], format: Format, tables: parse::Tables) -> anyhow::Result<ExitCode> {
     let expanded = parse::expand_paths(paths);
     if !expanded.skipped.is_empty() {
         eprintln!("gongkai: passed over {} file(s) that are not reports by extension:", expanded.skipped.len());
@@ -422,10 +448,13 @@ fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> 
     if let Format::Rows = format {
         return print_rows(&files);
     }
+    if let Format::Tokens = format {
+        return print_tokens(&files);
+    }
     let mut reports = Vec::new();
     let mut failed = 0;
     for file in &files {
-        match parse::parse_file(file) {
+        match parse::parse_file_using(file, tables) {
             Ok(report) => reports.push(report),
             Err(err) => {
                 failed += 1;
@@ -447,7 +476,7 @@ fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> 
                 writeln!(out)?;
             }
         }
-        Format::Rows => unreachable!("handled above"),
+        Format::Rows | Format::Tokens => unreachable!("handled above"),
         Format::Table => {
             let color = std::io::stdout().is_terminal();
             for report in &reports {
@@ -456,6 +485,29 @@ fn parse_command(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// The token stream of each file, one token a line: kind, gap before it, text.
+fn print_tokens(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    for file in files {
+        let doc = std::fs::read(file)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(gongkai::read::read(&b, &file.display().to_string())?));
+        match doc {
+            Ok(doc) => {
+                println!("== {} ({}, {})", file.display(), doc.format.as_str(), doc.encoding);
+                for t in gongkai::read::tokens::tokens(&doc.text) {
+                    println!("{:<6} {:<5} {}", format!("{:?}", t.kind), format!("{:?}", t.gap), t.text);
+                }
+            }
+            Err(err) => {
+                failed = true;
+                eprintln!("gongkai: {}: {err}", file.display());
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn print_rows(files: &[PathBuf]) -> anyhow::Result<ExitCode> {

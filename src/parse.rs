@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use crate::map::Tables;
 use crate::model::Report;
 use crate::read::{self, ReadError};
 
@@ -25,16 +26,26 @@ pub fn report_id(bytes: &[u8]) -> String {
 
 /// Parse the bytes of one report. `source_uri` names the file in the report and in errors.
 pub fn parse_bytes(bytes: &[u8], source_uri: &str) -> Result<Report, ParseError> {
+    parse_bytes_using(bytes, source_uri, Tables::Auto)
+}
+
+/// [`parse_bytes`] with a choice of table reading (see [`Tables`]).
+pub fn parse_bytes_using(bytes: &[u8], source_uri: &str, tables: Tables) -> Result<Report, ParseError> {
     let doc =
         read::read(bytes, source_uri).map_err(|source| ParseError::Read { path: source_uri.to_string(), source })?;
-    Ok(crate::map::map(&doc, source_uri, report_id(bytes)))
+    Ok(crate::map::map_using(&doc, source_uri, report_id(bytes), tables))
 }
 
 /// Parse one file from disk.
 pub fn parse_file(path: &Path) -> Result<Report, ParseError> {
+    parse_file_using(path, Tables::Auto)
+}
+
+/// [`parse_file`] with a choice of table reading (see [`Tables`]).
+pub fn parse_file_using(path: &Path, tables: Tables) -> Result<Report, ParseError> {
     let uri = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
-    parse_bytes(&bytes, &uri)
+    parse_bytes_using(&bytes, &uri, tables)
 }
 
 /// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.

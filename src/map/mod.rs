@@ -10,15 +10,19 @@
 //! - cells glued together (`8855698`): split with the identities ([`split`]), with a warning when
 //!   more than one split fits.
 
+pub mod assign;
 pub mod meta;
 pub mod split;
+pub mod stream;
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::template::{self as labels, SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section};
 
 use crate::check;
-use crate::model::{Cell, CellKind, Document, Report, Row, RowKind, Table, TableRow, Template};
+use crate::model::{
+    Cell, CellKind, CheckStatus, Document, ParseQuality, Report, Row, RowKind, SourceFormat, Table, TableRow, Template,
+};
 
 /// Where the walk through the rows stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +41,25 @@ struct Printed {
     glued: bool,
 }
 
+/// Which reading of a text report's tables to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tables {
+    /// Read both the rows and the token stream, keep the one the identities support better.
+    #[default]
+    Auto,
+    /// Only the rows the reader laid out (the only reading for HTML, DOCX and PDF grids).
+    Grid,
+    /// Only the token stream (text and markdown).
+    Stream,
+}
+
 /// Map a document to the canonical report. `report_id` and `source_uri` identify the source file.
 pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
+    map_using(doc, source_uri, report_id, Tables::Auto)
+}
+
+/// [`map`], choosing which reading of the tables to keep (for diagnosing a layout).
+pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_from: Tables) -> Report {
     let meta = meta::extract(&doc.text);
     let mut warnings = Vec::new();
     let found_template = detect_template(&doc.text);
@@ -56,16 +77,39 @@ pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
     };
 
     let narrative = narrative_numbers(&doc.text);
+    let mut quality_flags = QualityFlags::default();
     let (sec2, sec3, sec4) = if template == Template::Legacy {
         (Table::default(), Table::default(), Table::default())
     } else {
-        (
+        let grid = (
             build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, &mut warnings),
             build_sec3(&tables.sec3, template, &mut warnings),
             build_sec4(&tables.sec4, &mut warnings),
-        )
+        );
+        quality_flags.uncertain = warnings.iter().filter(|w| w.contains("ambiguous")).count();
+        quality_flags.inferred =
+            warnings.iter().filter(|w| w.contains("placed by position") || w.contains("cut the printed")).count();
+        if matches!(doc.format, SourceFormat::Txt | SourceFormat::Md) && tables_from != Tables::Grid {
+            // Text has no reliable row structure: read the tables from the token stream too, and keep
+            // whichever reading the report's own arithmetic and completeness support better.
+            let tokens = crate::read::tokens::tokens(&doc.text);
+            let streamed = stream::read_tables(&tokens, template, &narrative);
+            let grid_score = reading_score(&grid.0, &grid.1, &grid.2, quality_flags.uncertain);
+            let stream_score = reading_score(&streamed.sec2, &streamed.sec3, &streamed.sec4, streamed.uncertain);
+            if stream_score > grid_score || tables_from == Tables::Stream {
+                warnings.retain(|w| !w.starts_with("sec2") && !w.starts_with("sec3") && !w.starts_with("sec4"));
+                warnings.extend(streamed.warnings);
+                quality_flags = QualityFlags { uncertain: streamed.uncertain, inferred: streamed.inferred };
+                (streamed.sec2, streamed.sec3, streamed.sec4)
+            } else {
+                grid
+            }
+        } else {
+            grid
+        }
     };
     let checks = if template == Template::Legacy { Vec::new() } else { check::run(&sec2, &sec3, &sec4) };
+    let parse_quality = quality(template, &sec2, &sec3, &sec4, &checks, quality_flags);
 
     if let (Some(said), Some(printed)) = (meta.narrative_applications, sec3.value("new_received", "total"))
         && said as f64 != printed
@@ -97,7 +141,60 @@ pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
         sec4,
         checks,
         warnings,
+        parse_quality,
     }
+}
+
+/// What the mapper had to infer, for [`quality`].
+#[derive(Debug, Default, Clone, Copy)]
+struct QualityFlags {
+    /// Cells left without a value because several readings fit.
+    uncertain: usize,
+    /// Cells placed by inference (cut, joined, expanded, placed by order) rather than as printed.
+    inferred: usize,
+}
+
+/// How well a reading of the tables is supported: identities that hold, cells read, minus cells
+/// missing or uncertain and identities that fail.
+fn reading_score(sec2: &Table, sec3: &Table, sec4: &Table, uncertain: usize) -> i64 {
+    let checks = check::run(sec2, sec3, sec4);
+    let pass = checks.iter().filter(|c| c.id != "H5" && c.status == CheckStatus::Pass).count() as i64;
+    let fail = checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i64;
+    let cells = [sec2, sec3, sec4].iter().flat_map(|t| t.cells()).collect::<Vec<_>>();
+    let numbers =
+        cells.iter().filter(|(_, _, c)| matches!(c.kind, CellKind::Number | CellKind::Dash | CellKind::Blank)).count()
+            as i64;
+    let missing = cells.iter().filter(|(_, _, c)| c.kind == CellKind::Missing).count() as i64;
+    3 * pass - 4 * fail + numbers - missing - 2 * uncertain as i64
+}
+
+/// `parse_quality` (issue: analysts filter on it): `exact` when every cell was read unambiguously
+/// and nothing inferred is contradicted by an identity; `ambiguous` when some cell was left open
+/// or an inferred placement meets a failing identity; `partial` when cells are missing; `failed`
+/// when no table cell was found at all.
+fn quality(
+    template: Template,
+    sec2: &Table,
+    sec3: &Table,
+    sec4: &Table,
+    checks: &[crate::model::Check],
+    flags: QualityFlags,
+) -> ParseQuality {
+    if template == Template::Legacy {
+        return ParseQuality::Exact;
+    }
+    let cells: Vec<&Cell> = [sec2, sec3, sec4].iter().flat_map(|t| t.cells().map(|(_, _, c)| c)).collect();
+    if cells.is_empty() || cells.iter().all(|c| c.kind == CellKind::Missing) {
+        return ParseQuality::Failed;
+    }
+    let failing = checks.iter().any(|c| c.status == CheckStatus::Fail);
+    if flags.uncertain > 0 || (flags.inferred > 0 && failing) {
+        return ParseQuality::Ambiguous;
+    }
+    if cells.iter().any(|c| c.kind == CellKind::Missing) {
+        return ParseQuality::Partial;
+    }
+    ParseQuality::Exact
 }
 
 /// The 2019 trial format announces itself by its sec2 header words.

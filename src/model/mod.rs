@@ -7,4 +7,4 @@ mod report;
 
 pub use cell::{Cell, CellKind};
 pub use grid::{Document, Row, RowKind, SourceFormat};
-pub use report::{Check, CheckStatus, Level, Region, Report, Table, TableRow, Template};
+pub use report::{Check, CheckStatus, Level, ParseQuality, Region, Report, Table, TableRow, Template};

@@ -161,6 +161,33 @@ fn serialize_num<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::E
     }
 }
 
+/// How far a report's cells can be trusted, for analysts to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ParseQuality {
+    /// Every cell read unambiguously; every identity holds or fails as printed.
+    #[default]
+    Exact,
+    /// Some cell fits several readings (left without a value), or an inferred placement meets a
+    /// failing identity.
+    Ambiguous,
+    /// Some cells of the template were not found.
+    Partial,
+    /// No table cell was found.
+    Failed,
+}
+
+impl ParseQuality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParseQuality::Exact => "exact",
+            ParseQuality::Ambiguous => "ambiguous",
+            ParseQuality::Partial => "partial",
+            ParseQuality::Failed => "failed",
+        }
+    }
+}
+
 /// A parsed report: metadata, narrative facts, the three tables, identity checks and warnings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -184,6 +211,7 @@ pub struct Report {
     pub sec4: Table,
     pub checks: Vec<Check>,
     pub warnings: Vec<String>,
+    pub parse_quality: ParseQuality,
 }
 
 impl Report {

@@ -6,6 +6,7 @@ pub mod docx;
 pub mod html;
 pub mod pdf;
 pub mod text;
+pub mod tokens;
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -1,0 +1,526 @@
+//! The assignment solver: the printed values of one table row (numbers and dash marks, with the
+//! gaps printed between them) → the template's cells for that row.
+//!
+//! A layout may have lost what separated the cells, so a row's values are read in every way the
+//! template allows, each with a cost:
+//! - as printed, one value per cell (cost 0, always taken when the count fits);
+//! - a digit run cut into several cells (`713000074` → 71|3|0|0|0|0|74), for glued layouts;
+//! - two numbers broken over a line break joined (`1` / `62` → 162), for one-cell-per-line scrapes;
+//! - a value printed once for a run of equal cells expanded (`120 15 2 0 1 138` → …0|0…), for
+//!   crawlers that collapse runs.
+//!
+//! Readings of the lowest cost that satisfy the row's identity (H3: total = the six applicant
+//! columns; H4: each sec4 group's total = its four results) win. When none satisfies it the row is
+//! broken as printed (a finding) and every lowest-cost reading stays a candidate for the column
+//! identities to decide ([`super::stream`]). Leading zeros never start a cut number.
+
+use crate::read::tokens::Gap;
+
+/// One printed value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Digits as printed without grouping commas (a sign or decimal point kept), or the dash mark.
+    pub text: String,
+    pub gap: Gap,
+    pub dash: bool,
+}
+
+impl Item {
+    pub fn number(text: &str, gap: Gap) -> Self {
+        Item { text: text.to_string(), gap, dash: false }
+    }
+}
+
+/// What a column may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColKind {
+    Count,
+    /// The 2019 `change` column: a count that may be negative.
+    Signed,
+    /// Money, with up to six decimals.
+    Money,
+}
+
+/// The identity that ties a row's cells together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    None,
+    /// The last cell is the sum of the others (sec3 H3).
+    SumLast,
+    /// Groups of `0` cells, each group's last cell the sum of the others (sec4 H4).
+    Groups(usize),
+}
+
+/// How much each way of reading costs; the layout decides (glued text makes cutting cheap).
+#[derive(Debug, Clone, Copy)]
+pub struct Costs {
+    pub split: u32,
+    pub join: u32,
+    pub expand: u32,
+    pub max: u32,
+}
+
+impl Costs {
+    pub const GLUED: Costs = Costs { split: 1, join: 3, expand: 3, max: 4 };
+    pub const SPACED: Costs = Costs { split: 3, join: 1, expand: 1, max: 4 };
+}
+
+/// What a reading did to the printed values, for the warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Split(String),
+    Join(String, String),
+    Expand(String, usize),
+}
+
+/// One way of reading a row: a value per cell (text as printed, the slice of a cut run, or the
+/// dash mark) and what it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub cells: Vec<String>,
+    pub cost: u32,
+    pub ops: Vec<Op>,
+}
+
+impl Reading {
+    pub fn values(&self) -> Vec<Option<f64>> {
+        self.cells.iter().map(|c| number(c)).collect()
+    }
+}
+
+/// The result for one row.
+#[derive(Debug, Clone, Default)]
+pub struct Solved {
+    /// Distinct readings (by value) that remain; one means the row is certain.
+    pub candidates: Vec<Reading>,
+    /// No reading satisfies the row's identity: the row breaks it as printed (or was misprinted).
+    pub broken: bool,
+    /// The search gave up (too many readings to weigh).
+    pub exhausted: bool,
+}
+
+fn number(s: &str) -> Option<f64> {
+    if s.is_empty() || crate::model::cell::is_dash(s) {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+/// Whether `s` is a number a cut could produce for a column of `kind`.
+fn valid_piece(s: &str, kind: ColKind) -> bool {
+    let body = match kind {
+        ColKind::Signed => s.strip_prefix(['-', '+']).unwrap_or(s),
+        _ => s,
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) if kind == ColKind::Money => (i, Some(f)),
+        Some(_) => return false,
+        None => (body, None),
+    };
+    let int_ok = !int.is_empty()
+        && int.len() <= 12
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && (int.len() == 1 || !int.starts_with('0'));
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.len() <= 6 && f.bytes().all(|b| b.is_ascii_digit()));
+    int_ok && frac_ok
+}
+
+/// Whether a printed value can stand as one cell of `kind` as printed.
+fn valid_as_printed(item: &Item, kind: ColKind) -> bool {
+    if item.dash {
+        return true;
+    }
+    match kind {
+        ColKind::Count => item.text.bytes().all(|b| b.is_ascii_digit()) && item.text.len() <= 14,
+        ColKind::Signed => {
+            let b = item.text.strip_prefix(['-', '+']).unwrap_or(&item.text);
+            !b.is_empty() && b.bytes().all(|b| b.is_ascii_digit()) && b.len() <= 14
+        }
+        ColKind::Money => number(&item.text).is_some() && item.text.split('.').next().is_some_and(|i| i.len() <= 14),
+    }
+}
+
+/// Whether the values satisfy the rule: `Some(true)`/`Some(false)`, or `None` when a cell in it is
+/// not a number.
+pub fn satisfies(values: &[Option<f64>], rule: Rule) -> Option<bool> {
+    let sum_last = |vals: &[Option<f64>]| -> Option<bool> {
+        let (last, parts) = vals.split_last()?;
+        let total = (*last)?;
+        let sum = parts.iter().try_fold(0.0, |acc, v| v.map(|v| acc + v))?;
+        Some((sum - total).abs() < 1e-9)
+    };
+    match rule {
+        Rule::None => Some(true),
+        Rule::SumLast => sum_last(values),
+        Rule::Groups(size) => {
+            let mut all = Some(true);
+            for group in values.chunks(size) {
+                match sum_last(group) {
+                    Some(false) => return Some(false),
+                    None => all = None,
+                    Some(true) => {}
+                }
+            }
+            all
+        }
+    }
+}
+
+/// Cap on readings enumerated for one row.
+const MAX_READINGS: usize = 20_000;
+/// Cap on search steps for one row.
+const MAX_STEPS: usize = 400_000;
+
+struct Search<'a> {
+    items: &'a [Item],
+    kinds: &'a [ColKind],
+    costs: Costs,
+    out: Vec<Reading>,
+    steps: usize,
+    exhausted: bool,
+}
+
+impl Search<'_> {
+    fn n(&self) -> usize {
+        self.kinds.len()
+    }
+
+    fn go(&mut self, i: usize, cells: &mut Vec<String>, cost: u32, ops: &mut Vec<Op>) {
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.out.len() >= MAX_READINGS {
+            self.exhausted = true;
+            return;
+        }
+        let n = self.n();
+        if i == self.items.len() {
+            if cells.len() == n {
+                self.out.push(Reading { cells: cells.clone(), cost, ops: ops.clone() });
+            }
+            return;
+        }
+        let left = n - cells.len();
+        // Every item left yields at least one cell unless joined; joins are rare, so prune loosely.
+        if left == 0 {
+            return;
+        }
+        let item = &self.items[i];
+        let kind = self.kinds[cells.len()];
+        if item.dash {
+            cells.push(item.text.clone());
+            self.go(i + 1, cells, cost, ops);
+            cells.pop();
+            return;
+        }
+        // As printed.
+        if valid_as_printed(item, kind) {
+            cells.push(item.text.clone());
+            self.go(i + 1, cells, cost, ops);
+            cells.pop();
+        }
+        // Joined with the next number across a line break.
+        if let Some(next) = self.items.get(i + 1)
+            && !next.dash
+            && next.gap == Gap::Line
+            && cost + self.costs.join <= self.costs.max
+        {
+            let joined = format!("{}{}", item.text, next.text);
+            if valid_piece(&joined, kind) {
+                cells.push(joined);
+                ops.push(Op::Join(item.text.clone(), next.text.clone()));
+                self.go(i + 2, cells, cost + self.costs.join, ops);
+                ops.pop();
+                cells.pop();
+            }
+        }
+        // Cut into several cells.
+        if left >= 2 && item.text.len() >= 2 && cost + self.costs.split <= self.costs.max {
+            let max_parts = left.min(item.text.len());
+            for parts in 2..=max_parts {
+                let kinds = &self.kinds[cells.len()..cells.len() + parts];
+                let mut pieces = Vec::new();
+                let mut found = Vec::new();
+                cut(&item.text, kinds, &mut pieces, &mut found, &mut self.steps);
+                for split in found {
+                    let before = cells.len();
+                    cells.extend(split);
+                    ops.push(Op::Split(item.text.clone()));
+                    self.go(i + 1, cells, cost + self.costs.split, ops);
+                    ops.pop();
+                    cells.truncate(before);
+                    if self.exhausted {
+                        return;
+                    }
+                }
+            }
+        }
+        // Expanded: printed once for a run of equal cells.
+        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_as_printed(item, kind) {
+            for copies in 2..=left {
+                let before = cells.len();
+                cells.extend(std::iter::repeat_n(item.text.clone(), copies));
+                ops.push(Op::Expand(item.text.clone(), copies));
+                self.go(i + 1, cells, cost + self.costs.expand, ops);
+                ops.pop();
+                cells.truncate(before);
+            }
+        }
+    }
+}
+
+/// Every way to cut `s` into `kinds.len()` valid pieces.
+fn cut(s: &str, kinds: &[ColKind], pieces: &mut Vec<String>, out: &mut Vec<Vec<String>>, steps: &mut usize) {
+    *steps += 1;
+    if *steps > MAX_STEPS || out.len() >= MAX_READINGS {
+        return;
+    }
+    if kinds.len() == 1 {
+        if valid_piece(s, kinds[0]) {
+            pieces.push(s.to_string());
+            out.push(pieces.clone());
+            pieces.pop();
+        }
+        return;
+    }
+    let bytes = s.as_bytes();
+    for len in 1..=bytes.len().saturating_sub(kinds.len() - 1) {
+        if !s.is_char_boundary(len) {
+            continue;
+        }
+        let head = &s[..len];
+        if valid_piece(head, kinds[0]) {
+            pieces.push(head.to_string());
+            cut(&s[len..], &kinds[1..], pieces, out, steps);
+            pieces.pop();
+        } else if head.len() > 1 && head.starts_with('0') && !head.contains('.') {
+            break; // a longer head with a leading zero is no better
+        }
+    }
+}
+
+/// Cuts of one digit run that satisfy a sum rule directly: choose the parts, then the total must be
+/// the digits of their sum. Much faster than enumerating every cut when runs are long.
+fn sum_cuts(s: &str, parts: usize, groups: usize, out: &mut Vec<Vec<String>>, steps: &mut usize) {
+    fn group(
+        s: &str,
+        parts: usize,
+        groups_left: usize,
+        chosen: &mut Vec<String>,
+        out: &mut Vec<Vec<String>>,
+        steps: &mut usize,
+    ) {
+        if groups_left == 0 {
+            if s.is_empty() {
+                out.push(chosen.clone());
+            }
+            return;
+        }
+        parts_of(s, parts, 0, parts, groups_left, chosen, out, steps);
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn parts_of(
+        s: &str,
+        left: usize,
+        sum: u64,
+        parts: usize,
+        groups_left: usize,
+        chosen: &mut Vec<String>,
+        out: &mut Vec<Vec<String>>,
+        steps: &mut usize,
+    ) {
+        *steps += 1;
+        if *steps > MAX_STEPS || out.len() >= MAX_READINGS {
+            return;
+        }
+        if left == 0 {
+            let total = sum.to_string();
+            if let Some(rest) = s.strip_prefix(total.as_str()) {
+                chosen.push(total);
+                group(rest, parts, groups_left - 1, chosen, out, steps);
+                chosen.pop();
+            }
+            return;
+        }
+        for len in 1..=s.len().min(12) {
+            let head = &s[..len];
+            if !valid_piece(head, ColKind::Count) {
+                break;
+            }
+            let v: u64 = head.parse().unwrap_or(u64::MAX);
+            let Some(next) = sum.checked_add(v) else { break };
+            // The total still to come has at least as many digits as the sum so far.
+            if s.len() - len < next.to_string().len() {
+                break;
+            }
+            chosen.push(head.to_string());
+            parts_of(&s[len..], left - 1, next, parts, groups_left, chosen, out, steps);
+            chosen.pop();
+        }
+    }
+    let mut chosen = Vec::new();
+    group(s, parts, groups, &mut chosen, out, steps);
+}
+
+/// Read one row's printed values into `kinds.len()` cells under `rule`.
+pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Solved {
+    let n = kinds.len();
+    if items.is_empty() || n == 0 {
+        return Solved::default();
+    }
+    // As printed when the count fits: a broken identity is then a finding, not a reason to re-read.
+    if items.len() == n && items.iter().zip(kinds).all(|(it, k)| valid_as_printed(it, *k)) {
+        let cells = items.iter().map(|i| i.text.clone()).collect();
+        let reading = Reading { cells, cost: 0, ops: Vec::new() };
+        let broken = satisfies(&reading.values(), rule) == Some(false);
+        return Solved { candidates: vec![reading], broken, exhausted: false };
+    }
+    let mut steps = 0;
+    // One glued run under a sum rule: cut it by the rule directly.
+    if items.len() == 1
+        && !items[0].dash
+        && costs.split <= costs.max
+        && items[0].text.bytes().all(|b| b.is_ascii_digit())
+    {
+        let groups = match rule {
+            Rule::SumLast => Some((n - 1, 1)),
+            Rule::Groups(size) if n % size == 0 => Some((size - 1, n / size)),
+            _ => None,
+        };
+        if let Some((parts, groups)) = groups {
+            let mut found = Vec::new();
+            sum_cuts(&items[0].text, parts, groups, &mut found, &mut steps);
+            if !found.is_empty() && steps <= MAX_STEPS {
+                let candidates = found
+                    .into_iter()
+                    .map(|cells| Reading { cells, cost: costs.split, ops: vec![Op::Split(items[0].text.clone())] })
+                    .collect();
+                return Solved { candidates: distinct(candidates), broken: false, exhausted: false };
+            }
+        }
+    }
+    let mut search = Search { items, kinds, costs, out: Vec::new(), steps, exhausted: false };
+    search.go(0, &mut Vec::with_capacity(n), 0, &mut Vec::new());
+    let exhausted = search.exhausted;
+    let mut readings = search.out;
+    if readings.is_empty() {
+        return Solved { candidates: Vec::new(), broken: false, exhausted };
+    }
+    readings.sort_by_key(|r| r.cost);
+    let min_cost = readings[0].cost;
+    for cost in min_cost..=costs.max {
+        let fitting: Vec<Reading> =
+            readings.iter().filter(|r| r.cost == cost && satisfies(&r.values(), rule) == Some(true)).cloned().collect();
+        if !fitting.is_empty() {
+            return Solved { candidates: distinct(fitting), broken: false, exhausted };
+        }
+    }
+    let cheapest: Vec<Reading> = readings.into_iter().filter(|r| r.cost == min_cost).collect();
+    Solved { candidates: distinct(cheapest), broken: rule != Rule::None, exhausted }
+}
+
+/// Readings that differ in value, first of each kept.
+fn distinct(readings: Vec<Reading>) -> Vec<Reading> {
+    let mut out: Vec<Reading> = Vec::new();
+    for r in readings {
+        let v = r.values();
+        let raw_same = |o: &Reading| {
+            o.values() == v && o.cells.iter().zip(&r.cells).all(|(a, b)| a == b || number(a) == number(b))
+        };
+        if !out.iter().any(raw_same) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(parts: &[(&str, Gap)]) -> Vec<Item> {
+        parts.iter().map(|(t, g)| Item::number(t, *g)).collect()
+    }
+
+    fn values(s: &Solved) -> Vec<Vec<Option<f64>>> {
+        s.candidates.iter().map(|r| r.values()).collect()
+    }
+
+    fn v(xs: &[f64]) -> Vec<Option<f64>> {
+        xs.iter().map(|x| Some(*x)).collect()
+    }
+
+    const SEC3: [ColKind; 7] = [ColKind::Count; 7];
+
+    #[test]
+    fn glued_runs_cut_by_the_row_total() {
+        let s = solve(&items(&[("713000074", Gap::None)]), &SEC3, Rule::SumLast, Costs::GLUED);
+        assert_eq!(values(&s), vec![v(&[71.0, 3.0, 0.0, 0.0, 0.0, 0.0, 74.0])]);
+        assert_eq!(s.candidates[0].cells[6], "74");
+        let s = solve(&items(&[("0000000", Gap::None)]), &SEC3, Rule::SumLast, Costs::GLUED);
+        assert_eq!(values(&s), vec![v(&[0.0; 7])]);
+    }
+
+    #[test]
+    fn numbers_broken_over_lines_are_joined() {
+        let row = items(&[
+            ("1", Gap::Line),
+            ("62", Gap::Line),
+            ("0", Gap::Line),
+            ("0", Gap::Line),
+            ("0", Gap::Line),
+            ("0", Gap::Line),
+            ("0", Gap::Line),
+            ("162", Gap::Line),
+        ]);
+        let s = solve(&row, &SEC3, Rule::SumLast, Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[162.0, 0.0, 0.0, 0.0, 0.0, 0.0, 162.0])]);
+    }
+
+    #[test]
+    fn collapsed_runs_expand_when_one_expansion_fits() {
+        let row = items(&[
+            ("120", Gap::Space),
+            ("15", Gap::Space),
+            ("2", Gap::Space),
+            ("0", Gap::Space),
+            ("1", Gap::Space),
+            ("138", Gap::Space),
+        ]);
+        let s = solve(&row, &SEC3, Rule::SumLast, Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[120.0, 15.0, 2.0, 0.0, 0.0, 1.0, 138.0])]);
+        let s = solve(&items(&[("0", Gap::Space)]), &SEC3, Rule::SumLast, Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[0.0; 7])]);
+        let s = solve(&items(&[("0", Gap::Space)]), &[ColKind::Count; 15], Rule::Groups(5), Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[0.0; 15])]);
+    }
+
+    #[test]
+    fn a_row_that_fits_as_printed_is_kept_even_when_it_breaks_its_identity() {
+        let row = items(&[("1", Gap::Space); 7]);
+        let s = solve(&row, &SEC3, Rule::SumLast, Costs::SPACED);
+        assert_eq!(s.candidates.len(), 1);
+        assert!(s.broken);
+    }
+
+    #[test]
+    fn an_unsplittable_run_is_never_one_number() {
+        // 20000011 cannot be seven cells that add up: the row is broken, every cheapest cut remains.
+        let s = solve(&items(&[("20000011", Gap::None)]), &SEC3, Rule::SumLast, Costs::GLUED);
+        assert!(s.broken);
+        assert!(s.candidates.len() > 1);
+        assert!(s.candidates.iter().all(|r| r.cells.len() == 7));
+    }
+
+    #[test]
+    fn sec4_glued_run_cut_by_group_totals() {
+        let s = solve(&items(&[("100010000000000", Gap::None)]), &[ColKind::Count; 15], Rule::Groups(5), Costs::GLUED);
+        assert_eq!(values(&s), vec![v(&[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])]);
+    }
+
+    #[test]
+    fn sec2_runs_without_identity_keep_every_cut() {
+        let s = solve(&items(&[("8855698", Gap::None)]), &[ColKind::Count; 3], Rule::None, Costs::GLUED);
+        assert_eq!(s.candidates.len(), 15);
+        let s = solve(&items(&[("000", Gap::None)]), &[ColKind::Count; 3], Rule::None, Costs::GLUED);
+        assert_eq!(values(&s), vec![v(&[0.0; 3])]);
+    }
+}

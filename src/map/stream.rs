@@ -1,0 +1,646 @@
+//! Token stream → the three tables, driven by the template rather than by line breaks.
+//!
+//! 1. Every template label is looked up in the running text with spaces and punctuation removed
+//!    (a label split over lines, or glued to numbers on both sides, is still one label).
+//! 2. Among all places each label occurs, one order-preserving choice is made for the whole table
+//!    (dynamic programming): labels close to each other and followed by values win over the same
+//!    words in the narrative or in a repeated header.
+//! 3. The values between one label and the next belong to that row; the assignment solver
+//!    ([`super::assign`]) reads them into the template's cells, and the column identities decide
+//!    between readings of rows that their own identity leaves open.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::assign::{self, ColKind, Costs, Item, Op, Reading, Rule, Solved};
+use crate::model::{Cell, CellKind, Table, TableRow, Template};
+use crate::read::tokens::{Gap, Token, TokenKind};
+use crate::template::{self, RowSpec, SEC3_COLS, SEC4_COLS, SEC4_GROUPS};
+
+/// Marks a number or dash in the compacted text, so no label matches across one.
+const VALUE_MARK: char = '\u{e000}';
+
+/// The text of the tokens with whitespace and punctuation removed, each character pointing back to
+/// its token.
+struct Compact {
+    text: String,
+    /// Byte offset in `text` of each character, and the token it came from.
+    chars: Vec<(usize, usize)>,
+}
+
+impl Compact {
+    fn build(tokens: &[Token]) -> Self {
+        let mut text = String::new();
+        let mut chars = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            match t.kind {
+                TokenKind::Text => {
+                    for c in t.text.chars().filter(|c| c.is_alphanumeric()) {
+                        chars.push((text.len(), i));
+                        text.push(c);
+                    }
+                }
+                _ => {
+                    chars.push((text.len(), i));
+                    text.push(VALUE_MARK);
+                }
+            }
+        }
+        Compact { text, chars }
+    }
+
+    /// The index of the character at byte offset `b`.
+    fn char_at(&self, b: usize) -> usize {
+        self.chars.partition_point(|(off, _)| *off < b)
+    }
+
+    fn token_of_char(&self, c: usize) -> usize {
+        self.chars.get(c).map_or(usize::MAX, |(_, t)| *t)
+    }
+}
+
+/// A place a label occurs: character span in the compact text.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    followed_by_value: bool,
+}
+
+static SEC3_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|其他|总计){4,}")
+        .expect("header")
+});
+static SEC4_START: LazyLock<Regex> = LazyLock::new(|| Regex::new("行政复议").expect("sec4"));
+static SEC4_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("存在的主要问题|主要问题及改进|其他需要报告的事项").expect("end"));
+
+/// The row specs in printing order for a template; 2021 may print the merged 其他处理 row before
+/// (or instead of) its three parts.
+fn label_order(template: Template) -> Vec<&'static RowSpec> {
+    let mut specs: Vec<&'static RowSpec> = template::sec2_specs(template).iter().collect();
+    let sec3 = template::sec3_specs(template);
+    for spec in sec3 {
+        if template == Template::Y2021 && spec.key == "other_no_correction" {
+            specs.push(template::sec3_spec("other_subtotal"));
+        }
+        specs.push(spec);
+    }
+    specs
+}
+
+/// Find every occurrence of every label, then choose one consistent, order-preserving set.
+fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
+    let blocked: Vec<(usize, usize)> = SEC3_HEADER
+        .find_iter(&compact.text)
+        .filter(|m| m.as_str().contains("自然人") || m.as_str().contains("商业企业"))
+        .map(|m| (compact.char_at(m.start()), compact.char_at(m.end())))
+        .collect();
+    let value_after = |end: usize| {
+        compact.text[compact.chars.get(end).map_or(compact.text.len(), |c| c.0)..]
+            .chars()
+            .take(24)
+            .any(|c| c == VALUE_MARK)
+    };
+    let hits: Vec<Vec<Hit>> = specs
+        .iter()
+        .map(|spec| {
+            spec.stream_regex()
+                .find_iter(&compact.text)
+                .map(|m| (compact.char_at(m.start()), compact.char_at(m.end())))
+                .filter(|(s, e)| !blocked.iter().any(|(bs, be)| s < be && e > bs))
+                .map(|(start, end)| Hit { start, end, followed_by_value: value_after(end) })
+                .collect()
+        })
+        .collect();
+    // best[j][o]: best score of a chain ending with label j at its occurrence o.
+    let gain = |h: &Hit| 10.0 + if h.followed_by_value { 4.0 } else { 0.0 };
+    let mut best: Vec<Vec<(f64, Option<(usize, usize)>)>> = Vec::with_capacity(specs.len());
+    for j in 0..specs.len() {
+        let mut row = Vec::with_capacity(hits[j].len());
+        for h in &hits[j] {
+            let mut score = gain(h);
+            let mut from = None;
+            for (pj, prev) in best.iter().enumerate() {
+                for (po, (ps, _)) in prev.iter().enumerate() {
+                    let ph = &hits[pj][po];
+                    if ph.end <= h.start {
+                        let s = ps + gain(h) - (h.start - ph.end) as f64 / 40.0;
+                        if s > score {
+                            score = s;
+                            from = Some((pj, po));
+                        }
+                    }
+                }
+            }
+            row.push((score, from));
+        }
+        best.push(row);
+    }
+    let mut end: Option<(usize, usize)> = None;
+    let mut top = f64::MIN;
+    for (j, row) in best.iter().enumerate() {
+        for (o, (s, _)) in row.iter().enumerate() {
+            if *s > top {
+                top = *s;
+                end = Some((j, o));
+            }
+        }
+    }
+    let mut chosen = vec![None; specs.len()];
+    while let Some((j, o)) = end {
+        chosen[j] = Some(hits[j][o]);
+        end = best[j][o].1;
+    }
+    chosen
+}
+
+/// The printed values between two token positions, in groups separated by text.
+fn value_groups(tokens: &[Token]) -> Vec<Vec<Item>> {
+    let mut groups: Vec<Vec<Item>> = Vec::new();
+    let mut current: Vec<Item> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::Number => {
+                let next = tokens.get(i + 1);
+                let prev = i.checked_sub(1).map(|p| &tokens[p]);
+                // `2023年`, `第3`: a number that is part of a date or an ordinal is text.
+                let date_like = next.is_some_and(|n| {
+                    n.gap == Gap::None
+                        && n.kind == TokenKind::Text
+                        && n.text.starts_with(['年', '月', '日', '号', '时', '页', '%'])
+                });
+                let ordinal = t.gap == Gap::None
+                    && prev.is_some_and(|p| p.kind == TokenKind::Text && p.text.ends_with(['第', '共', '约']));
+                if date_like || ordinal {
+                    close(&mut current, &mut groups);
+                } else {
+                    current.push(Item::number(&t.digits(), t.gap));
+                }
+            }
+            TokenKind::Dash => current.push(Item { text: t.text.clone(), gap: t.gap, dash: true }),
+            TokenKind::Text => {
+                let unit = matches!(t.text.as_str(), "件" | "条" | "个" | "项" | "次" | "元" | "万元");
+                if !unit && t.text.chars().any(char::is_alphanumeric) {
+                    close(&mut current, &mut groups);
+                }
+            }
+        }
+    }
+    close(&mut current, &mut groups);
+    groups
+}
+
+fn close(current: &mut Vec<Item>, groups: &mut Vec<Vec<Item>>) {
+    if !current.is_empty() {
+        groups.push(std::mem::take(current));
+    }
+}
+
+/// The tables read from a token stream, before the report is assembled.
+#[derive(Debug, Default)]
+pub struct StreamTables {
+    pub sec2: Table,
+    pub sec3: Table,
+    pub sec4: Table,
+    pub warnings: Vec<String>,
+    /// Cells whose value the layout left uncertain (set to no value, printed digits kept).
+    pub uncertain: usize,
+    /// Cells placed by inference (cut, joined, expanded, or placed by order) rather than as printed.
+    pub inferred: usize,
+    /// Labels of the template found in the text.
+    pub labels_found: usize,
+}
+
+/// A row whose first value is glued to its label (`规章000`) lost its separators: cutting its digits
+/// comes first, whatever the rest of the document looks like.
+fn row_costs(items: &[Item], cells: usize, doc: Costs) -> Costs {
+    match items.first() {
+        Some(first) if first.gap == Gap::None && items.len() < cells => Costs::GLUED,
+        _ => doc,
+    }
+}
+
+fn col_kind(col: &str) -> ColKind {
+    match col {
+        "amount_wan_yuan" | "amount_yuan" => ColKind::Money,
+        "change" => ColKind::Signed,
+        _ => ColKind::Count,
+    }
+}
+
+/// Glued layouts (numbers run straight into labels) make cutting a run cheap; elsewhere cutting is
+/// the last resort and joining or expanding comes first.
+fn costs_for(tokens: &[Token]) -> Costs {
+    let numbers = tokens.iter().filter(|t| t.kind == TokenKind::Number).count();
+    let glued = tokens
+        .windows(2)
+        .filter(|w| {
+            w[1].kind == TokenKind::Number && w[1].gap == Gap::None && w[0].kind == TokenKind::Text && {
+                let last = w[0].text.chars().last().unwrap_or(' ');
+                ('\u{4e00}'..='\u{9fff}').contains(&last)
+            }
+        })
+        .count();
+    if numbers > 0 && glued * 2 > numbers { Costs::GLUED } else { Costs::SPACED }
+}
+
+/// Read the tables of a report from its token stream.
+pub fn read_tables(tokens: &[Token], template: Template, narrative: &BTreeSet<u64>) -> StreamTables {
+    let mut out = StreamTables::default();
+    let compact = Compact::build(tokens);
+    let specs = label_order(template);
+    let hits = locate(&compact, &specs);
+    out.labels_found = hits.iter().filter(|h| h.is_some()).count();
+
+    // Region of each found label: from the token after its end to the token where the next found
+    // label starts; the last sec3 label's region ends where sec4 starts.
+    let found: Vec<(usize, Hit)> = hits.iter().enumerate().filter_map(|(j, h)| h.map(|h| (j, h))).collect();
+    let last_end_char = found.last().map(|(_, h)| h.end).unwrap_or(0);
+    let sec4_start_char = SEC4_START
+        .find_at(&compact.text, compact.chars.get(last_end_char).map_or(compact.text.len(), |c| c.0))
+        .map(|m| compact.char_at(m.end()));
+    // The layout style is judged on the tables alone: narrative numbers are usually spaced.
+    let table_from = found.first().map_or(0, |(_, h)| compact.token_of_char(h.start));
+    let table_to =
+        sec4_start_char.map_or(tokens.len(), |c| compact.token_of_char(c.saturating_sub(1))).min(tokens.len());
+    let costs = costs_for(&tokens[table_from.min(table_to)..table_to]);
+    let region_end_token = |k: usize| -> usize {
+        match found.get(k + 1) {
+            Some((_, next)) => compact.token_of_char(next.start),
+            None => sec4_start_char.map_or(tokens.len(), |c| compact.token_of_char(c.saturating_sub(1))),
+        }
+    };
+    let mut printed: Vec<Option<Vec<Item>>> = vec![None; specs.len()];
+    for (k, (j, hit)) in found.iter().enumerate() {
+        let from = compact.token_of_char(hit.end - 1) + 1;
+        let to = region_end_token(k).max(from).min(tokens.len());
+        let mut groups = value_groups(&tokens[from..to]).into_iter();
+        printed[*j] = groups.next();
+        // Rows whose label was not found (a typo), between this one and the next found: their values
+        // follow in order, one group each, when the counts agree.
+        let next_j = found.get(k + 1).map_or(specs.len(), |(nj, _)| *nj);
+        let skipped: Vec<usize> = (j + 1..next_j).filter(|s| specs[*s].section == specs[*j].section).collect();
+        let rest: Vec<Vec<Item>> = groups.collect();
+        if !skipped.is_empty() && rest.len() == skipped.len() && specs[*j].section == template::Section::Sec3 {
+            for (s, g) in skipped.iter().zip(rest) {
+                out.warnings.push(format!(
+                    "sec3.{}: label not found; values placed by the template's row order",
+                    specs[*s].key
+                ));
+                out.inferred += g.len();
+                printed[*s] = Some(g);
+            }
+        }
+    }
+
+    out.sec2 = build_sec2(&specs, &printed, template, narrative, costs, &mut out);
+    out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
+    if let Some(start) = sec4_start_char {
+        out.sec4 = build_sec4(tokens, &compact, start, costs, &mut out);
+    }
+    out
+}
+
+fn describe(ops: &[Op]) -> String {
+    let parts: Vec<String> = ops
+        .iter()
+        .map(|op| match op {
+            Op::Split(run) => format!("cut the printed digits {run}"),
+            Op::Join(a, b) => format!("joined {a} and {b} broken over a line"),
+            Op::Expand(v, n) => format!("{v} printed once for {n} equal cells"),
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn printed_text(items: &[Item]) -> String {
+    items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The cells of one row from its solved readings: certain cells as read; where readings disagree,
+/// no value, the printed text kept.
+fn row_cells(
+    key: &str,
+    cols: &[&'static str],
+    items: &[Item],
+    chosen: Option<&Reading>,
+    alternatives: &[&Reading],
+    out: &mut StreamTables,
+) -> Vec<(&'static str, Cell)> {
+    let Some(reading) = chosen else {
+        let raw = printed_text(items);
+        out.uncertain += cols.len();
+        return cols.iter().map(|c| (*c, Cell { value: None, raw: raw.clone(), kind: CellKind::Text })).collect();
+    };
+    if !reading.ops.is_empty() {
+        out.warnings.push(format!("{key}: {}", describe(&reading.ops)));
+        out.inferred += cols.len();
+    }
+    cols.iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let text = &reading.cells[i];
+            let agreed = alternatives.iter().all(|alt| Cell::parse(&alt.cells[i]).value == Cell::parse(text).value);
+            if agreed {
+                (*col, Cell::parse(text))
+            } else {
+                out.uncertain += 1;
+                (*col, Cell { value: None, raw: printed_text(items), kind: CellKind::Text })
+            }
+        })
+        .collect()
+}
+
+fn build_sec2(
+    specs: &[&'static RowSpec],
+    printed: &[Option<Vec<Item>>],
+    template: Template,
+    narrative: &BTreeSet<u64>,
+    costs: Costs,
+    out: &mut StreamTables,
+) -> Table {
+    let mut table = Table::default();
+    for spec in template::sec2_specs(template) {
+        let key = format!("sec2.{}", spec.key);
+        let j = specs.iter().position(|s| std::ptr::eq(*s, spec));
+        let items = j.and_then(|j| printed[j].clone());
+        let Some(items) = items else {
+            table
+                .rows
+                .push(TableRow { key: spec.key, cells: spec.cols.iter().map(|c| (*c, Cell::missing())).collect() });
+            continue;
+        };
+        let kinds: Vec<ColKind> = spec.cols.iter().map(|c| col_kind(c)).collect();
+        let cells = if items.len() < spec.cols.len() && items.len() > 1 {
+            // A short row: the cells it printed fill from the left, the rest are missing.
+            out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), spec.cols.len()));
+            spec.cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (*c, items.get(i).map_or_else(Cell::missing, |it| Cell::parse(&it.text))))
+                .collect()
+        } else {
+            let solved = assign::solve(&items, &kinds, Rule::None, row_costs(&items, kinds.len(), costs));
+            let (chosen, alts) = pick_by_narrative(&solved, narrative);
+            if alts.len() > 1 {
+                out.warnings.push(format!(
+                    "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
+                    printed_text(&items),
+                    alts.len()
+                ));
+            }
+            row_cells(&key, spec.cols, &items, chosen, &alts, out)
+        };
+        table.rows.push(TableRow { key: spec.key, cells });
+    }
+    table
+}
+
+/// Among readings that no identity separates, those whose numbers the narrative repeats.
+fn pick_by_narrative<'a>(solved: &'a Solved, narrative: &BTreeSet<u64>) -> (Option<&'a Reading>, Vec<&'a Reading>) {
+    let score = |r: &Reading| {
+        r.values()
+            .iter()
+            .filter(|v| v.is_some_and(|v| v >= 10.0 && v.fract() == 0.0 && narrative.contains(&(v as u64))))
+            .count()
+    };
+    let best = solved.candidates.iter().map(score).max().unwrap_or(0);
+    let top: Vec<&Reading> = solved.candidates.iter().filter(|r| score(r) == best).collect();
+    (top.first().copied(), top)
+}
+
+fn sec3_keys(printed: &[Option<Vec<Item>>], specs: &[&'static RowSpec], template: Template) -> Vec<&'static str> {
+    let has = |key: &str| {
+        specs
+            .iter()
+            .position(|s| s.key == key && s.section == template::Section::Sec3)
+            .is_some_and(|j| printed[j].is_some())
+    };
+    let mut keys: Vec<&'static str> = template::sec3_specs(template).iter().map(|s| s.key).collect();
+    if template == Template::Y2021 && has("other_subtotal") {
+        let split = ["other_no_correction", "other_fee_unpaid", "other_misc"].iter().any(|k| has(k));
+        let at = keys.iter().position(|k| *k == "results_total").unwrap_or(keys.len());
+        keys.insert(at, "other_subtotal");
+        if !split {
+            keys.retain(|k| !matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+        }
+    }
+    keys
+}
+
+fn build_sec3(
+    specs: &[&'static RowSpec],
+    printed: &[Option<Vec<Item>>],
+    template: Template,
+    costs: Costs,
+    out: &mut StreamTables,
+) -> Table {
+    let keys = sec3_keys(printed, specs, template);
+    let kinds = [ColKind::Count; 7];
+    let rows: Vec<(&'static str, Option<Vec<Item>>, Solved)> = keys
+        .iter()
+        .map(|key| {
+            let j = specs.iter().position(|s| s.key == *key && s.section == template::Section::Sec3);
+            let items = j.and_then(|j| printed[j].clone());
+            let solved = items
+                .as_ref()
+                .map(|it| assign::solve(it, &kinds, Rule::SumLast, row_costs(it, kinds.len(), costs)))
+                .unwrap_or_default();
+            (*key, items, solved)
+        })
+        .collect();
+    let choice = choose_jointly(&rows);
+    let mut table = Table::default();
+    for (r, (key, items, solved)) in rows.iter().enumerate() {
+        let name = format!("sec3.{key}");
+        let cells = match items {
+            None => SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect(),
+            Some(items) if solved.candidates.is_empty() => {
+                out.warnings.push(format!(
+                    "{name}: the printed values {} cannot be read as {} cells; cells left without a value",
+                    printed_text(items),
+                    SEC3_COLS.len()
+                ));
+                row_cells(&name, SEC3_COLS, items, None, &[], out)
+            }
+            Some(items) => {
+                let alts: Vec<&Reading> = choice.alternatives[r].iter().map(|c| &solved.candidates[*c]).collect();
+                if alts.len() > 1 {
+                    out.warnings.push(format!(
+                        "{name}: ambiguous: the printed values {} fit the identities {} ways; differing cells left without a value",
+                        printed_text(items),
+                        alts.len()
+                    ));
+                }
+                row_cells(&name, SEC3_COLS, items, Some(&solved.candidates[choice.chosen[r]]), &alts, out)
+            }
+        };
+        table.rows.push(TableRow { key, cells });
+    }
+    table
+}
+
+struct Joint {
+    chosen: Vec<usize>,
+    /// Per row, the candidates that reach the best score with the others as chosen.
+    alternatives: Vec<Vec<usize>>,
+}
+
+/// H1 and H2 passes of a choice of readings.
+fn column_score(rows: &[(&'static str, Option<Vec<Item>>, Solved)], choice: &[usize]) -> usize {
+    let values: Vec<(&str, Vec<Option<f64>>)> = rows
+        .iter()
+        .zip(choice)
+        .map(|((key, _, solved), c)| {
+            (*key, solved.candidates.get(*c).map(|r| r.values()).unwrap_or_else(|| vec![None; 7]))
+        })
+        .collect();
+    let get = |key: &str, col: usize| values.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v[col]);
+    let split_other =
+        values.iter().any(|(k, _)| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+    let outcome: Vec<&str> = values
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| template::is_outcome_row(k) && !(split_other && *k == "other_subtotal"))
+        .collect();
+    let mut passes = 0;
+    for col in 0..7 {
+        if let (Some(a), Some(b), Some(c), Some(d)) =
+            (get("new_received", col), get("carried_over", col), get("results_total", col), get("carried_forward", col))
+            && (a + b - c - d).abs() < 1e-9
+        {
+            passes += 1;
+        }
+        let parts: Option<f64> = outcome.iter().try_fold(0.0, |acc, k| get(k, col).map(|v| acc + v));
+        if let (Some(total), Some(sum)) = (get("results_total", col), parts)
+            && (total - sum).abs() < 1e-9
+        {
+            passes += 1;
+        }
+    }
+    passes
+}
+
+/// Choose one reading per row so that the column identities hold as often as possible: exhaustively
+/// when the combinations are few, else one row at a time until nothing improves.
+fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
+    let sizes: Vec<usize> = rows.iter().map(|(_, _, s)| s.candidates.len().max(1)).collect();
+    let mut chosen = vec![0usize; rows.len()];
+    let combos = sizes.iter().try_fold(1usize, |acc, s| acc.checked_mul(*s)).unwrap_or(usize::MAX);
+    if combos > 1 && combos <= 50_000 {
+        let mut current = vec![0usize; rows.len()];
+        let mut best = column_score(rows, &current);
+        chosen.clone_from(&current);
+        loop {
+            let mut i = 0;
+            while i < current.len() {
+                current[i] += 1;
+                if current[i] < sizes[i] {
+                    break;
+                }
+                current[i] = 0;
+                i += 1;
+            }
+            if i == current.len() {
+                break;
+            }
+            let s = column_score(rows, &current);
+            if s > best {
+                best = s;
+                chosen.clone_from(&current);
+            }
+        }
+    } else if combos > 1 {
+        for _ in 0..4 {
+            let mut changed = false;
+            for r in 0..rows.len() {
+                let mut best = column_score(rows, &chosen);
+                for c in 0..sizes[r] {
+                    let mut trial = chosen.clone();
+                    trial[r] = c;
+                    let s = column_score(rows, &trial);
+                    if s > best {
+                        best = s;
+                        chosen = trial;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+    let best = column_score(rows, &chosen);
+    let alternatives = (0..rows.len())
+        .map(|r| {
+            (0..sizes[r])
+                .filter(|c| {
+                    let mut trial = chosen.clone();
+                    trial[r] = *c;
+                    column_score(rows, &trial) == best
+                })
+                .collect()
+        })
+        .collect();
+    Joint { chosen, alternatives }
+}
+
+/// sec4: the fifteen values after its heading, up to the next section or the first narrative.
+fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Costs, out: &mut StreamTables) -> Table {
+    let from = compact.token_of_char(start_char.saturating_sub(1)) + 1;
+    let end_char = SEC4_END
+        .find_at(&compact.text, compact.chars.get(start_char).map_or(compact.text.len(), |c| c.0))
+        .map(|m| compact.char_at(m.start()));
+    let to = end_char.map_or(tokens.len(), |c| compact.token_of_char(c)).max(from).min(tokens.len());
+    let mut items: Vec<Item> = Vec::new();
+    for group in value_groups_until_narrative(&tokens[from..to]) {
+        items.extend(group);
+    }
+    let n = SEC4_GROUPS.len() * SEC4_COLS.len();
+    let mut table = Table::default();
+    if items.is_empty() {
+        for g in SEC4_GROUPS {
+            table.rows.push(TableRow { key: g, cells: SEC4_COLS.iter().map(|c| (*c, Cell::missing())).collect() });
+        }
+        return table;
+    }
+    let kinds = vec![ColKind::Count; n];
+    let solved = assign::solve(&items, &kinds, Rule::Groups(SEC4_COLS.len()), row_costs(&items, n, costs));
+    let cols: Vec<&'static str> = (0..n).map(|i| SEC4_COLS[i % SEC4_COLS.len()]).collect();
+    let alts: Vec<&Reading> = solved.candidates.iter().collect();
+    if alts.len() > 1 {
+        out.warnings.push(format!(
+            "sec4: ambiguous: the printed values {} fit the identities {} ways; differing cells left without a value",
+            printed_text(&items),
+            alts.len()
+        ));
+    }
+    let cells = row_cells("sec4", &cols, &items, solved.candidates.first(), &alts, out);
+    for (g, group) in SEC4_GROUPS.iter().enumerate() {
+        let row: Vec<(&'static str, Cell)> = cells[g * 5..g * 5 + 5].to_vec();
+        table.rows.push(TableRow { key: group, cells: row });
+    }
+    table
+}
+
+/// Value groups of sec4, stopping at the first stretch of narrative after values began (headers
+/// of the table are short words; a sentence is not).
+fn value_groups_until_narrative(tokens: &[Token]) -> Vec<Vec<Item>> {
+    let mut end = tokens.len();
+    let mut seen_value = false;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::Number | TokenKind::Dash => seen_value = true,
+            TokenKind::Text if seen_value && t.text.chars().filter(|c| c.is_alphanumeric()).count() >= 12 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    value_groups(&tokens[..end])
+}

@@ -1,0 +1,275 @@
+//! Any text → a stream of tokens that does not depend on line breaks or separators: text (label
+//! fragments, headings, narrative), numbers and dash marks, each with the kind of gap printed before
+//! it. Where a row starts or ends, and which cell a number fills, is decided later by the template
+//! (`crate::map::stream`), never by the line breaks: crawler dumps put a whole report on one line,
+//! web scrapes put every cell (or half a cell) on a line of its own.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What separated a token from the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Gap {
+    /// Nothing: the token is glued to the one before (`规章000`).
+    None,
+    /// Spaces or tabs on the same line.
+    Space,
+    /// At least one line break.
+    Line,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Text,
+    /// Digits, with a sign, thousands groups or a decimal part when printed so.
+    Number,
+    /// A printed "nothing here": `/`, `-`, `—`, `无`, `不适用`.
+    Dash,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// As printed (a number keeps its grouping commas).
+    pub text: String,
+    pub gap: Gap,
+}
+
+impl Token {
+    /// A number's digits without grouping commas (`1,234` → `1234`).
+    pub fn digits(&self) -> String {
+        self.text.chars().filter(|c| *c != ',').collect()
+    }
+}
+
+static PAGE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|\d{1,3}\s*/\s*\d{1,3})[ \t]*$").expect("page line")
+});
+static PAGE_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?|共\s*\d{1,3}\s*页").expect("page mark")
+});
+
+/// Remove page furniture that a page break leaves inside a table: page-number lines (`- 2 -`,
+/// `3/5`) and page marks (`第 3 页`, `共 5 页`), which would otherwise read as cells.
+pub fn strip_page_furniture(text: &str) -> String {
+    let text = PAGE_LINE.replace_all(text, "");
+    PAGE_MARK.replace_all(&text, " ").into_owned()
+}
+
+fn is_dash_char(c: char) -> bool {
+    matches!(c, '/' | '-' | '—' | '–' | '－' | '\\' | '×')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphabetic()
+}
+
+/// Tokenise normalised text (see `crate::read::normalize`).
+pub fn tokens(text: &str) -> Vec<Token> {
+    let text = strip_page_furniture(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<Token> = Vec::new();
+    let mut gap = Gap::Line;
+    let mut text_buf = String::new();
+    let mut text_gap = Gap::Line;
+    let mut i = 0;
+
+    fn flush_text(buf: &mut String, gap: Gap, out: &mut Vec<Token>) {
+        if !buf.is_empty() {
+            out.push(Token { kind: TokenKind::Text, text: std::mem::take(buf), gap });
+        }
+    }
+
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            flush_text(&mut text_buf, text_gap, &mut out);
+            let g = if c == '\n' { Gap::Line } else { Gap::Space };
+            gap = gap.max(g);
+            i += 1;
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let sign_here = matches!(c, '-' | '+' | '－')
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            && prev.is_none_or(|p| p.is_whitespace());
+        if c.is_ascii_digit() || sign_here {
+            let (number, next) = read_number(&chars, i);
+            // `2.其他…`: the digit before `.`/`、` that opens a label is the label's enumerator.
+            let enumerator = !number.contains('.')
+                && matches!(chars.get(next), Some('.' | '、'))
+                && chars.get(next + 1).is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace());
+            let (number, rest_at) =
+                if enumerator { (&number[..number.len() - 1], next - 1) } else { (&number[..], next) };
+            if !number.is_empty() && number != "-" && number != "+" {
+                flush_text(&mut text_buf, text_gap, &mut out);
+                let g = gap_or_none(&mut gap);
+                out.push(Token { kind: TokenKind::Number, text: number.to_string(), gap: g });
+            }
+            if enumerator {
+                start_text(&mut text_buf, &mut text_gap, &mut gap);
+                for ch in &chars[rest_at..next + 1] {
+                    text_buf.push(*ch);
+                }
+                i = next + 1;
+            } else {
+                i = next;
+            }
+            continue;
+        }
+        if is_dash_char(c) {
+            let start = i;
+            while i < chars.len() && is_dash_char(chars[i]) {
+                i += 1;
+            }
+            let after = chars.get(i).copied();
+            // `增/减` and `2024-2027` are text; a dash between separators (or next to a number) is a cell.
+            let before_ok = text_buf.is_empty() || prev.is_none_or(|p| !is_word_char(p));
+            let after_ok = after.is_none_or(|a| a.is_whitespace() || a.is_ascii_digit() || !is_word_char(a));
+            if before_ok && after_ok && text_buf.is_empty() {
+                let g = gap_or_none(&mut gap);
+                out.push(Token { kind: TokenKind::Dash, text: chars[start..i].iter().collect(), gap: g });
+            } else {
+                start_text(&mut text_buf, &mut text_gap, &mut gap);
+                text_buf.extend(&chars[start..i]);
+            }
+            continue;
+        }
+        start_text(&mut text_buf, &mut text_gap, &mut gap);
+        text_buf.push(c);
+        i += 1;
+    }
+    flush_text(&mut text_buf, text_gap, &mut out);
+    mark_word_dashes(&mut out);
+    out
+}
+
+/// The gap before the token about to be pushed; the next one starts glued unless whitespace follows.
+fn gap_or_none(gap: &mut Gap) -> Gap {
+    std::mem::replace(gap, Gap::None)
+}
+
+fn start_text(buf: &mut String, text_gap: &mut Gap, gap: &mut Gap) {
+    if buf.is_empty() {
+        *text_gap = gap_or_none(gap);
+    }
+}
+
+/// Read a number starting at `i`: sign, digits, thousands groups of exactly three digits, a decimal
+/// part. `3,5` is not a number with a grouping comma: it stops at the comma.
+fn read_number(chars: &[char], mut i: usize) -> (String, usize) {
+    let mut s = String::new();
+    if matches!(chars[i], '-' | '+' | '－') {
+        s.push(if chars[i] == '+' { '+' } else { '-' });
+        i += 1;
+    }
+    while i < chars.len() && chars[i].is_ascii_digit() {
+        s.push(chars[i]);
+        i += 1;
+    }
+    while i + 3 < chars.len()
+        && chars[i] == ','
+        && chars[i + 1..i + 4].iter().all(char::is_ascii_digit)
+        && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
+    {
+        s.extend(&chars[i..i + 4]);
+        i += 4;
+    }
+    if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+        s.push('.');
+        i += 1;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            s.push(chars[i]);
+            i += 1;
+        }
+    }
+    (s, i)
+}
+
+/// `无` and `不适用` standing alone between separators are printed "nothing here" marks.
+fn mark_word_dashes(tokens: &mut [Token]) {
+    for i in 0..tokens.len() {
+        if tokens[i].kind != TokenKind::Text || !matches!(tokens[i].text.as_str(), "无" | "不适用") {
+            continue;
+        }
+        let before = tokens[i].gap != Gap::None || i == 0 || tokens[i - 1].kind != TokenKind::Text;
+        let after = tokens.get(i + 1).is_none_or(|t| t.gap != Gap::None || t.kind != TokenKind::Text);
+        if before && after {
+            tokens[i].kind = TokenKind::Dash;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(TokenKind, String, Gap)> {
+        tokens(text).into_iter().map(|t| (t.kind, t.text, t.gap)).collect()
+    }
+
+    use Gap::*;
+    use TokenKind::*;
+
+    #[test]
+    fn glued_labels_and_numbers() {
+        assert_eq!(
+            kinds("规章000行政规范性文件61598第二十条"),
+            vec![
+                (Text, "规章".into(), Line),
+                (Number, "000".into(), None),
+                (Text, "行政规范性文件".into(), None),
+                (Number, "61598".into(), None),
+                (Text, "第二十条".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn enumerator_digits_stay_with_their_label() {
+        let t = kinds("4.保护第三方合法权益20000025.属于三类内部事务信息0000000");
+        assert_eq!(t[0], (Text, "4.保护第三方合法权益".into(), Line));
+        assert_eq!(t[1], (Number, "2000002".into(), None));
+        assert_eq!(t[2], (Text, "5.属于三类内部事务信息".into(), None));
+        assert_eq!(t[3], (Number, "0000000".into(), None));
+    }
+
+    #[test]
+    fn decimals_groups_signs_and_dashes() {
+        let t = kinds("收费 9116.36 1,234 3,5 -3 / 增/减 无 —");
+        let got: Vec<(TokenKind, &str)> = t.iter().map(|(k, s, _)| (*k, s.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Text, "收费"),
+                (Number, "9116.36"),
+                (Number, "1,234"),
+                (Number, "3"),
+                (Text, ","),
+                (Number, "5"),
+                (Number, "-3"),
+                (Dash, "/"),
+                (Text, "增/减"),
+                (Dash, "无"),
+                (Dash, "—"),
+            ]
+        );
+    }
+
+    #[test]
+    fn gaps_record_line_breaks() {
+        let t = kinds("行政许可\n1\n62\n0");
+        assert_eq!(t[1], (Number, "1".into(), Line));
+        assert_eq!(t[2], (Number, "62".into(), Line));
+        let t = kinds("0\r\r5");
+        assert_eq!(t.len(), 2, "{t:?}");
+    }
+
+    #[test]
+    fn page_furniture_goes() {
+        let t = kinds("规章 0 0\n- 2 -\n第 3 页\n0");
+        let numbers: Vec<&str> = t.iter().filter(|t| t.0 == Number).map(|t| t.1.as_str()).collect();
+        assert_eq!(numbers, vec!["0", "0", "0"]);
+    }
+}
