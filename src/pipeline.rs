@@ -255,6 +255,7 @@ pub fn raw_extension(uri: &str) -> &'static str {
         "html" | "htm" => "html",
         "pdf" => "pdf",
         "docx" => "docx",
+        "csv" => "csv",
         "doc" => "doc",
         _ => "bin",
     }

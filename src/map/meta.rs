@@ -71,12 +71,34 @@ pub fn extract(text: &str) -> Meta {
     meta
 }
 
+/// Sentences of the body open like this; a title never does (`本年度报告根据…编制`).
+static SENTENCE_OPENER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(本年度|本报告|本年|根据|按照|依据|依照|现将|现发布|为了|为|我[局委办镇乡区县市省]|全年|今年|\d{4}年[,，以来度]*[我全])"));
+/// The title at the start of a long line: a crawler dump glues the body to it.
+static TITLE_AT_START: LazyLock<Regex> = LazyLock::new(|| re(r"^(.{2,60}?(?:报告|年报))"));
+
 /// The first short line naming the report (`…政府信息公开工作年度报告`); a title broken over two
-/// lines (`…政府信息公开工作` / `年度报告`) is joined.
+/// lines (`…政府信息公开工作` / `年度报告`) is joined; a breadcrumb (`首页 > 政务公开 > …`) gives
+/// its last part; a one-line dump gives the title it starts with.
 fn find_title(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(80).collect();
-    for (i, line) in lines.iter().enumerate() {
-        let line = TITLE_PREFIX.replace(line, "");
+    for (i, raw_line) in lines.iter().enumerate() {
+        let line = TITLE_PREFIX.replace(raw_line, "");
+        let line = match line.rsplit_once(['>', '›', '»']) {
+            Some((_, last)) => last.trim().to_string(),
+            None => line.to_string(),
+        };
+        let line = if line.chars().count() > 80 {
+            match TITLE_AT_START.captures(&line) {
+                Some(c) => c[1].to_string(),
+                None => continue,
+            }
+        } else {
+            line
+        };
+        if SENTENCE_OPENER.is_match(&line) {
+            continue;
+        }
         let joined = match lines.get(i + 1) {
             Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
             _ => line.to_string(),
@@ -155,6 +177,16 @@ mod tests {
         assert_eq!(m.proactive_total, Some(180));
         assert!(m.proactive_approx);
         assert_eq!(m.info_fee_yuan, Some(12.5));
+    }
+
+    #[test]
+    fn titles_in_dumps_breadcrumbs_and_not_in_sentences() {
+        let m = extract("某县某镇2023年政府信息公开工作年度报告本年度报告根据《中华人民共和国政府信息公开条例》编制，全文包括总体情况、主动公开政府信息情况等六部分，数据统计期限为2023年1月1日至12月31日。");
+        assert_eq!(m.title.as_deref(), Some("某县某镇2023年政府信息公开工作年度报告"));
+        let m = extract("本年度报告根据《条例》编制政府信息公开年度报告\n某市某局2022年政府信息公开工作年度报告\n");
+        assert_eq!(m.title.as_deref(), Some("某市某局2022年政府信息公开工作年度报告"));
+        let m = extract("当前位置：首页 > 政务公开 > 某区2021年政府信息公开工作年度报告\n正文");
+        assert_eq!(m.title.as_deref(), Some("某区2021年政府信息公开工作年度报告"));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn map(doc: &Document, source_uri: &str, report_id: String) -> Report {
 /// [`map`], choosing which reading of the tables to keep (for diagnosing a layout).
 pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_from: Tables) -> Report {
     let meta = meta::extract(&doc.text);
-    let mut warnings = Vec::new();
+    let mut warnings = doc.notes.clone();
     let found_template = detect_template(&doc.text);
 
     let tables = collect(&doc.rows, found_template, &mut warnings);

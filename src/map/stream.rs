@@ -274,7 +274,12 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &BTreeSet<u6
         }
     };
     let mut printed: Vec<Option<Vec<Item>>> = vec![None; specs.len()];
+    // The text printed between a label and the one before it: table headers, for sec2's columns.
+    let mut before: Vec<String> = vec![String::new(); specs.len()];
     for (k, (j, hit)) in found.iter().enumerate() {
+        let prev_end = k.checked_sub(1).map_or(0, |p| found[p].1.end);
+        let (a, b) = (compact.chars.get(prev_end).map_or(compact.text.len(), |c| c.0), compact.chars.get(hit.start).map_or(compact.text.len(), |c| c.0));
+        before[*j] = compact.text[a.min(b)..b].to_string();
         let from = compact.token_of_char(hit.end - 1) + 1;
         let to = region_end_token(k).max(from).min(tokens.len());
         let mut groups = value_groups(&tokens[from..to]).into_iter();
@@ -296,7 +301,7 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &BTreeSet<u6
         }
     }
 
-    out.sec2 = build_sec2(&specs, &printed, template, narrative, costs, &mut out);
+    out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
     out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
     if let Some(start) = sec4_start_char {
         out.sec4 = build_sec4(tokens, &compact, start, costs, &mut out);
@@ -357,46 +362,70 @@ fn row_cells(
 fn build_sec2(
     specs: &[&'static RowSpec],
     printed: &[Option<Vec<Item>>],
+    before: &[String],
     template: Template,
     narrative: &BTreeSet<u64>,
     costs: Costs,
     out: &mut StreamTables,
 ) -> Table {
     let mut table = Table::default();
+    // Some 2019 reports print the item tables without 上一年项目数量: their rows have one cell less.
+    let mut prev_year_printed = true;
     for spec in template::sec2_specs(template) {
         let key = format!("sec2.{}", spec.key);
         let j = specs.iter().position(|s| std::ptr::eq(*s, spec));
-        let items = j.and_then(|j| printed[j].clone());
-        let Some(items) = items else {
-            table
-                .rows
-                .push(TableRow { key: spec.key, cells: spec.cols.iter().map(|c| (*c, Cell::missing())).collect() });
+        if let Some(header) = j.map(|j| &before[j])
+            && (header.contains("信息内容") || header.contains("第二十条"))
+        {
+            prev_year_printed = header.contains("上一年项目数量") || !header.contains("增减");
+        }
+        let Some(items) = j.and_then(|j| printed[j].clone()) else {
+            let cells = spec.cols.iter().map(|c| (*c, Cell::missing())).collect();
+            table.rows.push(TableRow { key: spec.key, cells });
             continue;
         };
-        let kinds: Vec<ColKind> = spec.cols.iter().map(|c| col_kind(c)).collect();
-        let cells = if items.len() < spec.cols.len() && items.len() > 1 {
-            // A short row: the cells it printed fill from the left, the rest are missing.
-            out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), spec.cols.len()));
-            spec.cols
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (*c, items.get(i).map_or_else(Cell::missing, |it| Cell::parse(&it.text))))
-                .collect()
-        } else {
-            let solved = assign::solve(&items, &kinds, Rule::None, row_costs(&items, kinds.len(), costs));
-            let (chosen, alts) = pick_by_narrative(&solved, narrative);
-            if alts.len() > 1 {
-                out.warnings.push(format!(
-                    "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
-                    printed_text(&items),
-                    alts.len()
-                ));
-            }
-            row_cells(&key, spec.cols, &items, chosen, &alts, out)
-        };
+        let printed_cols: Vec<&'static str> =
+            spec.cols.iter().copied().filter(|c| prev_year_printed || *c != "prev_year_items").collect();
+        let row = sec2_row(&key, &printed_cols, &items, narrative, costs, out);
+        let cells = spec
+            .cols
+            .iter()
+            .map(|c| (*c, row.iter().find(|(k, _)| k == c).map_or_else(Cell::missing, |(_, cell)| cell.clone())))
+            .collect();
         table.rows.push(TableRow { key: spec.key, cells });
     }
     table
+}
+
+/// One sec2 row read into the columns the report printed.
+fn sec2_row(
+    key: &str,
+    cols: &[&'static str],
+    items: &[Item],
+    narrative: &BTreeSet<u64>,
+    costs: Costs,
+    out: &mut StreamTables,
+) -> Vec<(&'static str, Cell)> {
+    if items.len() < cols.len() && items.len() > 1 {
+        // A short row: the cells it printed fill from the left, the rest are missing.
+        out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), cols.len()));
+        return cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, items.get(i).map_or_else(Cell::missing, |it| Cell::parse(&it.text))))
+            .collect();
+    }
+    let kinds: Vec<ColKind> = cols.iter().map(|c| col_kind(c)).collect();
+    let solved = assign::solve(items, &kinds, Rule::None, row_costs(items, kinds.len(), costs));
+    let (chosen, alts) = pick_by_narrative(&solved, narrative);
+    if alts.len() > 1 {
+        out.warnings.push(format!(
+            "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
+            printed_text(items),
+            alts.len()
+        ));
+    }
+    row_cells(key, cols, items, chosen, &alts, out)
 }
 
 /// Among readings that no identity separates, those whose numbers the narrative repeats.

@@ -69,4 +69,6 @@ pub struct Document {
     /// The whole readable text, one line per paragraph or table row, Unicode-normalised.
     pub text: String,
     pub rows: Vec<Row>,
+    /// What the reader had to decide about the file (for the report's warnings).
+    pub notes: Vec<String>,
 }

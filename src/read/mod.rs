@@ -1,6 +1,7 @@
 //! Bytes → [`Document`]: detect the format from the content, decode the text, and lay it out as
 //! rows. Every reader feeds the same row grid to the one mapper in [`crate::map`].
 
+pub mod csv;
 pub mod decode;
 pub mod docx;
 pub mod html;
@@ -58,6 +59,10 @@ pub fn sniff(bytes: &[u8], name: &str) -> SourceFormat {
         return SourceFormat::Docx;
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]).to_ascii_lowercase();
+    // A CSV export of crawled pages may quote HTML in its content column; it is read as text.
+    if csv::looks_like_export(&head) {
+        return SourceFormat::Txt;
+    }
     if ["<html", "<!doctype html", "<table", "<p>", "<p ", "<div", "<body"].iter().any(|m| head.contains(m)) {
         return SourceFormat::Html;
     }
@@ -92,9 +97,13 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     _ => "binary content (NUL bytes) in a text file".into(),
                 }));
             }
-            let text = normalize(&decoded.text);
+            let (body, notes) = match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
+                Some(unwrapped) => (unwrapped.text, unwrapped.notes),
+                None => (decoded.text, Vec::new()),
+            };
+            let text = normalize(&body);
             let rows = text::rows(&text);
-            Ok(Document { format, encoding: decoded.encoding, text, rows })
+            Ok(Document { format, encoding: decoded.encoding, text, rows, notes })
         }
         SourceFormat::Html => {
             let decoded = decode_text(bytes)?;
@@ -141,14 +150,29 @@ fn normalized(format: SourceFormat, encoding: String, rows: Vec<Row>, text: &str
         .into_iter()
         .map(|r| Row { kind: r.kind, cells: r.cells.iter().map(|c| normalize(c).trim().to_string()).collect() })
         .collect();
-    Document { format, encoding, text: normalize(text), rows }
+    Document { format, encoding, text: normalize(text), rows, notes: Vec::new() }
 }
 
 /// Unicode NFKC (full-width forms become half-width, so `（一）` reads as `(一)`), no-break and
-/// ideographic spaces become spaces, zero-width marks and carriage returns go.
+/// ideographic spaces become spaces, zero-width marks go. A carriage return ends a line: CSV
+/// exports separate cells by runs of bare `\r`, which must not glue `1\r0` into `10`. Footnote
+/// markers (`①`, `²`) go before NFKC would turn them into digits that read as cells.
 pub fn normalize(text: &str) -> String {
-    text.nfkc()
-        .filter(|c| !matches!(c, '\r' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
-        .map(|c| if c == '\u{a0}' || c == '\u{3000}' { ' ' } else { c })
+    let text = text.replace("\r\n", "\n");
+    text.chars()
+        .filter(|c| !is_footnote_mark(*c))
+        .collect::<String>()
+        .nfkc()
+        .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
+        .map(|c| match c {
+            '\u{a0}' | '\u{3000}' => ' ',
+            '\r' => '\n',
+            c => c,
+        })
         .collect()
+}
+
+/// Circled and superscript numerals, used as footnote markers.
+fn is_footnote_mark(c: char) -> bool {
+    matches!(c, '\u{2460}'..='\u{2473}' | '\u{24ea}' | '\u{2776}'..='\u{2793}' | '\u{b9}' | '\u{b2}' | '\u{b3}' | '\u{2070}' | '\u{2074}'..='\u{2079}')
 }

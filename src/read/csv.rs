@@ -1,0 +1,78 @@
+//! CSV exports of crawled pages: the report sits in one quoted field of a row (columns such as
+//! 标题,时间,内容,来源网站), and the title and date live in the CSV's own columns, not in the body.
+//! The export becomes plain text again, the title and date as labelled lines above the body, so the
+//! text reader and the metadata reader see what they see in any other report.
+
+/// Column names that hold each part, as crawlers name them.
+const TITLE: &[&str] = &["标题", "题名", "名称", "title"];
+const DATE: &[&str] = &["时间", "发布时间", "发布日期", "日期", "成文日期", "date", "time"];
+const CONTENT: &[&str] = &["内容", "正文", "全文", "content", "text", "body"];
+
+/// A CSV export unwrapped: the text to read, and notes for the report's warnings.
+pub struct Unwrapped {
+    pub text: String,
+    pub notes: Vec<String>,
+}
+
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| {
+        let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+        names.iter().any(|n| h == *n)
+    })
+}
+
+/// Whether the text looks like a CSV export of crawled pages: a header line naming a content column.
+pub fn looks_like_export(text: &str) -> bool {
+    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    first.contains(',') && first.split(',').any(|h| CONTENT.contains(&h.trim().trim_matches('"').to_lowercase().as_str()))
+}
+
+/// Unwrap a CSV export; `None` when it is not one (no header with a content column, or no row).
+pub fn unwrap(text: &str) -> Option<Unwrapped> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().ok()?.clone();
+    let content = column(&headers, CONTENT)?;
+    let title = column(&headers, TITLE);
+    let date = column(&headers, DATE);
+    let rows: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    let with_content: Vec<&csv::StringRecord> =
+        rows.iter().filter(|r| r.get(content).is_some_and(|c| !c.trim().is_empty())).collect();
+    // One report per export is the rule; when a crawler put several pages in one file, the longest
+    // body is the report and the others are named in the warnings.
+    let best = with_content.iter().max_by_key(|r| r.get(content).map_or(0, str::len))?;
+    let mut notes = Vec::new();
+    if with_content.len() > 1 {
+        notes.push(format!("CSV export holds {} rows with content; read the longest", with_content.len()));
+    }
+    let mut out = String::new();
+    if let Some(t) = title.and_then(|i| best.get(i)).map(str::trim).filter(|t| !t.is_empty()) {
+        out.push_str(&format!("标题: {t}\n"));
+    }
+    if let Some(d) = date.and_then(|i| best.get(i)).map(str::trim).filter(|d| !d.is_empty()) {
+        out.push_str(&format!("发布时间: {d}\n"));
+    }
+    out.push_str(best.get(content).unwrap_or(""));
+    out.push('\n');
+    Some(Unwrapped { text: out, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_and_date_come_from_their_columns() {
+        let csv = "标题,时间,内容,来源网站\n\"某县2023年政府信息公开工作年度报告\",2024-01-20,\"一、总体情况\r\r规章\r0\r0\r0\",http://x\n";
+        assert!(looks_like_export(csv));
+        let u = unwrap(csv).unwrap();
+        assert!(u.text.starts_with("标题: 某县2023年政府信息公开工作年度报告\n发布时间: 2024-01-20\n一、总体情况"));
+        assert!(u.text.contains("规章\r0\r0\r0"));
+        assert!(u.notes.is_empty());
+    }
+
+    #[test]
+    fn not_an_export() {
+        assert!(!looks_like_export("一、总体情况,我局认真贯彻"));
+        assert!(unwrap("a,b\n1,2\n").is_none());
+    }
+}

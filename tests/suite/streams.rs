@@ -1,0 +1,132 @@
+//! Crawler layouts whose line breaks say nothing about rows, one fixture per failure class
+//! (written by scripts/make_stream_fixtures.py): every cell must come out as the report printed it.
+
+use gongkai::model::{CheckStatus, ParseQuality, Report};
+use serde_json::Value;
+
+use super::repo;
+
+fn parse(name: &str) -> Report {
+    gongkai::parse::parse_file(&repo().join("tests/fixtures/streams").join(name)).expect("fixture parses")
+}
+
+fn expected(name: &str) -> Value {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/expected.json")).unwrap();
+    let all: Value = serde_json::from_str(&text).unwrap();
+    all[name].clone()
+}
+
+/// Every expected cell, as `(key, want, got, raw)` for those that differ.
+fn mismatches(name: &str) -> (Report, Vec<String>) {
+    let report = parse(name);
+    let exp = expected(name);
+    let json = serde_json::to_value(&report).unwrap();
+    let mut bad = Vec::new();
+    for sec in ["sec2", "sec3"] {
+        for (row, vals) in exp[sec].as_object().unwrap() {
+            let Some(cells) = json[sec][row].as_object() else {
+                bad.push(format!("{sec}.{row}: row absent"));
+                continue;
+            };
+            for ((col, cell), want) in cells.iter().zip(vals.as_array().unwrap()) {
+                if cell["value"].as_f64() != want.as_f64() {
+                    bad.push(format!("{sec}.{row}.{col}: want {want} got {} (raw {})", cell["value"], cell["raw"]));
+                }
+            }
+        }
+    }
+    let groups = ["review", "litigation_direct", "litigation_after_review"];
+    let cols = ["upheld", "corrected", "other_result", "pending", "total"];
+    for (i, want) in exp["sec4"].as_array().unwrap().iter().enumerate() {
+        let cell = &json["sec4"][groups[i / 5]][cols[i % 5]];
+        if cell["value"].as_f64() != want.as_f64() {
+            bad.push(format!("sec4.{}.{}: want {want} got {}", groups[i / 5], cols[i % 5], cell["value"]));
+        }
+    }
+    assert_eq!(json["template"], exp["template"], "{name}: template");
+    (report, bad)
+}
+
+fn assert_exact(name: &str) -> Report {
+    assert_cells(name, ParseQuality::Exact)
+}
+
+fn assert_cells(name: &str, quality: ParseQuality) -> Report {
+    let (report, bad) = mismatches(name);
+    assert!(bad.is_empty(), "{name}: {} cells differ:\n{}\nwarnings: {:#?}", bad.len(), bad.join("\n"), report.warnings);
+    assert_eq!(report.parse_quality, quality, "{name}: {:#?}", report.warnings);
+    assert!(report.failed_checks().next().is_none(), "{name}: {:?}", report.failed_checks().collect::<Vec<_>>());
+    report
+}
+
+#[test]
+fn whole_report_on_one_line() {
+    let r = assert_exact("one_line.txt");
+    assert_eq!(r.title.as_deref(), Some("陇县东风镇2023年政府信息公开工作年度报告"));
+    assert_eq!(r.region.township.as_deref(), Some("东风镇"));
+    assert!(r.warnings.iter().any(|w| w.contains("cut the printed digits")), "{:?}", r.warnings);
+    // The glued enumerator `5.` of the next label is not a digit of the row before it.
+    assert_eq!(r.sec3.cell("withheld_third_party", "total").unwrap().raw, "0");
+}
+
+#[test]
+fn one_cell_per_line_with_numbers_broken_over_lines() {
+    let r = assert_exact("split_numbers.txt");
+    assert!(r.warnings.iter().any(|w| w.contains("joined 1 and 2")), "{:?}", r.warnings);
+    assert_eq!(r.sec3.cell("new_received", "natural_person").unwrap().raw, "12");
+}
+
+#[test]
+fn csv_export_with_carriage_returns_and_ideographic_spaces() {
+    let r = assert_exact("export.csv");
+    assert_eq!(r.title.as_deref(), Some("凤翔区横水镇2023年政府信息公开工作年度报告"));
+    assert_eq!(r.published_on.as_deref(), Some("2024-01-25"));
+    assert_eq!(r.year, Some(2023));
+}
+
+#[test]
+fn collapsed_runs_expand_by_the_identities() {
+    let r = assert_exact("collapsed.txt");
+    assert!(r.warnings.iter().any(|w| w.contains("printed once for 7 equal cells")), "{:?}", r.warnings);
+}
+
+#[test]
+fn glued_2019_template_with_two_column_item_tables() {
+    // The report does not print 上一年项目数量, so those cells are missing and the report is partial.
+    let r = assert_cells("glued_2019.txt", ParseQuality::Partial);
+    assert_eq!(r.sec2.cell("admin_license", "prev_year_items").unwrap().kind, gongkai::model::CellKind::Missing);
+    assert_eq!(r.sec2.value("central_procurement", "amount_yuan"), Some(125000.0));
+}
+
+#[test]
+fn page_furniture_inside_a_table() {
+    assert_exact("page_furniture.txt");
+}
+
+/// A glued row that no cut can make add up is never stored as one number: its cells have no value,
+/// its printed digits are kept, and the report is not `exact`.
+#[test]
+fn unsplittable_glued_run_is_not_a_number() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/one_line.txt")).unwrap();
+    let broken = text.replace("上年结转政府信息公开申请数量2000002", "上年结转政府信息公开申请数量20000011");
+    assert_ne!(broken, text);
+    let r = gongkai::parse::parse_bytes(broken.as_bytes(), "broken.txt").unwrap();
+    let row = r.sec3.row("carried_over").unwrap();
+    assert!(row.cells.iter().all(|(_, c)| c.value != Some(20000011.0)), "{row:?}");
+    assert_ne!(r.parse_quality, ParseQuality::Exact, "{:?}", r.warnings);
+}
+
+/// An identity the report breaks as printed stays a failed check, and the other cells are still read.
+#[test]
+fn a_printed_break_is_reported_not_repaired() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/split_numbers.txt")).unwrap();
+    // granted.natural_person 5 → 6: H3 of granted and H2 of natural_person fail as printed.
+    let at = text.find("（一）予以公开\n5\n").expect("granted row");
+    let broken = format!("{}（一）予以公开\n6\n{}", &text[..at], &text[at + "（一）予以公开\n5\n".len()..]);
+    let r = gongkai::parse::parse_bytes(broken.as_bytes(), "broken.txt").unwrap();
+    assert_eq!(r.sec3.value("granted", "natural_person"), Some(6.0));
+    let failed: Vec<(&str, &str)> = r.failed_checks().map(|c| (c.id, c.scope.as_str())).collect();
+    assert!(failed.contains(&("H3", "granted")), "{failed:?}");
+    assert!(failed.contains(&("H2", "natural_person")), "{failed:?}");
+    assert!(r.checks.iter().filter(|c| c.id == "H1").all(|c| c.status == CheckStatus::Pass));
+}
