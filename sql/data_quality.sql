@@ -9,6 +9,10 @@
 --   h4_fail_share       … H4 (sec4 total = sum of the four results)
 --   h5_fail_share       … H5 (counts are whole numbers ≥ 0)
 --   any_fail_share      share of reports failing any identity
+--   exact_reports       reports whose every cell was read unambiguously (parse_quality = 'exact')
+--   ambiguous_reports   reports with a cell that fits several readings, or an inference an identity contradicts
+--   partial_reports     reports with cells of the template not found
+--   failed_reports      reports in which no table cell was found
 --   cells               table cells of those reports
 --   blank_share         share of cells printed empty
 --   missing_share       share of cells the template has but the report lost
@@ -25,7 +29,7 @@ WITH failed AS (
     GROUP BY report_id
 ),
 per_report AS (
-    SELECT r.province_code, r.year, r.report_id,
+    SELECT r.province_code, r.year, r.report_id, r.parse_quality,
            COALESCE(f.h1, 0) AS h1, COALESCE(f.h2, 0) AS h2, COALESCE(f.h3, 0) AS h3,
            COALESCE(f.h4, 0) AS h4, COALESCE(f.h5, 0) AS h5, COALESCE(f.any_fail, 0) AS any_fail
     FROM reports r
@@ -38,7 +42,11 @@ report_shares AS (
            CAST(SUM(h3) AS DOUBLE) / COUNT(*) AS h3_fail_share,
            CAST(SUM(h4) AS DOUBLE) / COUNT(*) AS h4_fail_share,
            CAST(SUM(h5) AS DOUBLE) / COUNT(*) AS h5_fail_share,
-           CAST(SUM(any_fail) AS DOUBLE) / COUNT(*) AS any_fail_share
+           CAST(SUM(any_fail) AS DOUBLE) / COUNT(*) AS any_fail_share,
+           SUM(CASE WHEN parse_quality = 'exact' THEN 1 ELSE 0 END) AS exact_reports,
+           SUM(CASE WHEN parse_quality = 'ambiguous' THEN 1 ELSE 0 END) AS ambiguous_reports,
+           SUM(CASE WHEN parse_quality = 'partial' THEN 1 ELSE 0 END) AS partial_reports,
+           SUM(CASE WHEN parse_quality = 'failed' THEN 1 ELSE 0 END) AS failed_reports
     FROM per_report
     GROUP BY province_code, year
 ),
@@ -51,6 +59,7 @@ cell_shares AS (
 )
 SELECT s.province_code, s.year, s.reports,
        s.h1_fail_share, s.h2_fail_share, s.h3_fail_share, s.h4_fail_share, s.h5_fail_share, s.any_fail_share,
+       s.exact_reports, s.ambiguous_reports, s.partial_reports, s.failed_reports,
        c.cells, c.blank_share, c.missing_share
 FROM report_shares s
 LEFT JOIN cell_shares c ON c.province_code = s.province_code AND c.year = s.year

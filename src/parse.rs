@@ -49,7 +49,8 @@ pub fn parse_file_using(path: &Path, tables: Tables) -> Result<Report, ParseErro
 }
 
 /// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.
-pub const REPORT_EXTENSIONS: &[&str] = &["txt", "md", "markdown", "html", "htm", "shtml", "xhtml", "pdf", "docx", "csv"];
+pub const REPORT_EXTENSIONS: &[&str] =
+    &["txt", "md", "markdown", "html", "htm", "shtml", "xhtml", "pdf", "docx", "csv"];
 
 /// The files to parse from the paths a user gave, and the files a directory walk passed over.
 #[derive(Debug, Default)]

@@ -173,6 +173,7 @@ const MAX_STEPS: usize = 400_000;
 
 struct Search<'a> {
     items: &'a [Item],
+    collapsible: bool,
     kinds: &'a [ColKind],
     costs: Costs,
     out: Vec<Reading>,
@@ -253,8 +254,9 @@ impl Search<'_> {
                 }
             }
         }
-        // Expanded: printed once for a run of equal cells.
-        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_as_printed(item, kind) {
+        // Expanded: printed once for a run of equal cells. A crawler that collapses runs never prints
+        // two equal values side by side, so a row that does lost cells some other way.
+        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_as_printed(item, kind) && self.collapsible {
             for copies in 2..=left {
                 let before = cells.len();
                 cells.extend(std::iter::repeat_n(item.text.clone(), copies));
@@ -397,7 +399,8 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
             }
         }
     }
-    let mut search = Search { items, kinds, costs, out: Vec::new(), steps, exhausted: false };
+    let collapsible = items.windows(2).all(|w| w[0].text != w[1].text);
+    let mut search = Search { items, kinds, collapsible, costs, out: Vec::new(), steps, exhausted: false };
     search.go(0, &mut Vec::with_capacity(n), 0, &mut Vec::new());
     let exhausted = search.exhausted;
     let mut readings = search.out;
@@ -491,6 +494,11 @@ mod tests {
         assert_eq!(values(&s), vec![v(&[0.0; 7])]);
         let s = solve(&items(&[("0", Gap::Space)]), &[ColKind::Count; 15], Rule::Groups(5), Costs::SPACED);
         assert_eq!(values(&s), vec![v(&[0.0; 15])]);
+        // Two equal values side by side: not a collapsed row, so no expansion is tried.
+        let row =
+            items(&[("5", Gap::Space), ("0", Gap::Space), ("0", Gap::Space), ("0", Gap::Space), ("5", Gap::Space)]);
+        let s = solve(&row, &SEC3, Rule::SumLast, Costs::SPACED);
+        assert!(s.candidates.iter().all(|r| r.ops.iter().all(|op| !matches!(op, Op::Expand(..)))), "{s:?}");
     }
 
     #[test]

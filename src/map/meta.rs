@@ -72,8 +72,11 @@ pub fn extract(text: &str) -> Meta {
 }
 
 /// Sentences of the body open like this; a title never does (`本年度报告根据…编制`).
-static SENTENCE_OPENER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(本年度|本报告|本年|根据|按照|依据|依照|现将|现发布|为了|为|我[局委办镇乡区县市省]|全年|今年|\d{4}年[,，以来度]*[我全])"));
+static SENTENCE_OPENER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(本年度|本报告|本年|根据|按照|依据|依照|现将|现发布|为了|为|我[局委办镇乡区县市省]|全年|今年|\d{4}年[,，以来度]*[我全])",
+    )
+});
 /// The title at the start of a long line: a crawler dump glues the body to it.
 static TITLE_AT_START: LazyLock<Regex> = LazyLock::new(|| re(r"^(.{2,60}?(?:报告|年报))"));
 
@@ -181,7 +184,9 @@ mod tests {
 
     #[test]
     fn titles_in_dumps_breadcrumbs_and_not_in_sentences() {
-        let m = extract("某县某镇2023年政府信息公开工作年度报告本年度报告根据《中华人民共和国政府信息公开条例》编制，全文包括总体情况、主动公开政府信息情况等六部分，数据统计期限为2023年1月1日至12月31日。");
+        let m = extract(
+            "某县某镇2023年政府信息公开工作年度报告本年度报告根据《中华人民共和国政府信息公开条例》编制，全文包括总体情况、主动公开政府信息情况等六部分，数据统计期限为2023年1月1日至12月31日。",
+        );
         assert_eq!(m.title.as_deref(), Some("某县某镇2023年政府信息公开工作年度报告"));
         let m = extract("本年度报告根据《条例》编制政府信息公开年度报告\n某市某局2022年政府信息公开工作年度报告\n");
         assert_eq!(m.title.as_deref(), Some("某市某局2022年政府信息公开工作年度报告"));

@@ -100,7 +100,13 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
                 warnings.retain(|w| !w.starts_with("sec2") && !w.starts_with("sec3") && !w.starts_with("sec4"));
                 warnings.extend(streamed.warnings);
                 quality_flags = QualityFlags { uncertain: streamed.uncertain, inferred: streamed.inferred };
-                (streamed.sec2, streamed.sec3, streamed.sec4)
+                let mut sec2 = streamed.sec2;
+                for row in &mut sec2.rows {
+                    for (col, cell) in &mut row.cells {
+                        *cell = to_yuan(col, std::mem::replace(cell, Cell::missing()), tables.procurement_in_wan);
+                    }
+                }
+                (sec2, streamed.sec3, streamed.sec4)
             } else {
                 grid
             }
@@ -257,7 +263,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         if stage == Stage::Sec3 && (text.contains("行政复议") || text.contains("行政法复议")) {
             stage = Stage::Sec4;
         }
-        if stage == Stage::Sec4 && out.sec4.is_empty() && has_heading(row, &["存在的主要问题"]) {
+        if stage == Stage::Sec4 && has_heading(row, &["存在的主要问题", "其他需要报告的事项"]) {
             stage = Stage::After;
             continue;
         }
@@ -276,6 +282,11 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         let has_number = values.iter().any(|v| Cell::parse(v).kind == CellKind::Number);
 
         if stage == Stage::Sec4 {
+            // A short sec4 is never topped up from what follows the table (a date line, a sentence).
+            if !out.sec4.is_empty() && label_at.is_some_and(|i| !is_sec4_header(&row.cells[i])) {
+                stage = Stage::After;
+                continue;
+            }
             if has_number {
                 collect_sec4(&values, &mut out.sec4);
                 if out.sec4.len() >= 15 {
@@ -341,6 +352,32 @@ fn printed_row(values: &[String], columns: usize) -> bool {
     values.iter().any(|v| is_value(v)) || values.len() >= columns
 }
 
+/// Words of the sec4 table header (`行政复议 … 结果维持 … 总计`), which may stand between its values.
+fn is_sec4_header(label: &str) -> bool {
+    let words = [
+        "未经复议直接起诉",
+        "复议后起诉",
+        "行政复议",
+        "行政诉讼",
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+        "总计",
+        "维持",
+        "纠正",
+        "结果",
+        "其他",
+        "尚未",
+        "审结",
+    ];
+    let mut rest = labels::normalize_label(label);
+    for w in words {
+        rest = rest.replace(w, "");
+    }
+    rest.is_empty()
+}
+
 /// sec4 is one row of fifteen values (sometimes spread over several rows of the layout).
 fn collect_sec4(values: &[String], sec4: &mut Vec<String>) {
     let needed = 15 - sec4.len();
@@ -378,6 +415,63 @@ fn fit(key: &str, printed: &[String], cols: &[&'static str], warnings: &mut Vec<
     cols.iter()
         .enumerate()
         .map(|(i, col)| (*col, values.get(i).map_or_else(Cell::missing, |v| Cell::parse(v))))
+        .collect()
+}
+
+/// A sec3 row as printed. A row with fewer values than columns is never filled from the left (that
+/// moves the printed total into `other_org`): a collapsed run is expanded when exactly one expansion
+/// fits H3; otherwise the total is kept when the values before it add up to it, and the other cells
+/// are missing.
+fn fit_sec3(key: &str, printed: &[String], warnings: &mut Vec<String>) -> Vec<(&'static str, Cell)> {
+    let values = trim_to(printed, SEC3_COLS.len());
+    let filled: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+    if values.len() >= SEC3_COLS.len() || filled.is_empty() {
+        return fit(&format!("sec3.{key}"), printed, SEC3_COLS, warnings);
+    }
+    let items: Vec<assign::Item> = filled
+        .iter()
+        .map(|v| {
+            let cell = Cell::parse(v);
+            let text =
+                if cell.kind == CellKind::Number { v.chars().filter(|c| *c != ',').collect() } else { v.to_string() };
+            assign::Item { text, gap: crate::read::tokens::Gap::Space, dash: cell.kind != CellKind::Number }
+        })
+        .collect();
+    let kinds = [assign::ColKind::Count; 7];
+    let mut costs = assign::Costs::SPACED;
+    costs.split = costs.max + 1;
+    let solved = assign::solve(&items, &kinds, assign::Rule::SumLast, costs);
+    if let [only] = solved.candidates.as_slice()
+        && !solved.broken
+    {
+        warnings.push(format!(
+            "sec3.{key}: {} values printed for 7 cells; a run of equal cells printed once, expanded",
+            filled.len()
+        ));
+        return SEC3_COLS.iter().zip(&only.cells).map(|(c, v)| (*c, Cell::parse(v))).collect();
+    }
+    let printed_values: Vec<Option<f64>> = filled.iter().map(|v| Cell::parse(v).value).collect();
+    let total_certain = match printed_values.split_last() {
+        Some((Some(total), parts)) => {
+            parts.iter().try_fold(0.0, |a, v| v.map(|v| a + v)).is_some_and(|s| (s - total).abs() < 1e-9)
+        }
+        _ => false,
+    };
+    warnings.push(format!(
+        "sec3.{key}: {} values printed for 7 cells ({}); placement uncertain, {}",
+        filled.len(),
+        filled.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        if total_certain { "kept the total" } else { "cells missing" }
+    ));
+    SEC3_COLS
+        .iter()
+        .map(|c| {
+            if *c == "total" && total_certain {
+                (*c, Cell::parse(filled[filled.len() - 1]))
+            } else {
+                (*c, Cell::missing())
+            }
+        })
         .collect()
 }
 
@@ -419,19 +513,36 @@ fn build_sec2(
                     let top: Vec<&Vec<u64>> = candidates.iter().filter(|s| score(s) == best).collect();
                     if top.len() > 1 {
                         warnings.push(format!(
-                            "{key}: ambiguous: glued digits {run} split {} ways; kept {:?}",
+                            "{key}: ambiguous: glued digits {run} split {} ways (first {:?}); cells left without a value",
                             top.len(),
                             top[0]
                         ));
                     }
+                    if top.len() == 1 {
+                        warnings.push(format!("{key}: cut the printed digits {run}"));
+                    }
                     match top.first() {
+                        Some(_) if top.len() > 1 => spec
+                            .cols
+                            .iter()
+                            .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
+                            .collect(),
                         Some(s) => spec
                             .cols
                             .iter()
                             .zip(s.iter())
                             .map(|(c, n)| (*c, Cell::number(*n as f64, n.to_string())))
                             .collect(),
-                        None => fit(&key, &p.values, spec.cols, warnings),
+                        None => {
+                            warnings.push(format!(
+                                "{key}: glued digits {run} cannot be cut into {} cells; cells left without a value",
+                                spec.cols.len()
+                            ));
+                            spec.cols
+                                .iter()
+                                .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
+                                .collect()
+                        }
                     }
                 }
                 None => fit(&key, &p.values, spec.cols, warnings),
@@ -478,16 +589,21 @@ fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warn
                 Some(run) => {
                     let candidates = split::sec3_row_splits(&run, n);
                     if candidates.is_empty() {
+                        // Not a number: the cut is unknown, so no cell has a value; the digits stay.
                         warnings.push(format!(
-                            "sec3.{key}: glued digits {run} have no split whose columns add up to the total"
+                            "sec3.{key}: glued digits {run} have no split whose columns add up to the total; cells left without a value"
                         ));
-                        fit(&format!("sec3.{key}"), &p.values, SEC3_COLS, warnings)
+                        SEC3_COLS
+                            .iter()
+                            .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
+                            .collect()
                     } else {
+                        warnings.push(format!("sec3.{key}: cut the printed digits {run}"));
                         glued.push((key, candidates));
                         SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect()
                     }
                 }
-                None => fit(&format!("sec3.{key}"), &p.values, SEC3_COLS, warnings),
+                None => fit_sec3(key, &p.values, warnings),
             },
         };
         table.rows.push(TableRow { key, cells });
@@ -562,8 +678,38 @@ fn apply_choice(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)], choi
 }
 
 fn build_sec4(values: &[String], warnings: &mut Vec<String>) -> Table {
+    let mut values = values.to_vec();
     if !values.is_empty() && values.len() < 15 {
-        warnings.push(format!("sec4: {} of 15 cells found", values.len()));
+        // Never filled from the left: which cells were lost is unknown, unless a run of equal cells
+        // printed once expands one way only under H4.
+        let items: Vec<assign::Item> = values
+            .iter()
+            .map(|v| assign::Item {
+                text: v.clone(),
+                gap: crate::read::tokens::Gap::Space,
+                dash: Cell::parse(v).kind != CellKind::Number,
+            })
+            .collect();
+        let mut costs = assign::Costs::SPACED;
+        costs.split = costs.max + 1;
+        let solved = assign::solve(&items, &[assign::ColKind::Count; 15], assign::Rule::Groups(5), costs);
+        match solved.candidates.as_slice() {
+            [only] if !solved.broken => {
+                warnings.push(format!(
+                    "sec4: {} of 15 cells printed; a run of equal cells printed once, expanded",
+                    values.len()
+                ));
+                values = only.cells.clone();
+            }
+            _ => {
+                warnings.push(format!(
+                    "sec4: {} of 15 cells found ({}); placement uncertain, cells missing",
+                    values.len(),
+                    values.join(" ")
+                ));
+                values.clear();
+            }
+        }
     }
     let mut table = Table::default();
     for (g, group) in SEC4_GROUPS.iter().enumerate() {

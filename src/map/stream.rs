@@ -278,7 +278,10 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &BTreeSet<u6
     let mut before: Vec<String> = vec![String::new(); specs.len()];
     for (k, (j, hit)) in found.iter().enumerate() {
         let prev_end = k.checked_sub(1).map_or(0, |p| found[p].1.end);
-        let (a, b) = (compact.chars.get(prev_end).map_or(compact.text.len(), |c| c.0), compact.chars.get(hit.start).map_or(compact.text.len(), |c| c.0));
+        let (a, b) = (
+            compact.chars.get(prev_end).map_or(compact.text.len(), |c| c.0),
+            compact.chars.get(hit.start).map_or(compact.text.len(), |c| c.0),
+        );
         before[*j] = compact.text[a.min(b)..b].to_string();
         let from = compact.token_of_char(hit.end - 1) + 1;
         let to = region_end_token(k).max(from).min(tokens.len());
@@ -481,7 +484,17 @@ fn build_sec3(
             (*key, items, solved)
         })
         .collect();
-    let choice = choose_jointly(&rows);
+    let mut choice = choose_jointly(&rows);
+    // A row that breaks its own identity in every reading, read by inference (cut, joined,
+    // expanded), is only as certain as the column identities make it: most columns must confirm it.
+    for (r, (key, _, solved)) in rows.iter().enumerate() {
+        let Some(chosen) = solved.candidates.get(choice.chosen[r]) else { continue };
+        if solved.broken && chosen.cost > 0 && column_support(&rows, &choice.chosen, r) < 6 {
+            out.warnings
+                .push(format!("sec3.{key}: no reading of the printed values fits its row total or enough columns"));
+            choice.rejected[r] = true;
+        }
+    }
     let mut table = Table::default();
     for (r, (key, items, solved)) in rows.iter().enumerate() {
         let name = format!("sec3.{key}");
@@ -495,6 +508,7 @@ fn build_sec3(
                 ));
                 row_cells(&name, SEC3_COLS, items, None, &[], out)
             }
+            Some(items) if choice.rejected[r] => row_cells(&name, SEC3_COLS, items, None, &[], out),
             Some(items) => {
                 let alts: Vec<&Reading> = choice.alternatives[r].iter().map(|c| &solved.candidates[*c]).collect();
                 if alts.len() > 1 {
@@ -514,6 +528,8 @@ fn build_sec3(
 
 struct Joint {
     chosen: Vec<usize>,
+    /// Rows whose chosen reading the evidence does not support: read as uncertain.
+    rejected: Vec<bool>,
     /// Per row, the candidates that reach the best score with the others as chosen.
     alternatives: Vec<Vec<usize>>,
 }
@@ -551,6 +567,15 @@ fn column_score(rows: &[(&'static str, Option<Vec<Item>>, Solved)], choice: &[us
         }
     }
     passes
+}
+
+/// How many column identities (H1, H2) the reading chosen for row `r` makes pass that would not be
+/// assessable without it.
+fn column_support(rows: &[(&'static str, Option<Vec<Item>>, Solved)], chosen: &[usize], r: usize) -> usize {
+    let with = column_score(rows, chosen);
+    let mut without = chosen.to_vec();
+    without[r] = usize::MAX;
+    with.saturating_sub(column_score(rows, &without))
 }
 
 /// Choose one reading per row so that the column identities hold as often as possible: exhaustively
@@ -615,7 +640,7 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
                 .collect()
         })
         .collect();
-    Joint { chosen, alternatives }
+    Joint { rejected: vec![false; rows.len()], chosen, alternatives }
 }
 
 /// sec4: the fifteen values after its heading, up to the next section or the first narrative.

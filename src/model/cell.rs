@@ -79,6 +79,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
     let s =
         ["万元", "元", "件", "条", "个", "项", "次"].iter().fold(s, |s, unit| s.strip_suffix(unit).unwrap_or(s)).trim();
+    // `1,234` is 1234, but `3,5` is a typo or two values, never 35: commas must group thousands.
+    if s.contains(',') && !grouped_thousands(s) {
+        return None;
+    }
     let cleaned: String = s.chars().filter(|c| *c != ',').collect();
     let body = cleaned.strip_prefix(['+', '-']).unwrap_or(&cleaned);
     if body.is_empty() || !body.chars().next().is_some_and(|c| c.is_ascii_digit()) {
@@ -88,6 +92,18 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     cleaned.parse::<f64>().ok()
+}
+
+/// `1,234` or `12,345,678.5`: one to three digits, then groups of exactly three.
+fn grouped_thousands(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let int = body.split('.').next().unwrap_or("");
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && !body.split('.').nth(1).is_some_and(|f| f.contains(','))
 }
 
 #[cfg(test)]
@@ -100,6 +116,12 @@ mod tests {
         assert_eq!(Cell::parse("9116.36").value, Some(9116.36));
         assert_eq!(Cell::parse("-3").value, Some(-3.0));
         assert_eq!(Cell::parse("1,234").value, Some(1234.0));
+        assert_eq!(Cell::parse("12,345,678").value, Some(12345678.0));
+        // A comma that does not group thousands is not a number (issue: `3，5` was read as 35).
+        assert_eq!(Cell::parse("3,5").kind, CellKind::Text);
+        assert_eq!(Cell::parse("3,5").value, None);
+        assert_eq!(Cell::parse("1,23").value, None);
+        assert_eq!(Cell::parse("1234,567").value, None);
         assert_eq!(Cell::parse("").kind, CellKind::Blank);
         assert_eq!(Cell::parse("/").kind, CellKind::Dash);
         assert_eq!(Cell::parse("无").kind, CellKind::Dash);

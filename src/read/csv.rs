@@ -24,7 +24,8 @@ fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
 /// Whether the text looks like a CSV export of crawled pages: a header line naming a content column.
 pub fn looks_like_export(text: &str) -> bool {
     let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
-    first.contains(',') && first.split(',').any(|h| CONTENT.contains(&h.trim().trim_matches('"').to_lowercase().as_str()))
+    first.contains(',')
+        && first.split(',').any(|h| CONTENT.contains(&h.trim().trim_matches('"').to_lowercase().as_str()))
 }
 
 /// Unwrap a CSV export; `None` when it is not one (no header with a content column, or no row).

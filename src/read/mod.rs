@@ -97,10 +97,11 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     _ => "binary content (NUL bytes) in a text file".into(),
                 }));
             }
-            let (body, notes) = match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
-                Some(unwrapped) => (unwrapped.text, unwrapped.notes),
-                None => (decoded.text, Vec::new()),
-            };
+            let (body, notes) =
+                match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
+                    Some(unwrapped) => (unwrapped.text, unwrapped.notes),
+                    None => (decoded.text, Vec::new()),
+                };
             let text = normalize(&body);
             let rows = text::rows(&text);
             Ok(Document { format, encoding: decoded.encoding, text, rows, notes })

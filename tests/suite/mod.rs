@@ -4,6 +4,7 @@ mod cli;
 mod formats;
 mod gold;
 mod layouts;
+mod parser_safety;
 mod schedule;
 mod streams;
 mod views;

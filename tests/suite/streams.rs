@@ -53,7 +53,13 @@ fn assert_exact(name: &str) -> Report {
 
 fn assert_cells(name: &str, quality: ParseQuality) -> Report {
     let (report, bad) = mismatches(name);
-    assert!(bad.is_empty(), "{name}: {} cells differ:\n{}\nwarnings: {:#?}", bad.len(), bad.join("\n"), report.warnings);
+    assert!(
+        bad.is_empty(),
+        "{name}: {} cells differ:\n{}\nwarnings: {:#?}",
+        bad.len(),
+        bad.join("\n"),
+        report.warnings
+    );
     assert_eq!(report.parse_quality, quality, "{name}: {:#?}", report.warnings);
     assert!(report.failed_checks().next().is_none(), "{name}: {:?}", report.failed_checks().collect::<Vec<_>>());
     report

@@ -1,0 +1,85 @@
+//! No number that is not certain is stored as a number (the data-safety review of the parser):
+//! each test pins one way the earlier mapper turned layout noise into a plausible wrong value.
+
+use gongkai::model::{CellKind, ParseQuality, Report};
+use gongkai::parse::{Tables, parse_bytes_using};
+
+use super::repo;
+
+fn layout(name: &str) -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/layouts").join(name)).unwrap()
+}
+
+fn parse(text: &str, tables: Tables) -> Report {
+    parse_bytes_using(text.as_bytes(), "case.txt", tables).expect("parses")
+}
+
+/// `20000011` for a seven-cell row cannot be cut so that the columns add up: it was stored as
+/// `natural_person = 20000011`. Now no cell of the row has a value and the digits stay in `raw`.
+#[test]
+fn unsplittable_glued_run_is_never_one_number() {
+    let text =
+        layout("glued.txt").replace("上年结转政府信息公开申请数量 2000002", "上年结转政府信息公开申请数量 20000011");
+    for tables in [Tables::Grid, Tables::Stream, Tables::Auto] {
+        let r = parse(&text, tables);
+        let row = r.sec3.row("carried_over").expect("row");
+        for (col, cell) in &row.cells {
+            assert_ne!(cell.value, Some(20000011.0), "{tables:?} {col}");
+            assert!(cell.value.is_none_or(|v| v < 100.0), "{tables:?} {col}: {cell:?}");
+        }
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}: {:?}", r.warnings);
+    }
+}
+
+/// A row that lost a cell (no blank printed, just fewer values) was filled from the left, moving the
+/// printed total 16 into `other_org` and marking `total` missing.
+#[test]
+fn short_rows_are_not_shifted() {
+    let text = layout("tab_blank_cell.txt").replace(
+        "一、本年新收政府信息公开申请数量\t\t12\t3\t0\t1\t0\t0\t16\t",
+        "一、本年新收政府信息公开申请数量\t\t12\t3\t0\t1\t0\t16",
+    );
+    assert!(text.contains("12\t3\t0\t1\t0\t16\n"));
+    for tables in [Tables::Grid, Tables::Auto] {
+        let r = parse(&text, tables);
+        let other = r.sec3.cell("new_received", "other_org").unwrap();
+        assert_ne!(other.value, Some(16.0), "{tables:?}: {:?}", r.warnings);
+        let total = r.sec3.cell("new_received", "total").unwrap();
+        assert!(total.value == Some(16.0) || total.kind == CellKind::Missing, "{tables:?}: {total:?}");
+    }
+}
+
+/// A sec4 row that printed only ten values was topped up with numbers from the lines after the
+/// table (the signature date).
+#[test]
+fn short_sec4_is_not_topped_up_from_later_lines() {
+    let text = layout("tab_blank_cell.txt");
+    let full = "1\t0\t0\t1\t2\t0\t1\t0\t0\t1\t0\t0\t0\t0\t0";
+    assert!(text.contains(full));
+    let text = text
+        .replace(full, "1\t0\t0\t1\t2\t0\t1\t0\t0\t1")
+        .replace("本年度未收取信息处理费。", "本年度未收取信息处理费。\n2024 年 2 月 6 日 3 4 5");
+    for tables in [Tables::Grid, Tables::Auto] {
+        let r = parse(&text, tables);
+        for (_, _, cell) in r.sec4.cells() {
+            assert!(
+                !matches!(cell.value, Some(v) if v == 2024.0 || v == 3.0 || v == 4.0 || v == 5.0 || v == 6.0),
+                "{tables:?}: {cell:?}"
+            );
+        }
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}");
+    }
+}
+
+/// A cut cell's `raw` is the slice of the printed run, and a warning says the run was cut.
+#[test]
+fn cut_cells_keep_their_slice_and_say_so() {
+    let r = parse(&layout("glued.txt"), Tables::Grid);
+    let cell = r.sec3.cell("new_received", "total").unwrap();
+    assert_eq!((cell.value, cell.raw.as_str()), (Some(16.0), "16"));
+    assert!(
+        r.warnings.iter().any(|w| w.starts_with("sec3.new_received: cut the printed digits 123010016")),
+        "{:?}",
+        r.warnings
+    );
+}
