@@ -111,9 +111,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
     }
 }
 
-fn extension(name: &str) -> String {
-    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
-}
+use crate::model::file_extension as extension;
 
 /// Decode text, refusing bytes that do not read as text in the encoding chosen: many invalid
 /// sequences (U+FFFD) or control characters mean binary data, not a report.
