@@ -1,6 +1,8 @@
 -- applicant_mix: who applies, per province and year: the share of each applicant type among the new
--- applications received (sec3 new_received), summed over the province's reports.
--- Shares are of the summed total column; NULL when that total is 0. Blank cells add nothing.
+-- applications received (sec3 new_received), over the province's reports.
+-- Each share sums the applicant column and the total column over the same reports, those that
+-- printed both (a blank cell counts in neither), and its *_reports column says how many reports
+-- that is. Shares are NULL when that total is 0.
 -- Columns:
 --   province_code, year
 --   applications                   summed new_received.total
@@ -10,25 +12,52 @@
 --   public_welfare_org_share       社会公益组织
 --   legal_service_org_share        法律服务机构
 --   other_org_share                其他 (other legal persons and organisations)
+--   natural_person_share_reports, commercial_enterprise_share_reports, research_institution_share_reports,
+--   public_welfare_org_share_reports, legal_service_org_share_reports, other_org_share_reports
+--                                  reports each share covers
 CREATE VIEW applicant_mix AS
-WITH sums AS (
-    SELECT province_code, year,
-           CAST(SUM(CASE WHEN col = 'total' THEN value END) AS DOUBLE) AS applications,
-           CAST(SUM(CASE WHEN col = 'natural_person' THEN value END) AS DOUBLE) AS natural_person,
-           CAST(SUM(CASE WHEN col = 'commercial_enterprise' THEN value END) AS DOUBLE) AS commercial_enterprise,
-           CAST(SUM(CASE WHEN col = 'research_institution' THEN value END) AS DOUBLE) AS research_institution,
-           CAST(SUM(CASE WHEN col = 'public_welfare_org' THEN value END) AS DOUBLE) AS public_welfare_org,
-           CAST(SUM(CASE WHEN col = 'legal_service_org' THEN value END) AS DOUBLE) AS legal_service_org,
-           CAST(SUM(CASE WHEN col = 'other_org' THEN value END) AS DOUBLE) AS other_org
+WITH per_report AS (
+    SELECT report_id, province_code, year,
+           CAST(MAX(CASE WHEN col = 'total' THEN value END) AS DOUBLE) AS total,
+           CAST(MAX(CASE WHEN col = 'natural_person' THEN value END) AS DOUBLE) AS natural_person,
+           CAST(MAX(CASE WHEN col = 'commercial_enterprise' THEN value END) AS DOUBLE) AS commercial_enterprise,
+           CAST(MAX(CASE WHEN col = 'research_institution' THEN value END) AS DOUBLE) AS research_institution,
+           CAST(MAX(CASE WHEN col = 'public_welfare_org' THEN value END) AS DOUBLE) AS public_welfare_org,
+           CAST(MAX(CASE WHEN col = 'legal_service_org' THEN value END) AS DOUBLE) AS legal_service_org,
+           CAST(MAX(CASE WHEN col = 'other_org' THEN value END) AS DOUBLE) AS other_org
     FROM cells
     WHERE section = 'sec3' AND "row" = 'new_received'
-    GROUP BY province_code, year
+    GROUP BY report_id, province_code, year
+),
+pairs AS (
+    -- Each share's numerator and denominator, both NULL unless the report printed both.
+    SELECT province_code, year, total,
+           CASE WHEN total IS NOT NULL THEN natural_person END AS natural_person_num,
+           CASE WHEN natural_person IS NOT NULL THEN total END AS natural_person_den,
+           CASE WHEN total IS NOT NULL THEN commercial_enterprise END AS commercial_enterprise_num,
+           CASE WHEN commercial_enterprise IS NOT NULL THEN total END AS commercial_enterprise_den,
+           CASE WHEN total IS NOT NULL THEN research_institution END AS research_institution_num,
+           CASE WHEN research_institution IS NOT NULL THEN total END AS research_institution_den,
+           CASE WHEN total IS NOT NULL THEN public_welfare_org END AS public_welfare_org_num,
+           CASE WHEN public_welfare_org IS NOT NULL THEN total END AS public_welfare_org_den,
+           CASE WHEN total IS NOT NULL THEN legal_service_org END AS legal_service_org_num,
+           CASE WHEN legal_service_org IS NOT NULL THEN total END AS legal_service_org_den,
+           CASE WHEN total IS NOT NULL THEN other_org END AS other_org_num,
+           CASE WHEN other_org IS NOT NULL THEN total END AS other_org_den
+    FROM per_report
 )
-SELECT province_code, year, applications,
-       natural_person / NULLIF(applications, 0) AS natural_person_share,
-       commercial_enterprise / NULLIF(applications, 0) AS commercial_enterprise_share,
-       research_institution / NULLIF(applications, 0) AS research_institution_share,
-       public_welfare_org / NULLIF(applications, 0) AS public_welfare_org_share,
-       legal_service_org / NULLIF(applications, 0) AS legal_service_org_share,
-       other_org / NULLIF(applications, 0) AS other_org_share
-FROM sums
+SELECT province_code, year, SUM(total) AS applications,
+       SUM(natural_person_num) / NULLIF(SUM(natural_person_den), 0) AS natural_person_share,
+       SUM(commercial_enterprise_num) / NULLIF(SUM(commercial_enterprise_den), 0) AS commercial_enterprise_share,
+       SUM(research_institution_num) / NULLIF(SUM(research_institution_den), 0) AS research_institution_share,
+       SUM(public_welfare_org_num) / NULLIF(SUM(public_welfare_org_den), 0) AS public_welfare_org_share,
+       SUM(legal_service_org_num) / NULLIF(SUM(legal_service_org_den), 0) AS legal_service_org_share,
+       SUM(other_org_num) / NULLIF(SUM(other_org_den), 0) AS other_org_share,
+       COUNT(natural_person_num) AS natural_person_share_reports,
+       COUNT(commercial_enterprise_num) AS commercial_enterprise_share_reports,
+       COUNT(research_institution_num) AS research_institution_share_reports,
+       COUNT(public_welfare_org_num) AS public_welfare_org_share_reports,
+       COUNT(legal_service_org_num) AS legal_service_org_share_reports,
+       COUNT(other_org_num) AS other_org_share_reports
+FROM pairs
+GROUP BY province_code, year

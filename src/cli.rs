@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse reports into the canonical report of SCHEMA.md: every cell, the identity checks, the region.
+    /// Parse reports into the canonical report of docs/schema.md: every cell, the identity checks, the region.
     Parse {
         /// Report files or directories (searched recursively).
         #[arg(required = true)]
@@ -145,9 +145,9 @@ struct CatalogArgs {
 }
 
 impl CatalogArgs {
-    /// The query context: the warehouse tables and the views.
+    /// The query context: the warehouse tables and the views. Reading never creates a warehouse.
     async fn open(&self) -> anyhow::Result<datafusion::prelude::SessionContext> {
-        let wh = self.store.open()?;
+        let wh = Warehouse::open_existing(&self.store.warehouse, &self.store.options()?)?;
         let views = match &self.sql_dir {
             Some(dir) => catalog::views_from_dir(dir)?,
             None => catalog::embedded_views(),
@@ -173,6 +173,7 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// The warehouse for a writing command (created when missing).
     fn open(&self) -> anyhow::Result<Warehouse> {
         Ok(Warehouse::open(&self.warehouse, &self.options()?)?)
     }
@@ -234,8 +235,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let wh = store.open()?;
             let source_options = store.options()?;
             warehouse_command(run, |options, progress| {
-                let options = &pipeline::Options { source_options, ..options.clone() };
-                runtime()?.block_on(pipeline::ingest(&wh, &sources, options, progress)).map_err(Into::into)
+                let options = pipeline::Options { source_options, ..options.clone() };
+                let ingest =
+                    async |options: pipeline::Options| pipeline::ingest(&wh, &sources, &options, progress).await;
+                runtime()?.block_on(schedule::exclusive(&wh, "ingest", options, ingest)).map_err(Into::into)
             })
         }
         Command::Query { sql, catalog, format, output } => runtime()?.block_on(async {
@@ -254,7 +257,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sql { catalog } => runtime()?.block_on(async {
             let ctx = catalog.open().await?;
             let history = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".gongkai_history"));
-            shell::run(&ctx, history).await?;
+            let failed = shell::run(&ctx, history).await?;
+            if failed > 0 {
+                eprintln!("gongkai: {failed} statement(s) failed");
+                return Ok(ExitCode::FAILURE);
+            }
             Ok(ExitCode::SUCCESS)
         }),
         Command::Schedule { dir } => {
@@ -309,7 +316,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rebuild { store, run } => {
             let wh = store.open()?;
             warehouse_command(run, |options, progress| {
-                runtime()?.block_on(pipeline::rebuild(&wh, options, progress)).map_err(Into::into)
+                let rebuild = async |options: pipeline::Options| pipeline::rebuild(&wh, &options, progress).await;
+                runtime()?.block_on(schedule::exclusive(&wh, "rebuild", options.clone(), rebuild)).map_err(Into::into)
             })
         }
     }
@@ -444,15 +452,21 @@ fn parse_command(paths: &[PathBuf], format: Format, tables: parse::Tables) -> an
             eprintln!("  {}", path.display());
         }
     }
+    // Directories that could not be read are failures of the batch, not silent gaps.
+    for (path, reason) in &expanded.unreadable {
+        eprintln!("gongkai: {}: {reason}", path.display());
+    }
+    let unreadable = !expanded.unreadable.is_empty();
     let files = expanded.files;
     if let Format::Rows = format {
-        return print_rows(&files);
+        let code = print_rows(&files)?;
+        return Ok(if unreadable { ExitCode::FAILURE } else { code });
     }
     if let Format::Tokens = format {
         return print_tokens(&files);
     }
     let mut reports = Vec::new();
-    let mut failed = 0;
+    let mut failed = usize::from(unreadable);
     for file in &files {
         match parse::parse_file_using(file, tables) {
             Ok(report) => reports.push(report),

@@ -49,8 +49,10 @@ pub fn parse_file_using(path: &Path, tables: Tables) -> Result<Report, ParseErro
 }
 
 /// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.
+/// Legacy Word (`doc`) is picked up so that it is reported as a file gongkai cannot read, not
+/// passed over unseen.
 pub const REPORT_EXTENSIONS: &[&str] =
-    &["txt", "md", "markdown", "html", "htm", "shtml", "xhtml", "pdf", "docx", "csv"];
+    &["txt", "md", "markdown", "html", "htm", "shtml", "xhtml", "pdf", "docx", "doc", "csv"];
 
 /// The files to parse from the paths a user gave, and the files a directory walk passed over.
 #[derive(Debug, Default)]
@@ -58,6 +60,8 @@ pub struct Expanded {
     pub files: Vec<PathBuf>,
     /// Files inside the given directories whose extension is not a report format.
     pub skipped: Vec<PathBuf>,
+    /// Directory entries that could not be read, with why (a file may be hidden behind them).
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// Expand files and directories (recursively, in name order) into the files to parse. Hidden files
@@ -75,13 +79,21 @@ pub fn expand_paths(paths: &[PathBuf]) -> Expanded {
 }
 
 fn walk(dir: &Path, out: &mut Expanded) {
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => {
-            out.files.push(dir.to_path_buf());
+    let mut entries: Vec<PathBuf> = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(rd) => {
+            for entry in rd {
+                match entry {
+                    Ok(e) => entries.push(e.path()),
+                    Err(e) => out.unreadable.push((dir.to_path_buf(), format!("cannot read a directory entry: {e}"))),
+                }
+            }
+        }
+        Err(e) => {
+            out.unreadable.push((dir.to_path_buf(), format!("cannot read the directory: {e}")));
             return;
         }
-    };
+    }
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -100,9 +112,35 @@ fn walk(dir: &Path, out: &mut Expanded) {
 
 /// Whether a file name has one of the report extensions.
 pub fn is_report_name(name: &str) -> bool {
-    REPORT_EXTENSIONS.contains(&extension(Path::new(name)).as_str())
+    REPORT_EXTENSIONS.contains(&crate::model::file_extension(name).as_str())
 }
 
-fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_doc_files_in_directories_are_taken_not_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("old.DOC"), b"\xd0\xcf\x11\xe0").unwrap();
+        std::fs::write(dir.path().join("notes.xlsx"), b"a,b").unwrap();
+        let expanded = expand_paths(&[dir.path().to_path_buf()]);
+        assert_eq!(expanded.files, [dir.path().join("old.DOC")]);
+        assert_eq!(expanded.skipped, [dir.path().join("notes.xlsx")]);
+        let err = parse_file(&expanded.files[0]).unwrap_err().to_string();
+        assert!(err.contains(".doc"), "{err}");
+    }
+
+    #[test]
+    fn unreadable_directories_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory that vanished between listing and reading stands for one that cannot be read.
+        let gone = dir.path().join("gone");
+        let mut out = Expanded::default();
+        walk(&gone, &mut out);
+        assert!(out.files.is_empty());
+        assert_eq!(out.unreadable.len(), 1);
+        assert_eq!(out.unreadable[0].0, gone);
+        assert!(out.unreadable[0].1.contains("cannot read the directory"), "{:?}", out.unreadable);
+    }
 }

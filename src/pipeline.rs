@@ -5,11 +5,16 @@
 //! touched (existing rows + new ones, deduplicated by `report_id`, sorted) through staging and
 //! publishing. [`rebuild`] re-parses the raw archive with the current parser and rewrites the whole
 //! warehouse. A file that fails is reported with its reason and the run carries on.
+//!
+//! One writer per warehouse: callers hold the warehouse's lease around these calls
+//! (`schedule::exclusive` for `gongkai ingest` and `rebuild`, `schedule::run_pipeline` for
+//! pipeline runs).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
@@ -130,6 +135,9 @@ pub struct Summary {
     pub reports_with_failed_identities: usize,
     pub quarantined: Vec<QuarantinedFile>,
     pub unreadable: Vec<QuarantinedFile>,
+    /// Reports whose raw object a rebuild could not read (or found missing): their old rows were
+    /// kept as they were, not dropped.
+    pub kept: Vec<String>,
     /// Files inside the given directories or prefixes passed over: not a report format by extension.
     pub skipped: Vec<String>,
     pub raw_archived_new: usize,
@@ -193,6 +201,9 @@ impl Source {
 pub struct Listed {
     pub sources: Vec<Source>,
     pub skipped: Vec<String>,
+    /// Paths the listing could not read (a glob error, an unreadable directory entry), with why:
+    /// counted as unreadable files, never dropped silently.
+    pub unreadable: Vec<QuarantinedFile>,
 }
 
 /// Expand the SOURCE arguments: local files, directories (recursively), glob patterns, and object
@@ -201,6 +212,22 @@ pub struct Listed {
 pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -> Result<Listed, PipelineError> {
     let mut out: BTreeMap<String, Source> = BTreeMap::new();
     let mut skipped = Vec::new();
+    let mut unreadable = Vec::new();
+    let add_local = |expanded: parse::Expanded,
+                     out: &mut BTreeMap<String, Source>,
+                     skipped: &mut Vec<String>,
+                     unreadable: &mut Vec<QuarantinedFile>| {
+        skipped.extend(expanded.skipped.iter().map(|p| p.display().to_string()));
+        unreadable.extend(
+            expanded
+                .unreadable
+                .into_iter()
+                .map(|(p, reason)| QuarantinedFile { source_uri: p.display().to_string(), reason }),
+        );
+        for p in expanded.files {
+            out.insert(p.display().to_string(), Source::Local(p));
+        }
+    };
     for arg in args {
         if arg.contains("://") {
             let (store, prefix) = store::open_url(arg, store_options)?;
@@ -228,28 +255,29 @@ pub async fn list_sources(args: &[String], store_options: &[(String, String)]) -
         } else if arg.contains(['*', '?', '[']) {
             let paths = glob::glob(arg)
                 .map_err(|e| PipelineError::Pattern { source_arg: arg.clone(), reason: e.to_string() })?;
-            let files: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-            let expanded = parse::expand_paths(&files);
-            skipped.extend(expanded.skipped.iter().map(|p| p.display().to_string()));
-            for p in expanded.files {
-                out.insert(p.display().to_string(), Source::Local(p));
+            let mut files = Vec::new();
+            let mut errors = Vec::new();
+            for path in paths {
+                match path {
+                    Ok(p) => files.push(p),
+                    // A path the pattern could not look into (permission denied): reported.
+                    Err(e) => errors.push((e.path().to_path_buf(), format!("cannot list: {}", e.error()))),
+                }
             }
+            let mut expanded = parse::expand_paths(&files);
+            expanded.unreadable.extend(errors);
+            add_local(expanded, &mut out, &mut skipped, &mut unreadable);
         } else {
-            let expanded = parse::expand_paths(&[PathBuf::from(arg)]);
-            skipped.extend(expanded.skipped.iter().map(|p| p.display().to_string()));
-            for p in expanded.files {
-                out.insert(p.display().to_string(), Source::Local(p));
-            }
+            add_local(parse::expand_paths(&[PathBuf::from(arg)]), &mut out, &mut skipped, &mut unreadable);
         }
     }
-    Ok(Listed { sources: out.into_values().collect(), skipped })
+    Ok(Listed { sources: out.into_values().collect(), skipped, unreadable })
 }
 
 /// The raw-archive extension of a source name: its lower-cased extension when it is one of the
 /// known formats, `bin` otherwise.
 pub fn raw_extension(uri: &str) -> &'static str {
-    let ext = uri.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
+    match crate::model::file_extension(uri).as_str() {
         "txt" => "txt",
         "md" => "md",
         "html" | "htm" => "html",
@@ -261,7 +289,8 @@ pub fn raw_extension(uri: &str) -> &'static str {
     }
 }
 
-fn now_micros() -> i64 {
+/// Now, in microseconds since the epoch, UTC.
+pub fn now_micros() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
 }
 
@@ -299,7 +328,11 @@ async fn process(
         .await
         .map_err(|_| PipelineError::Join { uri: uri.clone() })?;
     Ok(match result {
-        Ok(report) => (Parsed::Report(Box::new(report)), archived),
+        Ok(report) => match convert::out_of_range(&report) {
+            // A number the warehouse cannot hold is never stored wrapped: the file is quarantined.
+            Some(reason) => (Parsed::Failed { report_id, reason }, archived),
+            None => (Parsed::Report(Box::new(report)), archived),
+        },
         Err(err) => {
             // The parse error names the file first; keep only the reason.
             let reason = err.to_string();
@@ -335,8 +368,12 @@ pub async fn ingest_listed(
     progress: &dyn Progress,
 ) -> Result<Summary, PipelineError> {
     let inputs = listed.sources.into_iter().map(|s| (s.uri(), None::<String>, s));
-    let mut summary = run(wh, inputs.collect(), options, progress, Mode::Merge, true).await?;
+    let mut summary = run(wh, inputs.collect(), Vec::new(), options, progress, Mode::Merge, true).await?;
     summary.skipped = listed.skipped;
+    for q in listed.unreadable {
+        summary.outcomes.push((q.source_uri.clone(), Outcome::Unreadable { reason: q.reason.clone() }));
+        summary.unreadable.push(q);
+    }
     Ok(summary)
 }
 
@@ -346,40 +383,60 @@ pub async fn ingested_ids(wh: &Warehouse) -> Result<BTreeSet<String>, PipelineEr
     let mut ids = BTreeSet::new();
     for rel in wh.list("reports").await? {
         if let Some(batch) = wh.read_parquet(&rel).await? {
-            ids.extend(convert::report_index(&batch).into_keys());
+            ids.extend(report_index(wh, &rel, &batch)?.into_keys());
         }
     }
-    if let Some(batch) = wh.read_parquet(QUARANTINE_FILE).await? {
-        ids.extend(convert::quarantine_rows(&batch).into_iter().map(|q| q.report_id));
-    }
+    ids.extend(read_quarantine(wh).await?.into_iter().map(|q| q.report_id));
     Ok(ids)
+}
+
+/// The ingestion times and names of a `reports` file; a damaged file is an error of the run.
+fn report_index(wh: &Warehouse, rel: &str, batch: &RecordBatch) -> Result<HashMap<String, (i64, String)>, StoreError> {
+    convert::report_index(batch).map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })
+}
+
+/// The rows of the quarantine table (none when it has no file yet).
+async fn read_quarantine(wh: &Warehouse) -> Result<Vec<QuarantineRow>, StoreError> {
+    let Some(batch) = wh.read_parquet(QUARANTINE_FILE).await? else { return Ok(Vec::new()) };
+    convert::quarantine_rows(&batch)
+        .map_err(|source| StoreError::Arrow { path: format!("{}/{QUARANTINE_FILE}", wh.uri()), source })
 }
 
 /// Re-parse every archived raw file with the current parser and rewrite every table.
 pub async fn rebuild(wh: &Warehouse, options: &Options, progress: &dyn Progress) -> Result<Summary, PipelineError> {
     // The original names of archived files, from the reports and quarantine tables.
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
     for rel in wh.list("reports").await? {
         if let Some(batch) = wh.read_parquet(&rel).await? {
-            names.extend(convert::report_index(&batch).into_iter().map(|(id, (_, uri))| (id, uri)));
+            names.extend(report_index(wh, &rel, &batch)?.into_iter().map(|(id, (_, uri))| (id, uri)));
         }
     }
-    if let Some(batch) = wh.read_parquet(QUARANTINE_FILE).await? {
-        names.extend(convert::quarantine_rows(&batch).into_iter().map(|q| (q.report_id, q.source_uri)));
-    }
+    names.extend(read_quarantine(wh).await?.into_iter().map(|q| (q.report_id, q.source_uri)));
     let mut inputs = Vec::new();
+    let mut archived = BTreeSet::new();
     for rel in wh.list("raw").await? {
-        let id = rel.trim_start_matches("raw/").split('.').next().unwrap_or_default().to_string();
+        let id = raw_id(&rel).to_string();
         let uri = names.get(&id).cloned().unwrap_or_else(|| format!("{}/{rel}", wh.uri().trim_end_matches('/')));
         let source = Source::Object { store: wh.store(), path: wh.path(&rel), uri: uri.clone() };
         inputs.push((uri, Some(rel), source));
+        archived.insert(id);
     }
-    run(wh, inputs, options, progress, Mode::Replace, false).await
+    // Reports whose raw object is gone cannot be re-parsed: their rows are kept, not dropped.
+    let missing = names.into_iter().filter(|(id, _)| !archived.contains(id)).collect();
+    run(wh, inputs, missing, options, progress, Mode::Replace, false).await
 }
 
+/// The `report_id` of a raw archive object `raw/<report_id>.<ext>`.
+fn raw_id(rel: &str) -> &str {
+    rel.trim_start_matches("raw/").split('.').next().unwrap_or_default()
+}
+
+/// One run over `inputs` (URI, raw archive path for a rebuild, source). `missing` (rebuild only):
+/// reports in the warehouse without a raw object, whose rows are kept as they are.
 async fn run(
     wh: &Warehouse,
     inputs: Vec<(String, Option<String>, Source)>,
+    missing: Vec<(String, String)>,
     options: &Options,
     progress: &dyn Progress,
     mode: Mode,
@@ -398,19 +455,21 @@ async fn run(
     let cancel = &options.cancel;
 
     // Read and parse, a bounded number of files at once, outcomes in source order.
-    let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, _, source)| async move {
+    let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, raw, source)| async move {
         if cancel.is_cancelled() {
-            return (uri, Err(PipelineError::Cancelled));
+            return (uri, raw, Err(PipelineError::Cancelled));
         }
         let bytes = source.bytes().await;
         let result = process(wh, uri.clone(), bytes, archive, known).await;
-        (uri, result)
+        (uri, raw, result)
     }))
     .buffered(options.concurrency.max(1));
 
     let mut reports: BTreeMap<String, Report> = BTreeMap::new();
     let mut failed: BTreeMap<String, (String, String)> = BTreeMap::new();
-    while let Some((uri, result)) = stream.next().await {
+    // Rebuild: reports whose raw object could not be read keep their old rows.
+    let mut kept: BTreeSet<String> = BTreeSet::new();
+    while let Some((uri, raw, result)) = stream.next().await {
         if cancel.is_cancelled() {
             return Err(PipelineError::Cancelled);
         }
@@ -435,7 +494,11 @@ async fn run(
                 failed.entry(report_id.clone()).or_insert((uri.clone(), reason.clone()));
                 Outcome::Quarantined { report_id, reason }
             }
-            Parsed::Unreadable(reason) => {
+            Parsed::Unreadable(mut reason) => {
+                if let (Mode::Replace, Some(raw)) = (mode, &raw) {
+                    kept.insert(raw_id(raw).to_string());
+                    reason += &format!(" ({raw}); the report's rows are kept as they were");
+                }
                 summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
                 Outcome::Unreadable { reason }
             }
@@ -448,6 +511,13 @@ async fn run(
         summary.outcomes.push((uri, outcome));
     }
     drop(stream);
+    for (id, uri) in missing {
+        let reason = format!("no raw object raw/{id}.*; the report's rows are kept as they were");
+        summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
+        summary.outcomes.push((uri, Outcome::Unreadable { reason }));
+        kept.insert(id);
+    }
+    summary.kept = kept.iter().cloned().collect();
     summary.reports = reports.len();
     summary.reports_with_failed_identities = reports.values().filter(|r| r.failed_checks().next().is_some()).count();
 
@@ -464,13 +534,24 @@ async fn run(
     // existing partition file that no longer receives rows is deleted after publishing.
     let mut known: HashMap<String, (i64, String)> = HashMap::new();
     let mut stale: BTreeSet<String> = BTreeSet::new();
+    // Replace mode: the old rows of the kept reports, per partition file.
+    let mut kept_rows: HashMap<String, RecordBatch> = HashMap::new();
     if mode == Mode::Replace {
         for table in TABLES {
             for rel in wh.list(table).await? {
-                if table == "reports"
-                    && let Some(batch) = wh.read_parquet(&rel).await?
-                {
-                    known.extend(convert::report_index(&batch));
+                if table == "reports" || !kept.is_empty() {
+                    let Some(batch) = wh.read_parquet(&rel).await? else { continue };
+                    if table == "reports" {
+                        known.extend(report_index(wh, &rel, &batch)?);
+                    }
+                    let rows = rows_of(&batch, &kept)
+                        .map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })?;
+                    if rows.num_rows() > 0 {
+                        let partition =
+                            rel.trim_start_matches(&format!("{table}/")).trim_end_matches("/part-0.parquet");
+                        partitions.entry(partition.to_string()).or_default();
+                        kept_rows.insert(rel.clone(), rows);
+                    }
                 }
                 stale.insert(rel);
             }
@@ -487,13 +568,14 @@ async fn run(
         for table in TABLES {
             let target = store::partition_file(table, partition);
             stale.remove(&target);
-            let existing = if mode == Mode::Merge { wh.read_parquet(&target).await? } else { None };
+            let existing =
+                if mode == Mode::Merge { wh.read_parquet(&target).await? } else { kept_rows.get(&target).cloned() };
             let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.clone(), source };
             let (schema, new) = match table {
                 "reports" => {
                     let mut times = known.clone();
                     if let Some(batch) = &existing {
-                        times.extend(convert::report_index(batch));
+                        times.extend(report_index(wh, &target, batch)?);
                     }
                     (convert::reports_schema(), convert::reports_batch(reports, &times, now).map_err(conv)?)
                 }
@@ -515,15 +597,11 @@ async fn run(
     }
 
     // The quarantine table: one file, keyed by report_id (the hash of the bytes).
-    let existing_q = match wh.read_parquet(QUARANTINE_FILE).await? {
-        Some(batch) => convert::quarantine_rows(&batch),
-        None => Vec::new(),
-    };
+    let existing_q = read_quarantine(wh).await?;
     if !failed.is_empty() || !existing_q.is_empty() {
         let mut rows: BTreeMap<String, QuarantineRow> = BTreeMap::new();
-        if mode == Mode::Merge {
-            rows.extend(existing_q.iter().map(|q| (q.report_id.clone(), q.clone())));
-        }
+        let keep = |q: &&QuarantineRow| mode == Mode::Merge || kept.contains(&q.report_id);
+        rows.extend(existing_q.iter().filter(keep).map(|q| (q.report_id.clone(), q.clone())));
         let first_seen: HashMap<&str, i64> = existing_q.iter().map(|q| (q.report_id.as_str(), q.first_seen)).collect();
         for (id, (uri, reason)) in &failed {
             let first = first_seen.get(id.as_str()).copied().unwrap_or(now);
@@ -577,6 +655,19 @@ async fn run(
     Ok(summary)
 }
 
+/// The rows of `batch` whose `report_id` is in `ids`.
+fn rows_of(batch: &RecordBatch, ids: &BTreeSet<String>) -> Result<RecordBatch, arrow::error::ArrowError> {
+    if ids.is_empty() {
+        return Ok(batch.slice(0, 0));
+    }
+    let col = batch
+        .column_by_name("report_id")
+        .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>())
+        .ok_or_else(|| arrow::error::ArrowError::SchemaError("no report_id column".into()))?;
+    let keep: arrow::array::BooleanArray = col.iter().map(|id| Some(id.is_some_and(|id| ids.contains(id)))).collect();
+    arrow::compute::filter_record_batch(batch, &keep)
+}
+
 impl Summary {
     /// The summary as plain text lines.
     pub fn render(&self) -> String {
@@ -617,6 +708,12 @@ impl Summary {
         }
         for q in &self.unreadable {
             s += &format!("unreadable {}: {}\n", q.source_uri, q.reason);
+        }
+        if !self.kept.is_empty() {
+            s += &format!(
+                "kept       {} report(s) whose raw object could not be read: their old rows stay as they were\n",
+                self.kept.len()
+            );
         }
         for uri in &self.skipped {
             s += &format!("passed over {uri}: not a report file by its extension\n");

@@ -46,9 +46,12 @@ impl Statement {
     }
 }
 
-/// Run the shell until `\q` or end of input. Errors in a statement are printed and the shell goes on.
-pub async fn run(ctx: &SessionContext, history: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+/// Run the shell until `\q` or end of input. Errors in a statement are printed and the shell goes
+/// on. Returns how many statements read from standard input (not a terminal) failed, so that a
+/// script that went wrong exits non-zero; an interactive session returns 0.
+pub async fn run(ctx: &SessionContext, history: Option<std::path::PathBuf>) -> anyhow::Result<usize> {
     let mut statement = Statement::default();
+    let mut failed = 0;
     if std::io::stdin().is_terminal() {
         let mut editor = rustyline::DefaultEditor::new()?;
         if let Some(path) = &history {
@@ -61,7 +64,9 @@ pub async fn run(ctx: &SessionContext, history: Option<std::path::PathBuf>) -> a
                 Ok(line) => {
                     let _ = editor.add_history_entry(line.as_str());
                     match statement.push(&line) {
-                        Input::Run(sql) => execute(ctx, &sql, &mut std::io::stdout()).await,
+                        Input::Run(sql) => {
+                            execute(ctx, &sql, &mut std::io::stdout()).await;
+                        }
                         Input::More => {}
                         Input::Quit => break,
                     }
@@ -78,25 +83,25 @@ pub async fn run(ctx: &SessionContext, history: Option<std::path::PathBuf>) -> a
         let stdin = std::io::stdin();
         for line in stdin.lock().lines() {
             match statement.push(&line?) {
-                Input::Run(sql) => execute(ctx, &sql, &mut std::io::stdout()).await,
+                Input::Run(sql) => failed += usize::from(!execute(ctx, &sql, &mut std::io::stdout()).await),
                 Input::More => {}
                 Input::Quit => break,
             }
         }
         if !statement.buffer.trim().is_empty() {
             let sql = std::mem::take(&mut statement.buffer);
-            execute(ctx, &sql, &mut std::io::stdout()).await;
+            failed += usize::from(!execute(ctx, &sql, &mut std::io::stdout()).await);
         }
     }
-    Ok(())
+    Ok(failed)
 }
 
-/// Run a statement or backslash command, printing its result or its error.
-async fn execute(ctx: &SessionContext, input: &str, out: &mut dyn Write) {
+/// Run a statement or backslash command, printing its result or its error; false when it failed.
+async fn execute(ctx: &SessionContext, input: &str, out: &mut dyn Write) -> bool {
     let sql = match input.trim() {
         "\\?" | "\\h" | "help" => {
             let _ = writeln!(out, "{HELP}");
-            return;
+            return true;
         }
         "\\d" => "SELECT table_name, table_type FROM information_schema.tables \
                   WHERE table_schema = 'public' ORDER BY table_type, table_name"
@@ -110,19 +115,22 @@ async fn execute(ctx: &SessionContext, input: &str, out: &mut dyn Write) {
         }
         cmd if cmd.starts_with('\\') => {
             let _ = writeln!(out, "unknown command {cmd}; \\? for help");
-            return;
+            return false;
         }
         sql => sql.to_string(),
     };
     match query::run(ctx, &sql).await {
         Ok(result) => {
-            if let Err(e) = query::write(&result, OutputFormat::Table, out) {
+            let written = query::write(&result, OutputFormat::Table, out);
+            if let Err(e) = &written {
                 let _ = writeln!(out, "error: {e}");
             }
             let _ = writeln!(out, "({} row{})", result.num_rows(), if result.num_rows() == 1 { "" } else { "s" });
+            written.is_ok()
         }
         Err(e) => {
             let _ = writeln!(out, "error: {e}");
+            false
         }
     }
 }

@@ -69,11 +69,10 @@ pub fn embedded_views() -> Vec<ViewSql> {
 /// The views in a folder of `NAME.sql` files (`--sql-dir`), in name order.
 pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSql>, CatalogError> {
     let io = |source| CatalogError::Io { path: dir.display().to_string(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
+    // An entry that cannot be read may be a view: an error, not a view silently missing.
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(io)?.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>().map_err(io)?;
+    paths.retain(|p| p.extension().is_some_and(|e| e == "sql"));
     paths.sort();
     paths
         .into_iter()

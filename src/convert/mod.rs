@@ -144,9 +144,60 @@ pub fn runs_schema() -> SchemaRef {
     ]))
 }
 
-/// A number as Decimal128(18, 4); `None` stays `None` (a blank is never 0).
-pub fn to_decimal(v: Option<f64>) -> Option<i128> {
-    v.filter(|v| v.is_finite()).map(|v| (v * 10f64.powi(DECIMAL_SCALE as i32)).round() as i128)
+/// The largest magnitude Decimal128(18, 4) holds: 14 integer digits and 4 decimals.
+const DECIMAL_MAX: i128 = 10i128.pow(DECIMAL_PRECISION as u32) - 1;
+
+/// A number as Decimal128(18, 4); `None` stays `None` (a blank is never 0). A number the type
+/// cannot hold is an error, never a wrapped or saturated value.
+pub fn to_decimal(v: Option<f64>) -> Result<Option<i128>, String> {
+    let Some(v) = v.filter(|v| v.is_finite()) else { return Ok(None) };
+    let too_big =
+        || format!("{v} does not fit Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE}) (at most 14 integer digits)");
+    let unit = 10i128.pow(DECIMAL_SCALE as u32);
+    if v.trunc().abs() > (DECIMAL_MAX / unit) as f64 {
+        return Err(too_big());
+    }
+    // Integer part and decimals apart: scaling the whole f64 by 10^4 would lose the last digits
+    // of large counts (f64 holds 15–16 significant digits).
+    let scaled = v.trunc() as i128 * unit + (v.fract() * unit as f64).round() as i128;
+    if scaled.abs() > DECIMAL_MAX {
+        return Err(too_big());
+    }
+    Ok(Some(scaled))
+}
+
+/// The decimals of `values`, each named by `name(i)` in the error of the first that does not fit.
+fn decimals(
+    values: impl IntoIterator<Item = Option<f64>>,
+    name: impl Fn(usize) -> String,
+) -> Result<ArrayRef, ArrowError> {
+    let values = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| to_decimal(v).map_err(|e| ArrowError::InvalidArgumentError(format!("{}: {e}", name(i)))))
+        .collect::<Result<Vec<_>, _>>()?;
+    decimal_array(values)
+}
+
+/// Why `report` cannot be stored as it is: the first number (cell, check side, fee) that does not
+/// fit the warehouse's decimal type, named. The pipeline quarantines such a report.
+pub fn out_of_range(report: &Report) -> Option<String> {
+    let id = &report.report_id;
+    for sec in ["sec2", "sec3", "sec4"] {
+        for (row, col, cell) in section(report, sec).cells() {
+            if let Err(e) = to_decimal(cell.value) {
+                return Some(format!("cell {sec}.{row}.{col} (printed `{}`): {e}", cell.raw));
+            }
+        }
+    }
+    for c in &report.checks {
+        for side in [c.lhs, c.rhs] {
+            if let Err(e) = to_decimal(side) {
+                return Some(format!("check {} {} of report {id}: {e}", c.id, c.scope));
+            }
+        }
+    }
+    to_decimal(report.info_fee_yuan).err().map(|e| format!("info_fee_yuan of report {id}: {e}"))
 }
 
 fn decimal_array(values: Vec<Option<i128>>) -> Result<ArrayRef, ArrowError> {
@@ -165,21 +216,27 @@ fn section<'a>(report: &'a Report, name: &str) -> &'a Table {
     }
 }
 
-/// Days since 1970-01-01 for an ISO date `YYYY-MM-DD`.
+/// Days since 1970-01-01 for an ISO date `YYYY-MM-DD`; `None` for a date that does not exist
+/// (`2024-02-30` is not shifted to March).
 pub fn date32(iso: &str) -> Option<i32> {
     let mut it = iso.split('-');
-    let (y, m, d): (i64, i64, i64) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    let (y, m, d): (i32, u32, u32) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    if it.next().is_some() {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    i32::try_from(era * 146097 + doe - 719468).ok()
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+    i32::try_from(date.signed_duration_since(chrono::NaiveDate::default()).num_days()).ok()
+}
+
+/// The warnings stored with a report: the parser's, and one for a printed date that does not exist
+/// (stored as NULL).
+fn stored_warnings(r: &Report) -> impl Iterator<Item = String> + '_ {
+    let impossible = r
+        .published_on
+        .as_deref()
+        .filter(|d| date32(d).is_none())
+        .map(|d| format!("published_on {d} is not a calendar date; stored as NULL"));
+    r.warnings.iter().cloned().chain(impossible)
 }
 
 /// The `reports` rows of `reports`. `known` gives, for a report already in the warehouse, its
@@ -215,18 +272,20 @@ pub fn reports_batch(
         col(&|r| Some(r.region.level.as_str())),
     ];
     for (_, sec, row, c) in HEADLINES {
-        columns.push(decimal_array(reports.iter().map(|r| to_decimal(section(r, sec).value(row, c))).collect())?);
+        let values = reports.iter().map(|r| section(r, sec).value(row, c));
+        columns.push(decimals(values, |i| format!("cell {sec}.{row}.{c} of report {}", reports[i].report_id))?);
     }
     columns.push(Arc::new(Int64Array::from_iter(reports.iter().map(|r| r.proactive_total))));
     columns.push(Arc::new(BooleanArray::from_iter(reports.iter().map(|r| Some(r.proactive_approx)))));
-    columns.push(decimal_array(reports.iter().map(|r| to_decimal(r.info_fee_yuan)).collect())?);
+    let fees = reports.iter().map(|r| r.info_fee_yuan);
+    columns.push(decimals(fees, |i| format!("info_fee_yuan of report {}", reports[i].report_id))?);
     columns.push(Arc::new(Int64Array::from_iter(reports.iter().map(|r| r.narrative_applications))));
     columns.push(Arc::new(Int32Array::from_iter_values(
         reports.iter().map(|r| r.checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i32),
     )));
     let mut warnings = ListBuilder::new(StringBuilder::new()).with_field(Field::new("item", DataType::Utf8, true));
     for r in reports {
-        for w in &r.warnings {
+        for w in stored_warnings(r) {
             warnings.values().append_value(w);
         }
         warnings.append(true);
@@ -259,7 +318,10 @@ pub fn cells_batch(reports: &[&Report]) -> Result<RecordBatch, ArrowError> {
             strings(rows.iter().map(|r| Some(r.1))),
             strings(rows.iter().map(|r| Some(r.2))),
             strings(rows.iter().map(|r| Some(r.3))),
-            decimal_array(rows.iter().map(|r| to_decimal(r.4.value)).collect())?,
+            decimals(rows.iter().map(|r| r.4.value), |i| {
+                let (id, sec, row, col, _) = rows[i];
+                format!("cell {sec}.{row}.{col} of report {id}")
+            })?,
             strings(rows.iter().map(|r| Some(r.4.raw.as_str()))),
             strings(rows.iter().map(|r| Some(r.4.kind.as_str()))),
         ],
@@ -276,8 +338,12 @@ pub fn checks_batch(reports: &[&Report]) -> Result<RecordBatch, ArrowError> {
             strings(rows.iter().map(|r| Some(r.1.id))),
             strings(rows.iter().map(|r| Some(r.1.scope.as_str()))),
             strings(rows.iter().map(|r| Some(r.1.status.as_str()))),
-            decimal_array(rows.iter().map(|r| to_decimal(r.1.lhs)).collect())?,
-            decimal_array(rows.iter().map(|r| to_decimal(r.1.rhs)).collect())?,
+            decimals(rows.iter().map(|r| r.1.lhs), |i| {
+                format!("check {} {} of report {}", rows[i].1.id, rows[i].1.scope, rows[i].0)
+            })?,
+            decimals(rows.iter().map(|r| r.1.rhs), |i| {
+                format!("check {} {} of report {}", rows[i].1.id, rows[i].1.scope, rows[i].0)
+            })?,
         ],
     )
 }
@@ -310,42 +376,117 @@ pub fn quarantine_batch(rows: &[QuarantineRow]) -> Result<RecordBatch, ArrowErro
     )
 }
 
-/// Read quarantine rows back from a batch of [`quarantine_schema`].
-pub fn quarantine_rows(batch: &RecordBatch) -> Vec<QuarantineRow> {
-    let s = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().expect("quarantine string column");
-    let t = |i: usize| {
-        batch.column(i).as_any().downcast_ref::<TimestampMicrosecondArray>().expect("quarantine timestamp column")
-    };
-    (0..batch.num_rows())
-        .map(|i| QuarantineRow {
-            source_uri: s(0).value(i).to_string(),
-            report_id: s(1).value(i).to_string(),
-            reason: s(2).value(i).to_string(),
-            first_seen: t(3).value(i),
-            last_seen: t(4).value(i),
-        })
-        .collect()
+/// A column of `batch` as the array type `T`, or an error naming the column and what it holds.
+fn column<'a, T: 'static>(batch: &'a RecordBatch, table: &str, name: &str) -> Result<&'a T, ArrowError> {
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| ArrowError::SchemaError(format!("{table}: no column `{name}`; run `gongkai rebuild`")))?;
+    col.as_any().downcast_ref::<T>().ok_or_else(|| {
+        ArrowError::SchemaError(format!("{table}: column `{name}` is {}, not the expected type", col.data_type()))
+    })
 }
 
-/// `report_id → ingested_at` and `report_id → source_uri` of a `reports` batch.
-pub fn report_index(batch: &RecordBatch) -> HashMap<String, (i64, String)> {
-    let ids = batch.column_by_name("report_id").and_then(|c| c.as_any().downcast_ref::<StringArray>());
-    let uris = batch.column_by_name("source_uri").and_then(|c| c.as_any().downcast_ref::<StringArray>());
-    let at = batch.column_by_name("ingested_at").and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>());
-    let (Some(ids), Some(uris), Some(at)) = (ids, uris, at) else { return HashMap::new() };
-    (0..batch.num_rows()).map(|i| (ids.value(i).to_string(), (at.value(i), uris.value(i).to_string()))).collect()
+/// Read quarantine rows back from a batch of [`quarantine_schema`]; a file with other columns or
+/// types is an error, not a panic.
+pub fn quarantine_rows(batch: &RecordBatch) -> Result<Vec<QuarantineRow>, ArrowError> {
+    let s = |name| column::<StringArray>(batch, "quarantine", name);
+    let t = |name| column::<TimestampMicrosecondArray>(batch, "quarantine", name);
+    let (uri, id, reason, first, last) =
+        (s("source_uri")?, s("report_id")?, s("reason")?, t("first_seen")?, t("last_seen")?);
+    Ok((0..batch.num_rows())
+        .map(|i| QuarantineRow {
+            source_uri: uri.value(i).to_string(),
+            report_id: id.value(i).to_string(),
+            reason: reason.value(i).to_string(),
+            first_seen: first.value(i),
+            last_seen: last.value(i),
+        })
+        .collect())
+}
+
+/// `report_id → ingested_at` and `report_id → source_uri` of a `reports` batch. Missing columns are
+/// an error: an empty index would reset every report's `ingested_at`.
+pub fn report_index(batch: &RecordBatch) -> Result<HashMap<String, (i64, String)>, ArrowError> {
+    let ids = column::<StringArray>(batch, "reports", "report_id")?;
+    let uris = column::<StringArray>(batch, "reports", "source_uri")?;
+    let at = column::<TimestampMicrosecondArray>(batch, "reports", "ingested_at")?;
+    Ok((0..batch.num_rows()).map(|i| (ids.value(i).to_string(), (at.value(i), uris.value(i).to_string()))).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn report() -> Report {
+        crate::parse::parse_bytes("某县2023年政府信息公开工作年度报告\n".as_bytes(), "r.txt").unwrap()
+    }
+
     #[test]
     fn dates_and_decimals() {
         assert_eq!(date32("1970-01-01"), Some(0));
         assert_eq!(date32("2024-01-16"), Some(19738));
         assert_eq!(date32("2024-13-01"), None);
-        assert_eq!(to_decimal(Some(1.25)), Some(12500));
-        assert_eq!(to_decimal(None), None);
+        assert_eq!(to_decimal(Some(1.25)), Ok(Some(12500)));
+        assert_eq!(to_decimal(None), Ok(None));
+    }
+
+    #[test]
+    fn impossible_dates_are_null_with_a_warning() {
+        assert_eq!(date32("2024-02-29"), Some(19782));
+        assert_eq!(date32("2024-02-30"), None, "not shifted to 2024-03-01");
+        assert_eq!(date32("2023-02-29"), None);
+        assert_eq!(date32("2023-04-31"), None);
+        let mut r = report();
+        r.published_on = Some("2024-02-30".into());
+        let batch = reports_batch(&[&r], &HashMap::new(), 0).unwrap();
+        let dates = batch.column_by_name("published_on").unwrap().as_any().downcast_ref::<Date32Array>().unwrap();
+        assert!(arrow::array::Array::is_null(dates, 0));
+        let warnings = batch.column_by_name("warnings").unwrap();
+        let warnings = warnings.as_any().downcast_ref::<arrow::array::ListArray>().unwrap().value(0);
+        let warnings = warnings.as_any().downcast_ref::<StringArray>().unwrap();
+        assert!(warnings.iter().flatten().any(|w| w.contains("2024-02-30")), "{warnings:?}");
+    }
+
+    #[test]
+    fn decimal_overflow_is_an_error_naming_the_cell() {
+        assert_eq!(to_decimal(Some(99_999_999_999_999.0)), Ok(Some(999_999_999_999_990_000)));
+        assert!(to_decimal(Some(100_000_000_000_000.0)).is_err(), "15 integer digits do not fit");
+        assert!(to_decimal(Some(-1e15)).is_err());
+        let mut r = report();
+        r.sec3.rows.push(crate::model::TableRow {
+            key: "granted",
+            cells: vec![("total", crate::model::Cell::number(200_000_000_000_000.0, "200000000000000"))],
+        });
+        let err = cells_batch(&[&r]).unwrap_err().to_string();
+        assert!(err.contains("cell sec3.granted.total"), "{err}");
+        let reason = out_of_range(&r).unwrap();
+        assert!(reason.contains("sec3.granted.total") && reason.contains("200000000000000"), "{reason}");
+    }
+
+    #[test]
+    fn unexpected_columns_are_errors_not_panics() {
+        use arrow::array::Int64Array;
+        let wrong = RecordBatch::try_from_iter([
+            ("source_uri", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            ("report_id", Arc::new(StringArray::from(vec!["a"])) as ArrayRef),
+        ])
+        .unwrap();
+        let err = quarantine_rows(&wrong).unwrap_err().to_string();
+        assert!(err.contains("source_uri"), "{err}");
+        let err = report_index(&wrong).unwrap_err().to_string();
+        assert!(err.contains("source_uri"), "{err}");
+        let ids_only =
+            RecordBatch::try_from_iter([("report_id", Arc::new(StringArray::from(vec!["a"])) as ArrayRef)]).unwrap();
+        let err = report_index(&ids_only).unwrap_err().to_string();
+        assert!(err.contains("source_uri") || err.contains("ingested_at"), "{err}");
+        let q = quarantine_batch(&[QuarantineRow {
+            source_uri: "a.txt".into(),
+            report_id: "1".into(),
+            reason: "r".into(),
+            first_seen: 1,
+            last_seen: 2,
+        }])
+        .unwrap();
+        assert_eq!(quarantine_rows(&q).unwrap().len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// The container format a report arrived in (SCHEMA.md §5 `source_format`).
+/// The container format a report arrived in (docs/schema.md §5 `source_format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceFormat {
@@ -23,11 +23,13 @@ impl SourceFormat {
             SourceFormat::Pdf => "pdf",
         }
     }
+}
 
-    /// The usual file extension, used when archiving raw bytes.
-    pub fn extension(self) -> &'static str {
-        self.as_str()
-    }
+/// The lower-cased extension of a file name or URI (`Report.PDF` → `pdf`; none → empty): the one
+/// place that reads extensions.
+pub fn file_extension(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
 }
 
 /// How the mapper may read a row.

@@ -1,11 +1,11 @@
-//! The canonical report of SCHEMA.md §6.
+//! The canonical report of docs/schema.md §6.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{Cell, SourceFormat};
 
-/// Which national table format the report follows (SCHEMA.md §1).
+/// Which national table format the report follows (docs/schema.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Template {
     #[serde(rename = "2021")]
@@ -64,7 +64,7 @@ pub struct Region {
     pub level: Level,
 }
 
-/// One row of a statistical table: its SCHEMA.md row key and its cells in column order.
+/// One row of a statistical table: its docs/schema.md row key and its cells in column order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
     pub key: &'static str,
@@ -141,7 +141,7 @@ impl CheckStatus {
     }
 }
 
-/// The outcome of one identity (SCHEMA.md §4) over one scope (a column, row or group).
+/// The outcome of one identity (docs/schema.md §4) over one scope (a column, row or group).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     pub id: &'static str,

@@ -50,9 +50,20 @@ fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
+/// Collapse runs of whitespace to one space and trim. Unicode whitespace includes the no-break
+/// space of `&nbsp;` and the ideographic space (U+3000).
+pub(crate) fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn squeeze_collapses_every_kind_of_space() {
+        assert_eq!(squeeze("  a\u{a0}\u{a0}b\u{3000}c\t\n d "), "a b c d");
+    }
 
     #[test]
     fn detects_gbk_and_boms() {

@@ -9,6 +9,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::ReadError;
+use super::decode::squeeze;
 use crate::model::Row;
 
 /// Upper bound on the decompressed size of a DOCX (all entries, and the document part as read).
@@ -182,10 +183,6 @@ fn flush_para(para: &mut String, tables: &mut [Table], rows: &mut Vec<Row>, line
         }
     }
     para.clear();
-}
-
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use scraper::{ElementRef, Html, Node};
 
+use super::decode::squeeze;
 use crate::model::Row;
 
 /// Elements whose content is never report text.
@@ -231,14 +232,6 @@ fn collect_cell(el: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
             _ => {}
         }
     }
-}
-
-/// Collapse runs of whitespace (including no-break spaces from `&nbsp;`) to one space and trim.
-fn squeeze(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -97,11 +97,16 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     _ => "binary content (NUL bytes) in a text file".into(),
                 }));
             }
-            let (body, notes) =
-                match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
-                    Some(unwrapped) => (unwrapped.text, unwrapped.notes),
-                    None => (decoded.text, Vec::new()),
-                };
+            let (body, notes) = match csv::looks_like_export(&decoded.text)
+                .then(|| csv::unwrap(&decoded.text))
+                .flatten()
+            {
+                Some(unwrapped) => (unwrapped.text, unwrapped.notes),
+                None if extension(name) == "csv" => {
+                    return Err(ReadError::NotText("a CSV file without a content column (内容, 正文, content)".into()));
+                }
+                None => (decoded.text, Vec::new()),
+            };
             let text = normalize(&body);
             let rows = text::rows(&text);
             Ok(Document { format, encoding: decoded.encoding, text, rows, notes })
@@ -122,9 +127,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
     }
 }
 
-fn extension(name: &str) -> String {
-    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
-}
+use crate::model::file_extension as extension;
 
 /// Decode text, refusing bytes that do not read as text in the encoding chosen: many invalid
 /// sequences (U+FFFD) or control characters mean binary data, not a report.

@@ -26,16 +26,20 @@ struct Glyph {
 
 #[derive(Default)]
 struct Collector {
-    pages: Vec<(f64, Vec<Glyph>)>,
-    /// The current page's height and bottom, to turn PDF y (upwards) into top-down y.
+    /// Per page: its width, its height and its glyphs.
+    pages: Vec<(f64, f64, Vec<Glyph>)>,
+    /// The current page's top, to turn PDF y (upwards) into top-down y.
     top: f64,
+    /// The current page's left edge, so that x is measured from it.
+    left: f64,
 }
 
 impl OutputDev for Collector {
     fn begin_page(&mut self, _: u32, media_box: &MediaBox, _: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
         let height = media_box.ury - media_box.lly;
         self.top = media_box.ury;
-        self.pages.push((height, Vec::new()));
+        self.left = media_box.llx;
+        self.pages.push((media_box.urx - media_box.llx, height, Vec::new()));
         Ok(())
     }
     fn end_page(&mut self) -> Result<(), OutputError> {
@@ -52,8 +56,8 @@ impl OutputDev for Collector {
         // The text rendering matrix maps glyph space to the page; its scale gives the drawn font size.
         let (vx, vy) = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
         let size = (vx * vy).abs().sqrt();
-        let (x, y) = (trm.m31, self.top - trm.m32);
-        if let Some((_, glyphs)) = self.pages.last_mut() {
+        let (x, y) = (trm.m31 - self.left, self.top - trm.m32);
+        if let Some((_, _, glyphs)) = self.pages.last_mut() {
             glyphs.push(Glyph { x, y, end: x + width * size, size: size.max(1.0), ch: ch.to_string() });
         }
         Ok(())
@@ -75,13 +79,13 @@ pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
     if pages.is_empty() {
         return Err(ReadError::Damaged { format: "PDF", reason: "no pages".into() });
     }
-    let text_glyphs = pages.iter().flat_map(|(_, g)| g).filter(|g| !g.ch.trim().is_empty()).count();
+    let text_glyphs = pages.iter().flat_map(|(_, _, g)| g).filter(|g| !g.ch.trim().is_empty()).count();
     if text_glyphs == 0 {
         return Err(ReadError::NoTextLayer);
     }
     let mut rows = Vec::new();
-    for (height, glyphs) in pages {
-        rows.extend(page_rows(glyphs, height));
+    for (width, height, glyphs) in pages {
+        rows.extend(page_rows(glyphs, width, height));
     }
     let text =
         rows.iter().map(|r: &Row| r.cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("\t"));
@@ -89,7 +93,7 @@ pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
     Ok((rows, text))
 }
 
-fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, Vec<Glyph>)>, ReadError> {
+fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, f64, Vec<Glyph>)>, ReadError> {
     let pages = guarded(|| {
         let doc = pdf_extract::Document::load_mem(bytes).map_err(|e| format!("cannot open: {e}"))?;
         if doc.is_encrypted() {
@@ -145,6 +149,8 @@ struct Line {
     y: f64,
     size: f64,
     cells: Vec<(f64, String)>,
+    /// The right end of the line's last glyph.
+    right: f64,
 }
 
 impl Line {
@@ -153,7 +159,7 @@ impl Line {
     }
 }
 
-fn page_rows(mut glyphs: Vec<Glyph>, height: f64) -> Vec<Row> {
+fn page_rows(mut glyphs: Vec<Glyph>, width: f64, height: f64) -> Vec<Row> {
     glyphs.retain(|g| !g.ch.trim().is_empty() && g.x.is_finite() && g.y.is_finite());
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     // Lines: glyphs whose baselines are within 40% of the font size.
@@ -165,14 +171,29 @@ fn page_rows(mut glyphs: Vec<Glyph>, height: f64) -> Vec<Row> {
         }
     }
     let mut lines: Vec<Line> = groups.into_iter().map(line_cells).collect();
-    // Page numbers in the margins (`- 3 -`, `3`) are not report content.
-    lines.retain(|l| {
-        let margin = l.y < height * 0.07 || l.y > height * 0.93;
-        let text: String = l.cells.iter().map(|(_, c)| c.as_str()).collect();
-        let bare = text.trim_matches(|c: char| matches!(c, '-' | '—' | '第' | '页' | '/' | ' '));
-        !(margin && bare.chars().all(|c| c.is_ascii_digit()))
-    });
+    // Page numbers in the margins are not report content; anything else there (a table row that
+    // reached the margin) is.
+    lines.retain(|l| !(l.y < height * 0.07 || l.y > height * 0.93) || !is_page_number(l, width));
     fold_wrapped_labels(lines)
+}
+
+/// Whether a margin line is a lone page number: one short number in a page-number form (`- 3 -`,
+/// `— 3 —`, `第 3 页`, `第3页`), or a bare number centred on the page. Never a line with several
+/// numbers or cells.
+fn is_page_number(line: &Line, width: f64) -> bool {
+    let [(x, text)] = line.cells.as_slice() else { return false };
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let short_number = |s: &str| (1..=4).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let dashes = ['-', '—', '－', '–'];
+    let decorated = text
+        .strip_prefix('第')
+        .and_then(|t| t.strip_suffix('页'))
+        .or_else(|| text.strip_prefix(dashes).and_then(|t| t.strip_suffix(dashes)));
+    if decorated.is_some_and(short_number) {
+        return true;
+    }
+    let centre = (x + line.right) / 2.0;
+    short_number(&text) && width > 0.0 && (centre - width / 2.0).abs() < width * 0.1
 }
 
 /// Cut a line's glyphs into cells at wide gaps; digits that are close stay together.
@@ -180,6 +201,7 @@ fn line_cells(mut glyphs: Vec<Glyph>) -> Line {
     glyphs.sort_by(|a, b| a.x.total_cmp(&b.x));
     let y = glyphs.iter().map(|g| g.y).sum::<f64>() / glyphs.len() as f64;
     let size = glyphs.iter().map(|g| g.size).fold(0.0, f64::max);
+    let right = glyphs.iter().map(|g| g.end).fold(f64::MIN, f64::max);
     let mut cells: Vec<(f64, String)> = Vec::new();
     let mut prev: Option<&Glyph> = None;
     for g in &glyphs {
@@ -203,7 +225,7 @@ fn line_cells(mut glyphs: Vec<Glyph>) -> Line {
         }
         prev = Some(g);
     }
-    Line { y, size, cells }
+    Line { y, size, cells, right }
 }
 
 /// Lines without values lying within a line's height of a line with values are wrapped parts of that
@@ -303,7 +325,27 @@ mod tests {
         all.extend(glyphs(106.0, &[(200.0, "2"), (240.0, "0")]));
         all.extend(glyphs(112.0, &[(0.0, "其他情形")]));
         all.extend(glyphs(160.0, &[(0.0, "三、说明")]));
-        let rows = page_rows(all, 842.0);
+        let rows = page_rows(all, 595.0, 842.0);
         assert_eq!(rows, vec![Row::table(["部分公开其他情形", "2", "0"]), Row::text("三、说明")]);
+    }
+
+    #[test]
+    fn only_lone_page_numbers_leave_the_margins() {
+        let (w, h) = (595.0, 842.0);
+        let texts = |rows: Vec<Row>| rows.into_iter().map(|r| r.cells.join("|")).collect::<Vec<_>>();
+        // Page numbers: decorated forms anywhere in the margin, a bare number when centred.
+        let mut all = glyphs(20.0, &[(500.0, "-3-")]);
+        all.extend(glyphs(830.0, &[(292.0, "7")]));
+        all.extend(glyphs(825.0, &[(60.0, "第12页")]));
+        all.extend(glyphs(400.0, &[(0.0, "正文")]));
+        assert_eq!(texts(page_rows(all, w, h)), ["正文"]);
+        // A row of values printed in the bottom margin, and a lone number off centre, stay.
+        let mut all = glyphs(400.0, &[(0.0, "正文")]);
+        all.extend(glyphs(820.0, &[(100.0, "3"), (200.0, "0"), (300.0, "3")]));
+        all.extend(glyphs(830.0, &[(60.0, "12")]));
+        all.extend(glyphs(840.0, &[(260.0, "3 5")]));
+        let rows = texts(page_rows(all, w, h));
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert!(rows.contains(&"3|0|3".to_string()), "{rows:?}");
     }
 }

@@ -27,7 +27,8 @@ use croner::Cron;
 /// The time zone of a pipeline that names none.
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Asia::Shanghai;
 const DEFAULT_BACKOFF_SECONDS: u64 = 60;
-const DEFAULT_LEASE_SECONDS: u64 = 600;
+/// How long a lease lasts without renewal unless a pipeline says otherwise.
+pub const DEFAULT_LEASE_SECONDS: u64 = 600;
 const FIELDS: [&str; 9] = [
     "schedule",
     "time_zone",
@@ -117,14 +118,22 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Pipeline>, ConfigErrors> {
             message: format!("cannot read the pipelines directory: {e}"),
         }])
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file())
-        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut errors = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => files.push(e.path()),
+            // A pipeline file may hide behind an entry that cannot be read: say so.
+            Err(e) => errors.push(ConfigError {
+                file: dir.to_path_buf(),
+                field: "-".into(),
+                message: format!("cannot read a directory entry: {e}"),
+            }),
+        }
+    }
+    files.retain(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file());
     files.sort();
     let mut pipelines = Vec::new();
-    let mut errors = Vec::new();
     for file in files {
         match std::fs::read_to_string(&file) {
             Ok(text) => match compile(&file, &text) {

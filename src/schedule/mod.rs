@@ -1,6 +1,6 @@
 //! Scheduled ingestion: pipelines from `pipelines/*.toml` ([`config`]) run on their cron schedules
 //! by a daemon on tokio-cron-scheduler. A scheduled job only calls [`run_pipeline`], which takes the
-//! pipeline's lease ([`lease`]), ingests the sources not yet in the warehouse (by content hash,
+//! warehouse's lease ([`lease`]: one writer per warehouse), ingests the sources not yet in the warehouse (by content hash,
 //! [`pipeline::Options::skip_ingested`]) and appends a row to the `runs` table ([`runs`]).
 //!
 //! Dependencies point one way: schedule → pipeline → store.
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -20,9 +21,9 @@ use tokio_util::task::TaskTracker;
 pub use config::{ConfigError, ConfigErrors, Pipeline};
 pub use runs::{RunRecord, RunStatus};
 
-use crate::pipeline::{self, PipelineError, Progress};
+use crate::pipeline::{self, PipelineError, Progress, now_micros};
 use crate::store::{StoreError, Warehouse};
-use lease::Acquired;
+use lease::Hold;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -36,6 +37,11 @@ pub enum ScheduleError {
     Unknown(String),
     #[error("scheduler: {0}")]
     Scheduler(String),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// Another writer holds the warehouse's lease.
+    #[error("the warehouse is being written by {writer} ({holder}) until {until}; try again later")]
+    Busy { writer: String, holder: String, until: String },
 }
 
 /// What one run is asked to do.
@@ -51,8 +57,9 @@ pub struct RunRequest {
     pub data_clock: Option<i64>,
 }
 
-fn now_micros() -> i64 {
-    Utc::now().timestamp_micros()
+/// `host/pid/run_id`: who holds a lease.
+fn holder(run_id: &str) -> String {
+    format!("{}/{}/{run_id}", host(), std::process::id())
 }
 
 fn host() -> String {
@@ -89,7 +96,7 @@ pub async fn run_pipeline(
     let stamp = DateTime::<Utc>::from_timestamp_micros(started).unwrap_or_default();
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let run_id = format!("{}-{}-{}", stamp.format("%Y%m%dT%H%M%S%.6fZ"), p.name, &suffix[..8]);
-    let holder = format!("{}/{}/{run_id}", host(), std::process::id());
+    let holder = holder(&run_id);
     let mut record = RunRecord {
         pipeline: p.name.clone(),
         run_id,
@@ -107,51 +114,31 @@ pub async fn run_pipeline(
         error: None,
     };
     let ttl = p.lease_seconds as i64 * 1_000_000;
-    match lease::acquire(wh, &p.name, &holder, started, ttl).await {
+    // Losing the lease, or failing to renew it in time, cancels the run.
+    let run_cancel = request.cancel.child_token();
+    match lease::hold(wh, &p.name, &holder, ttl, run_cancel.clone()).await {
         Err(e) => record.error = Some(format!("taking the lease: {e}")),
-        Ok(Acquired::Held(other)) => {
+        Ok(Hold::Busy(other)) => {
             let until = DateTime::<Utc>::from_timestamp_micros(other.expires).unwrap_or_default();
             record.status = RunStatus::SkippedLeaseHeld.as_str().into();
-            record.error = Some(format!("lease held by {} until {}", other.holder, until.to_rfc3339()));
+            record.error =
+                Some(format!("lease held by {} ({}) until {}", other.holder, other.writer, until.to_rfc3339()));
         }
-        Ok(Acquired::Taken(mut held)) => {
-            // Renew the lease in the background; losing it cancels the run.
-            let run_cancel = request.cancel.child_token();
-            let stop = CancellationToken::new();
-            let renewer = {
-                let (wh, stop, run_cancel) = (wh.clone(), stop.clone(), run_cancel.clone());
-                let every = Duration::from_micros((ttl / 3).max(1_000) as u64);
-                tokio::spawn(async move {
-                    loop {
-                        tokio::select! {
-                            _ = stop.cancelled() => break,
-                            _ = tokio::time::sleep(every) => {}
-                        }
-                        match held.renew(&wh, now_micros(), ttl).await {
-                            Ok(true) => {}
-                            Ok(false) => {
-                                eprintln!(
-                                    "gongkai: lease {} lost to another holder; stopping the run",
-                                    held.body.pipeline
-                                );
-                                run_cancel.cancel();
-                                break;
-                            }
-                            Err(e) => eprintln!("gongkai: renewing lease {}: {e}", held.body.pipeline),
-                        }
-                    }
-                    held
-                })
-            };
-            attempt_runs(p, wh, request, &run_cancel, progress, &mut record).await;
-            stop.cancel();
-            match renewer.await {
-                Ok(held) => {
-                    if let Err(e) = held.release(wh).await {
-                        eprintln!("gongkai: releasing lease {}: {e}", p.name);
-                    }
-                }
-                Err(e) => eprintln!("gongkai: lease renewal task of {}: {e}", p.name),
+        Ok(Hold::Holding(held)) => {
+            let attempt = attempt_runs(p, wh, request, &run_cancel, progress, &mut record);
+            // A panic inside the run is a failed run: recorded, and the lease released.
+            if let Err(panic) = std::panic::AssertUnwindSafe(attempt).catch_unwind().await {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                record.status = RunStatus::Failed.as_str().into();
+                record.error = Some(format!("the run panicked: {msg}"));
+                let _ = wh.clear_staging().await;
+            }
+            if let Err(e) = held.release(wh).await {
+                eprintln!("gongkai: releasing the lease of {}: {e}", p.name);
             }
         }
     }
@@ -201,7 +188,11 @@ async fn attempt_runs(
             }
             Err(PipelineError::Cancelled) => {
                 record.status = RunStatus::Interrupted.as_str().into();
-                let why = if request.cancel.is_cancelled() { "shutdown" } else { "the lease was lost" };
+                let why = if request.cancel.is_cancelled() {
+                    "shutdown"
+                } else {
+                    "the lease was lost or could not be renewed"
+                };
                 record.error = Some(format!("cancelled ({why}); the next run completes the work"));
                 // Staged files are not visible; remove them now rather than at the next run.
                 let _ = wh.clear_staging().await;
@@ -407,6 +398,33 @@ impl Signals {
     }
 }
 
+/// Run `write` (a manual `ingest` or `rebuild`) while holding the warehouse's lease as `writer`:
+/// one writer per warehouse, whatever starts it. `write` gets `options` with a cancel token that
+/// stops it when the lease is lost or cannot be renewed in time.
+pub async fn exclusive<T>(
+    wh: &Warehouse,
+    writer: &str,
+    options: pipeline::Options,
+    write: impl AsyncFnOnce(pipeline::Options) -> Result<T, PipelineError>,
+) -> Result<T, ScheduleError> {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let holder = holder(&format!("{writer}-{}", &suffix[..8]));
+    let cancel = options.cancel.child_token();
+    let ttl = config::DEFAULT_LEASE_SECONDS as i64 * 1_000_000;
+    let held = match lease::hold(wh, writer, &holder, ttl, cancel.clone()).await? {
+        Hold::Busy(other) => {
+            let until = DateTime::<Utc>::from_timestamp_micros(other.expires).unwrap_or_default();
+            return Err(ScheduleError::Busy { writer: other.writer, holder: other.holder, until: until.to_rfc3339() });
+        }
+        Hold::Holding(held) => held,
+    };
+    let result = write(pipeline::Options { cancel, ..options }).await;
+    if let Err(e) = held.release(wh).await {
+        eprintln!("gongkai: releasing the warehouse lease: {e}");
+    }
+    Ok(result?)
+}
+
 /// `gongkai pipeline run NAME`: run one pipeline now (lease and runs as for a scheduled run).
 pub async fn run_now(
     pipelines: Vec<Pipeline>,
@@ -445,8 +463,10 @@ pub async fn status(pipelines: Vec<Pipeline>, now: DateTime<Utc>, n: usize) -> V
     let mut out = Vec::new();
     for p in pipelines {
         let next = p.next_fires(now, n);
-        let last_run = match Warehouse::open(&p.warehouse, &[]) {
+        // Listing reads: a warehouse not created yet has no runs, and is not created here.
+        let last_run = match Warehouse::open_existing(&p.warehouse, &[]) {
             Ok(wh) => runs::read_runs(&wh, Some(&p.name)).await.map(|r| r.last().cloned()).map_err(|e| e.to_string()),
+            Err(StoreError::Missing { .. }) => Ok(None),
             Err(e) => Err(e.to_string()),
         };
         out.push(PipelineStatus { pipeline: p, next, last_run });

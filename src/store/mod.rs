@@ -51,6 +51,8 @@ pub enum StoreError {
     Arrow { path: String, source: ArrowError },
     #[error("{path}: cannot create the warehouse directory: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("{uri}: no such directory (only ingest, rebuild and pipeline runs create a warehouse)")]
+    Missing { uri: String },
 }
 
 /// An object store and the prefix the warehouse lives under.
@@ -73,21 +75,31 @@ fn local_dir(uri: &str) -> Option<std::path::PathBuf> {
     }
 }
 
-/// A store chosen by URL scheme: a plain path or `file://` (created if missing), `memory://`
-/// (a fresh in-memory store), `s3://bucket/prefix` (credentials, region, endpoint and allow-http from
-/// the standard `AWS_*` environment variables, then `options` as `aws_…` config keys). The one place
-/// that maps schemes to stores.
+/// A store chosen by URL scheme, for reading: a plain path or `file://` (which must exist),
+/// `memory://` (a fresh in-memory store), `s3://bucket/prefix` (credentials, region, endpoint and
+/// allow-http from the standard `AWS_*` environment variables, then `options` as `aws_…` config
+/// keys). The one place that maps schemes to stores.
 pub fn open_url(uri: &str, options: &[(String, String)]) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
+    open_store(uri, options, false)
+}
+
+/// [`open_url`]; with `create`, a missing local directory is created (writing commands only, so
+/// that a mistyped path on a reading command is an error, not a new empty warehouse).
+fn open_store(
+    uri: &str,
+    options: &[(String, String)],
+    create: bool,
+) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
     let bad = |reason: String| StoreError::BadUrl { uri: uri.to_string(), reason };
     let Some((scheme, _)) = uri.split_once("://") else {
-        return local(uri, std::path::Path::new(uri));
+        return local(uri, std::path::Path::new(uri), create);
     };
     let url = url::Url::parse(uri).map_err(|e| bad(e.to_string()))?;
     let prefix = || Path::parse(url.path().trim_matches('/')).map_err(|e| bad(e.to_string()));
     match scheme {
         "file" => {
             let path = url.to_file_path().map_err(|_| bad("not an absolute file path".into()))?;
-            local(uri, &path)
+            local(uri, &path, create)
         }
         "memory" => {
             let prefix = Path::parse(format!("{}{}", url.host_str().unwrap_or(""), url.path()).trim_matches('/'))
@@ -108,8 +120,12 @@ pub fn open_url(uri: &str, options: &[(String, String)]) -> Result<(Arc<dyn Obje
     }
 }
 
-fn local(uri: &str, dir: &std::path::Path) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: uri.to_string(), source })?;
+fn local(uri: &str, dir: &std::path::Path, create: bool) -> Result<(Arc<dyn ObjectStore>, Path), StoreError> {
+    if create {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: uri.to_string(), source })?;
+    } else if !dir.is_dir() {
+        return Err(StoreError::Missing { uri: uri.to_string() });
+    }
     // Automatic cleanup removes directories a delete leaves empty, so finished runs leave no empty
     // staging folders behind for readers that walk the tree.
     let store = LocalFileSystem::new_with_prefix(dir)
@@ -140,9 +156,16 @@ pub struct Staged {
 }
 
 impl Warehouse {
-    /// Open the warehouse at `uri` (see [`open_url`]).
+    /// Open the warehouse at `uri` for writing (see [`open_url`]); a local directory is created
+    /// when missing.
     pub fn open(uri: &str, options: &[(String, String)]) -> Result<Self, StoreError> {
-        let (store, root) = open_url(uri, options)?;
+        let (store, root) = open_store(uri, options, true)?;
+        Ok(Warehouse { store, root, uri: uri.to_string(), local_dir: local_dir(uri) })
+    }
+
+    /// Open an existing warehouse for reading: a local directory that does not exist is an error.
+    pub fn open_existing(uri: &str, options: &[(String, String)]) -> Result<Self, StoreError> {
+        let (store, root) = open_store(uri, options, false)?;
         Ok(Warehouse { store, root, uri: uri.to_string(), local_dir: local_dir(uri) })
     }
 
@@ -320,4 +343,25 @@ pub fn merge_by_report(
     let mut order: Vec<u32> = (0..all.num_rows() as u32).collect();
     order.sort_by(|a, b| all_ids.value(*a as usize).cmp(all_ids.value(*b as usize)));
     take_record_batch(&all, &arrow::array::UInt32Array::from(order))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_a_missing_warehouse_is_an_error_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let typo = dir.path().join("warehuose");
+        let path = typo.display().to_string();
+        let err = Warehouse::open_existing(&path, &[]).unwrap_err();
+        assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+        let url = url::Url::from_directory_path(&typo).unwrap().to_string();
+        assert!(matches!(open_url(&url, &[]), Err(StoreError::Missing { .. })));
+        assert!(!typo.exists(), "reading created nothing");
+        Warehouse::open(&path, &[]).unwrap();
+        assert!(typo.is_dir(), "writing creates the warehouse");
+        Warehouse::open_existing(&path, &[]).unwrap();
+        Warehouse::open_existing("memory://", &[]).unwrap();
+    }
 }

@@ -57,3 +57,35 @@ fn unreadable_files_are_named_and_the_batch_carries_on() {
     let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reports.as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn reading_a_warehouse_that_does_not_exist_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("warehuose");
+    let wh = typo.to_str().unwrap();
+    let out = gongkai(&["query", "SELECT COUNT(*) FROM reports", "--warehouse", wh]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such directory"), "{out:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["sql", "--warehouse", wh])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // A file:// source that does not exist is an error too, not an empty inbox.
+    let source = url::Url::from_directory_path(dir.path().join("inbxo")).unwrap().to_string();
+    let out = gongkai(&["ingest", &source, "--warehouse", dir.path().join("wh").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!typo.exists() && !dir.path().join("inbxo").exists(), "reading created nothing");
+}
+
+#[test]
+fn legacy_doc_files_in_a_directory_are_reported_not_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join("tests/fixtures/layouts/tab_blank_cell.txt"), dir.path().join("a.txt")).unwrap();
+    std::fs::write(dir.path().join("old.doc"), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1").unwrap();
+    let out = gongkai(&["parse", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("old.doc") && stderr.contains("legacy Word"), "{stderr}");
+}

@@ -182,7 +182,7 @@ fn the_daemon_fires_and_later_runs_ingest_only_new_files() {
         }
         cancel.cancel();
         daemon.wait().await.unwrap();
-        assert_eq!(lease::current(&wh, "every_second").await.unwrap(), None, "lease released");
+        assert_eq!(lease::current(&wh).await.unwrap(), None, "lease released");
         assert_readable(&wh).await;
     });
     assert_eq!(count_reports(&rt, &wh), 3);
@@ -217,11 +217,11 @@ fn a_held_lease_blocks_a_second_scheduler_and_an_expired_one_is_taken_over() {
             let skipped = &rows[0];
             assert!(skipped.error.as_deref().unwrap_or("").contains("other-host/1/run"), "{skipped:?}");
             assert_eq!(count_reports_async(&wh).await, 0);
-            assert_eq!(lease::current(&wh, "leased").await.unwrap().unwrap().holder, "other-host/1/run");
+            assert_eq!(lease::current(&wh).await.unwrap().unwrap().holder, "other-host/1/run");
             drop(other); // its holder dies without releasing
 
             // A lease that expired (its holder died an hour ago) is taken over.
-            wh.delete(&lease::lease_path("leased")).await.unwrap();
+            wh.delete(lease::LEASE_FILE).await.unwrap();
             let past = now - 3_600_000_000;
             assert!(matches!(
                 lease::acquire(&wh, "leased", "dead-host/2/run", past, 1_000_000).await.unwrap(),
@@ -229,7 +229,7 @@ fn a_held_lease_blocks_a_second_scheduler_and_an_expired_one_is_taken_over() {
             ));
             let record = schedule::run_pipeline(&p, &wh, &RunRequest::default(), &Quiet).await.unwrap();
             assert_eq!((record.status.as_str(), record.reports), ("succeeded", 1), "{uri}: {record:?}");
-            assert_eq!(lease::current(&wh, "leased").await.unwrap(), None, "released after the run");
+            assert_eq!(lease::current(&wh).await.unwrap(), None, "released after the run");
             let all = runs::read_runs(&wh, Some("leased")).await.unwrap();
             assert_eq!(all.last().unwrap(), &record);
         });
@@ -302,7 +302,7 @@ fn a_cancelled_run_leaves_a_readable_warehouse_and_the_next_run_converges() {
         let record = rt.block_on(schedule::run_pipeline(&p, &wh, &request(token), &progress)).unwrap();
         assert_eq!(record.status, "interrupted", "{case}: {record:?}");
         rt.block_on(assert_readable(&wh));
-        assert_eq!(rt.block_on(lease::current(&wh, "p")).unwrap(), None, "{case}: lease released");
+        assert_eq!(rt.block_on(lease::current(&wh)).unwrap(), None, "{case}: lease released");
         let partial = count_reports(&rt, &wh);
         assert!(partial < 9, "{case}: {partial} reports after the interruption");
         if case == "publishing" {
@@ -419,7 +419,7 @@ fn the_schedule_command_stops_cleanly_on_sigterm_during_a_run() {
     let mut child = Child(child);
 
     // A run is going on while its lease object exists.
-    let lease_file = wh_dir.join("_leases/fast.json");
+    let lease_file = wh_dir.join(lease::LEASE_FILE);
     let start = Instant::now();
     while !lease_file.exists() {
         assert!(start.elapsed() < TIMEOUT, "no run started");
@@ -479,10 +479,10 @@ fn a_lease_taken_over_is_lost_to_its_old_holder() {
             let mut b = take("b", 3_000, 1_000).await.expect("expired lease taken over");
             assert!(!a.renew(&wh, 3_100, 1_000).await.unwrap(), "{uri}: the old holder learns it lost the lease");
             a.release(&wh).await.unwrap();
-            assert_eq!(lease::current(&wh, "p").await.unwrap().unwrap().holder, "b", "{uri}: not released by a");
+            assert_eq!(lease::current(&wh).await.unwrap().unwrap().holder, "b", "{uri}: not released by a");
             assert!(b.renew(&wh, 3_200, 1_000).await.unwrap());
             b.release(&wh).await.unwrap();
-            assert_eq!(lease::current(&wh, "p").await.unwrap(), None);
+            assert_eq!(lease::current(&wh).await.unwrap(), None);
         });
     }
 }
@@ -507,7 +507,7 @@ fn a_failing_run_is_retried_and_recorded_as_failed() {
         assert_eq!((record.status.as_str(), record.attempts), ("failed", 3), "{record:?}");
         assert!(record.error.as_deref().unwrap_or("").contains("part-0.parquet"), "{record:?}");
         assert_eq!(runs::read_runs(&wh, None).await.unwrap(), vec![record]);
-        assert_eq!(lease::current(&wh, "retried").await.unwrap(), None);
+        assert_eq!(lease::current(&wh).await.unwrap(), None);
     });
 }
 
@@ -567,4 +567,69 @@ fn pipeline_run_and_list_as_a_user_runs_them() {
     let stdout = String::from_utf8(gongkai(&["pipeline", "list"]).stdout).unwrap();
     assert!(stdout.contains("last run   pipeline monthly run ") && stdout.contains("1 already ingested"), "{stdout}");
     assert_eq!(gongkai(&["pipeline", "run", "nightly"]).status.code(), Some(2));
+}
+
+/// A progress that panics when the run starts: stands for any bug inside a run.
+struct Panicking;
+
+impl Progress for Panicking {
+    fn start(&self, _: usize) {
+        panic!("a bug inside the run");
+    }
+    fn file(&self, _: &str, _: &Outcome) {}
+    fn step(&self, _: &str) {}
+}
+
+#[test]
+fn a_panicking_run_is_recorded_as_failed_and_releases_the_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    drop_file(&inbox, "a.txt", &report_text("会宁县柴家门镇", 2023, 11));
+    let p = pipeline(dir.path(), "buggy", "0 0 3 1 * *", &inbox, "memory://", "");
+    let wh = Warehouse::open("memory://", &[]).unwrap();
+    runtime().block_on(async {
+        let record = schedule::run_pipeline(&p, &wh, &RunRequest::default(), &Panicking).await.unwrap();
+        assert_eq!(record.status, "failed", "{record:?}");
+        assert!(record.error.as_deref().unwrap_or("").contains("a bug inside the run"), "{record:?}");
+        assert_eq!(runs::read_runs(&wh, None).await.unwrap(), vec![record]);
+        assert_eq!(lease::current(&wh).await.unwrap(), None, "lease released");
+    });
+}
+
+#[test]
+fn one_writer_per_warehouse_whichever_pipeline_or_command_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    drop_file(&inbox, "a.txt", &report_text("会宁县柴家门镇", 2023, 11));
+    let wh_dir = dir.path().join("wh");
+    let uri = wh_dir.to_str().unwrap();
+    let second = pipeline(dir.path(), "second", "0 0 3 1 * *", &inbox, uri, "");
+    let wh = Warehouse::open(uri, &[]).unwrap();
+    let rt = runtime();
+    let now = Utc::now().timestamp_micros();
+    // Another pipeline writes this warehouse.
+    let first = match rt.block_on(lease::acquire(&wh, "first", "other-host/1/run", now, 3_600_000_000)).unwrap() {
+        lease::Acquired::Taken(l) => l,
+        lease::Acquired::Held(b) => panic!("held by {b:?}"),
+    };
+    let record = rt.block_on(schedule::run_pipeline(&second, &wh, &RunRequest::default(), &Quiet)).unwrap();
+    assert_eq!(record.status, "skipped_lease_held", "{record:?}");
+    assert!(record.error.as_deref().unwrap_or("").contains("other-host/1/run"), "{record:?}");
+    let gongkai =
+        |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_gongkai")).args(args).output().unwrap();
+    let source = inbox.join("a.txt");
+    for args in [vec!["ingest", source.to_str().unwrap(), "--warehouse", uri], vec!["rebuild", "--warehouse", uri]] {
+        let out = gongkai(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("being written by first (other-host/1/run)"), "{args:?}: {stderr}");
+    }
+    assert_eq!(count_reports(&rt, &wh), 0, "nothing written beside the holder");
+    rt.block_on(first.release(&wh)).unwrap();
+    let out = gongkai(&["ingest", source.to_str().unwrap(), "--warehouse", uri]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count_reports(&rt, &wh), 1);
+    assert_eq!(rt.block_on(lease::current(&wh)).unwrap(), None, "ingest released the lease");
 }

@@ -286,15 +286,19 @@ fn views_match_values_computed_from_the_reports() {
     for (row, year) in rows.iter().zip(YEARS) {
         let of_year: Vec<&Generated> = reports.iter().filter(|g| g.year == year).collect();
         let apps: f64 = of_year.iter().map(|g| metrics(g).applications.unwrap()).sum();
-        let processed: f64 = of_year.iter().map(|g| metrics(g).processed.unwrap()).sum();
-        // Each column is summed over the reports that printed it: the blank granted cell adds
-        // nothing, its report's partially_granted still counts.
-        let granted: f64 = of_year
+        // A rate's numerator and denominator come from the same reports: the report with a blank
+        // granted cell counts in neither.
+        let covered: Vec<Metrics> = of_year
             .iter()
-            .map(|g| metrics(g).granted.unwrap_or(0.0) + metrics(g).partially_granted.unwrap_or(0.0))
-            .sum();
+            .map(|g| metrics(g))
+            .filter(|m| m.granted.is_some() && m.partially_granted.is_some() && m.processed.is_some())
+            .collect();
+        let granted: f64 = covered.iter().map(|m| m.granted.unwrap() + m.partially_granted.unwrap()).sum();
+        let processed: f64 = covered.iter().map(|m| m.processed.unwrap()).sum();
         assert_close(&format!("national applications {year}"), num(row, "applications"), Some(apps));
         assert_close(&format!("national grant_rate {year}"), num(row, "grant_rate"), Some(granted / processed));
+        assert_eq!(num(row, "grant_rate_reports"), Some(covered.len() as f64), "{year}");
+        assert_eq!(covered.len(), if year == 2022 { 2 } else { 3 });
         assert_eq!(num(row, "provinces"), Some(3.0));
     }
 
@@ -436,11 +440,75 @@ fn sql_shell_reads_statements_from_standard_input() {
     let script = "\\d\nSELECT COUNT(*) AS n\n  FROM report_metrics;\nSELECT nonsense FROM nowhere;\n\\d reports\n\\q\nSELECT 1;\n";
     child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1), "a script with a failed statement exits non-zero");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("province_year_trends") && stdout.contains("| cells "), "{stdout}");
     assert!(stdout.contains(&format!("| {} |", reports.len())), "{stdout}");
     assert!(stdout.contains("error: "), "{stdout}");
     assert!(stdout.contains("| ingested_at "), "\\d reports lists its columns: {stdout}");
     assert_eq!(stdout.matches(" row").count(), 3, "three statements ran before \\q: {stdout}");
+}
+
+#[test]
+fn rates_cover_only_the_reports_that_print_both_numbers() {
+    // Two reports of one province and year: the second left granted.total and
+    // new_received.natural_person blank, so it counts in neither side of those rates.
+    let mut reports = generate();
+    reports.truncate(1);
+    let mut blank = generate().remove(0);
+    blank.sec3.get_mut("granted").unwrap()[6] = None;
+    blank.sec3.get_mut("new_received").unwrap()[0] = None;
+    blank.proactive += 1;
+    reports.push(blank);
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let sources: Vec<String> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let path = inbox.join(format!("r{i}.txt"));
+            std::fs::write(&path, render(g)).unwrap();
+            path.display().to_string()
+        })
+        .collect();
+    let wh = Warehouse::open(&dir.path().join("wh").display().to_string(), &[]).unwrap();
+    let rt = runtime();
+    let summary = rt.block_on(pipeline::ingest(&wh, &sources, &Options::default(), &Quiet)).unwrap();
+    assert_eq!(summary.reports, 2, "{}", summary.render());
+    let (full, partial) = (metrics(&reports[0]), metrics(&reports[1]));
+
+    let rows = view_rows(&rt, &wh, "SELECT * FROM province_year_trends");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    let grant = (full.granted.unwrap() + full.partially_granted.unwrap()) / full.processed.unwrap();
+    assert_close("grant_rate over the report printing both", num(row, "grant_rate"), Some(grant));
+    assert_eq!(num(row, "grant_rate_reports"), Some(1.0));
+    assert_eq!(num(row, "withheld_rate_reports"), Some(2.0));
+    let withheld =
+        (full.withheld.unwrap() + partial.withheld.unwrap()) / (full.processed.unwrap() + partial.processed.unwrap());
+    assert_close("withheld_rate over both", num(row, "withheld_rate"), Some(withheld));
+    assert_close(
+        "processed sums every report",
+        num(row, "processed"),
+        Some(full.processed.unwrap() + partial.processed.unwrap()),
+    );
+
+    let rows = view_rows(&rt, &wh, "SELECT * FROM outcome_mix");
+    assert_close(
+        "granted_share",
+        num(&rows[0], "granted_share"),
+        Some(full.granted.unwrap() / full.processed.unwrap()),
+    );
+    assert_eq!(num(&rows[0], "granted_share_reports"), Some(1.0));
+
+    let rows = view_rows(&rt, &wh, "SELECT * FROM applicant_mix");
+    let new = reports[0].sec3["new_received"];
+    assert_close("natural_person_share", num(&rows[0], "natural_person_share"), div(new[0], new[6]));
+    assert_eq!(num(&rows[0], "natural_person_share_reports"), Some(1.0));
+    assert_eq!(num(&rows[0], "commercial_enterprise_share_reports"), Some(2.0));
+
+    let rows = view_rows(&rt, &wh, "SELECT * FROM national_trend");
+    assert_close("national grant_rate", num(&rows[0], "grant_rate"), Some(grant));
+    assert_eq!(num(&rows[0], "grant_rate_reports"), Some(1.0));
 }

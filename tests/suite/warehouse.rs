@@ -384,3 +384,45 @@ fn s3_ingest_against_moto() {
     run(2_000_000);
     assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
 }
+
+#[test]
+fn rebuild_keeps_the_rows_of_reports_whose_raw_object_cannot_be_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+    let wh = Warehouse::open("memory://warehouse/", &[]).unwrap();
+    let first = ingest(&rt, &wh, &sources, 1_000_000);
+    let (lost, _) = stored_ids(&first)["c_miyi_2022.txt"].clone();
+    let raw = rt.block_on(wh.list("raw")).unwrap().into_iter().find(|r| r.contains(&lost)).unwrap();
+    rt.block_on(wh.delete(&raw)).unwrap();
+    let before = snapshot(&rt, &wh);
+    let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new(), ..Options::default() };
+    let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
+    assert_eq!(summary.kept, vec![lost.clone()]);
+    assert!(summary.had_failures(), "the exit code says a report could not be re-read");
+    assert!(summary.unreadable.iter().any(|u| u.source_uri.ends_with("c_miyi_2022.txt")), "{}", summary.render());
+    assert!(summary.render().contains("kept "), "{}", summary.render());
+    // Its partition is neither rewritten without it nor deleted: every table file is as it was.
+    assert!(summary.deleted.is_empty(), "{:?}", summary.deleted);
+    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+    let reports = read(&rt, &wh, "reports/province_code=51/year=2022/part-0.parquet");
+    assert_eq!(strings(&reports, "report_id"), vec![lost]);
+}
+
+#[test]
+fn a_number_the_warehouse_cannot_hold_quarantines_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = report_text("会宁县柴家门镇", Some(2023), 11);
+    // 15 integer digits: more than Decimal128(18, 4) holds.
+    let line = text.lines().find(|l| l.starts_with("行政许可")).expect("fixture has a 行政许可 row").to_string();
+    let big = format!("行政许可\t{}", "1".repeat(15));
+    std::fs::write(dir.join("big.txt"), text.replace(&line, &big)).unwrap();
+    let rt = runtime();
+    let wh = Warehouse::open("memory://", &[]).unwrap();
+    let summary = ingest(&rt, &wh, &[dir.display().to_string()], 1_000_000);
+    assert_eq!(summary.reports, 0, "{}", summary.render());
+    let reason = &summary.quarantined[0].reason;
+    assert!(reason.contains("sec2.admin_license") && reason.contains("111111111111111"), "{reason}");
+}
