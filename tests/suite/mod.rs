@@ -5,6 +5,7 @@ mod formats;
 mod gold;
 mod layouts;
 mod schedule;
+mod synth;
 mod views;
 mod warehouse;
 
