@@ -248,10 +248,13 @@ impl Rng {
         lo + self.below((hi - lo + 1).max(1) as usize) as i64
     }
 
-    /// Log-uniform in `lo..=hi` (`lo` ≥ 1): magnitudes spread over orders.
+    /// Roughly log-uniform in `lo..=hi` (`lo` ≥ 1): a doubling band first, then a value in it.
+    /// Integer arithmetic only, since `ln`/`exp` may round differently from one libm to another.
     pub fn log_range(&mut self, lo: i64, hi: i64) -> i64 {
-        let (l, h) = ((lo.max(1) as f64).ln(), ((hi.max(lo) + 1) as f64).ln());
-        ((l + self.unit() * (h - l)).exp() as i64).clamp(lo, hi)
+        let (lo, hi) = (lo.max(1), hi.max(lo.max(1)));
+        let bands = (0..63).take_while(|k| lo << k <= hi).count();
+        let k = self.below(bands);
+        self.range(lo << k, ((lo << (k + 1)) - 1).min(hi))
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -1109,6 +1112,17 @@ mod tests {
         assert_eq!(parse_years("2021..=2022").unwrap(), (2021, 2022));
         assert_eq!(parse_years("2023").unwrap(), (2023, 2023));
         assert!(parse_years("2025..2019").is_err());
+    }
+
+    #[test]
+    fn log_range_stays_in_bounds() {
+        let mut rng = Rng::new(9);
+        for (lo, hi) in [(1, 8), (5, 90), (100, 3000), (1, 1), (20, 800)] {
+            for _ in 0..200 {
+                let v = rng.log_range(lo, hi);
+                assert!((lo..=hi).contains(&v), "{lo}..={hi}: {v}");
+            }
+        }
     }
 
     #[test]

@@ -97,6 +97,25 @@ fn sample_layouts_parse_to_their_truth() {
     }
 }
 
+/// `tools/gold_check.py` of `../shared` takes the corpus as it is written (DIR/raw, DIR/gold).
+#[test]
+fn gold_check_reads_the_truth_files() {
+    let Some(shared) = super::shared() else { return };
+    let Some(python) = super::python_with("json") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let layouts = ["--layouts", "tabs,markdown,html,docx-lines", "--fault-rate", "0"];
+    assert!(synth(dir.path(), &layouts).status.success());
+    let out = Command::new(python)
+        .arg(shared.join("tools/gold_check.py"))
+        .args(["--bin", env!("CARGO_BIN_EXE_gongkai")])
+        .arg(dir.path().join("raw"))
+        .arg(dir.path().join("gold"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("(100.0%) · metadata: 36/36"), "{stdout}");
+}
+
 /// The bundled samples are what `gongkai synth` makes of the command in the README.
 #[test]
 fn bundled_samples_are_generated() {
