@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
 """Write the text-layout test fixtures of gongkai: one made-up report (our own sentences and
 numbers) printed in each text layout that real reports arrive in, plus `expected.json` with the
-values every layout must parse to. Also writes the bundled sample reports in `samples/` (the same
-report for a few places and years, numbers scaled so the identities still hold).
+values every layout must parse to. (The bundled `samples/` are written by `gongkai synth`; see README.)
 
-usage: python3 scripts/make_layout_fixtures.py [OUT_DIR [SAMPLES_DIR]]
-       (defaults: tests/fixtures/layouts and samples)
+usage: python3 scripts/make_layout_fixtures.py [OUT_DIR]   (default: tests/fixtures/layouts)
 """
 import json
 import os
@@ -13,7 +11,6 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "fixtures", "layouts")
-SAMPLES = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "samples")
 
 COLS = ["natural_person", "commercial_enterprise", "research_institution", "public_welfare_org",
         "legal_service_org", "other_org", "total"]
@@ -263,16 +260,6 @@ def main():
     for name, text in files.items():
         with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
             f.write(text)
-    os.makedirs(SAMPLES, exist_ok=True)
-    samples = {
-        "litong_gucheng_2022.txt": ("利通区古城镇 2022 年政府信息公开工作年度报告", "利通区古城镇人民政府", 1, 2022),
-        "litong_gucheng_2023.txt": ("利通区古城镇 2023 年政府信息公开工作年度报告", "利通区古城镇人民政府", 2, 2023),
-        "miyi_deshi_2023.txt": ("米易县得石镇人民政府2023年政府信息公开工作年度报告", "米易县得石镇人民政府", 3, 2023),
-        "dazu_baoding_2023.txt": ("重庆市大足区宝顶镇人民政府2023年政府信息公开工作年度报告", "重庆市大足区宝顶镇人民政府", 1, 2023),
-    }
-    for name, (title, signer, k, year) in samples.items():
-        with open(os.path.join(SAMPLES, name), "w", encoding="utf-8") as f:
-            f.write(tab_layout(title, signer, k=k, year=year))
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected(), f, ensure_ascii=False, indent=1)
         f.write("\n")

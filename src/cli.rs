@@ -10,7 +10,7 @@ use gongkai::pipeline::{self, Outcome, Progress};
 use gongkai::query::{self, OutputFormat};
 use gongkai::schedule::{self, RunStatus, config};
 use gongkai::store::Warehouse;
-use gongkai::{catalog, parse, shell};
+use gongkai::{catalog, parse, shell, synth};
 
 #[derive(Parser)]
 #[command(
@@ -93,6 +93,34 @@ enum Command {
         store: StoreArgs,
         #[command(flatten)]
         run: RunArgs,
+    },
+    /// Generate made-up reports in every layout with their truth: OUT/raw/NAME.ext and
+    /// OUT/gold/NAME.json (the gold format, for tools/gold_check.py). Same seed, same files.
+    Synth {
+        /// Number of reports.
+        #[arg(long)]
+        count: usize,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Comma-separated layouts, or `all`: tabs, markdown, cell-per-line, docx-lines, one-line,
+        /// split-numbers, csv, collapsed, page-breaks, html.
+        #[arg(long, default_value = "all")]
+        layouts: String,
+        /// Years reported on, FIRST..LAST inclusive (2019 and 2020 use the 2019 template).
+        #[arg(long, default_value = "2019..2025")]
+        years: String,
+        /// Share of reports with one injected fault (broken identity, blank, dash, label typo, page break).
+        #[arg(long, default_value_t = 0.12)]
+        fault_rate: f64,
+        /// Every body reports on every year of the range.
+        #[arg(long)]
+        panel: bool,
+        /// Write only the report files, straight into OUT (no truth).
+        #[arg(long)]
+        raw_only: bool,
     },
 }
 
@@ -310,6 +338,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(None) => println!("  last run   none recorded"),
                     Err(e) => println!("  last run   unknown: {e}"),
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Synth { count, out, seed, layouts, years, fault_rate, panel, raw_only } => {
+            let layouts = synth::parse_layouts(&layouts).map_err(anyhow::Error::msg)?;
+            let years = synth::parse_years(&years).map_err(anyhow::Error::msg)?;
+            let opts = synth::Options { count, seed, layouts, years, fault_rate, panel };
+            let n = synth::write(&opts, &out, raw_only).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            if raw_only {
+                println!("wrote {n} reports to {}", out.display());
+            } else {
+                println!(
+                    "wrote {n} reports to {} and their truth to {}",
+                    out.join("raw").display(),
+                    out.join("gold").display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -7,6 +7,7 @@
 //! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
 //! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
 //! [`schedule`] runs pipelines on cron schedules. Types shared by every stage live in [`model`].
+//! [`synth`] generates reports in every layout with their truth, from [`template`].
 
 pub mod catalog;
 pub mod check;
@@ -21,4 +22,5 @@ pub mod region;
 pub mod schedule;
 pub mod shell;
 pub mod store;
+pub mod synth;
 pub mod template;

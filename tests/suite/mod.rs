@@ -7,6 +7,7 @@ mod layouts;
 mod parser_safety;
 mod schedule;
 mod streams;
+mod synth;
 mod views;
 mod warehouse;
 
