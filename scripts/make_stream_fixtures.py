@@ -172,7 +172,7 @@ SEC2_2019 = {"rules": [2, 2, 15], "normative_docs": [3, 3, 40], "admin_license":
 def glued_2019():
     """Class 5: the 2019 template glued, item tables printed without 上一年项目数量 (two columns),
     labels with digits in them, procurement items repeated by the narrative."""
-    t = body("", year=2019).replace("\n", "").replace("2023", "2019") + "全年完成政府集中采购项目12项，对外公开规章15件、规范性文件40件。"
+    t = body("", year=2019).replace("\n", "").replace("2023", "2019") + "全年完成政府集中采购项目12项，对外公开规章15件，对外公开规范性文件40件。"
     t = "太白县咀头镇2019年政府信息公开工作年度报告" + t
     t += "二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
     t += "规章" + "".join(map(str, SEC2_2019["rules"])) + "规范性文件" + "".join(map(str, SEC2_2019["normative_docs"]))

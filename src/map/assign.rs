@@ -256,7 +256,7 @@ impl Search<'_> {
         }
         // Expanded: printed once for a run of equal cells. A crawler that collapses runs never prints
         // two equal values side by side, so a row that does lost cells some other way.
-        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_as_printed(item, kind) && self.collapsible {
+        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_piece(&item.text, kind) && self.collapsible {
             for copies in 2..=left {
                 let before = cells.len();
                 cells.extend(std::iter::repeat_n(item.text.clone(), copies));
@@ -365,6 +365,14 @@ fn sum_cuts(s: &str, parts: usize, groups: usize, out: &mut Vec<Vec<String>>, st
 /// Read one row's printed values into `kinds.len()` cells under `rule`.
 pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Solved {
     let n = kinds.len();
+    // Empty cells at the ends of a row beyond its width are merged-cell padding.
+    let mut items = items;
+    while items.len() > n && items.first().is_some_and(|i| i.text.is_empty()) {
+        items = &items[1..];
+    }
+    while items.len() > n && items.last().is_some_and(|i| i.text.is_empty()) {
+        items = &items[..items.len() - 1];
+    }
     if items.is_empty() || n == 0 {
         return Solved::default();
     }
@@ -399,7 +407,7 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
             }
         }
     }
-    let collapsible = items.windows(2).all(|w| w[0].text != w[1].text);
+    let collapsible = items.windows(2).all(|w| w[0].text != w[1].text) && items.iter().all(|i| i.gap != Gap::Cell);
     let mut search = Search { items, kinds, collapsible, costs, out: Vec::new(), steps, exhausted: false };
     search.go(0, &mut Vec::with_capacity(n), 0, &mut Vec::new());
     let exhausted = search.exhausted;

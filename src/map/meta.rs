@@ -49,6 +49,43 @@ static APPLICATIONS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(收到|接到|受理)(了)?(各类)?(政府信息公开|依申请公开)?(的)?(申请)?\s*(共)?\s*(\d+)\s*(件|次|个|份)")
 });
 
+/// A table cell the narrative states in words (`现行有效行政规范性文件698件`): the evidence that
+/// decides between cuts of a glued sec2 row, which no identity ties together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub row: &'static str,
+    pub col: &'static str,
+    pub value: f64,
+}
+
+/// The sec2 cells the narrative states: documents issued, repealed and in force (or, in the 2019
+/// template, publicly available), and procurement items. A phrase must name the document kind
+/// next to the number; a bare `12件` elsewhere is no evidence.
+pub fn sec2_facts(text: &str) -> Vec<Fact> {
+    static PHRASES: LazyLock<Vec<(Regex, &'static str, &'static str)>> = LazyLock::new(|| {
+        let docs = |verb: &str, kind: &str| re(&format!(r"{verb}[的了]?(?:本机关)?(?:行政)?{kind}(?:总数|数量)?[共为]?\s*(\d+)\s*件"));
+        let mut v = Vec::new();
+        for (kind, row) in [("规范性文件", "normative_docs"), ("规章", "rules")] {
+            v.push((docs("(?:制发|印发|出台|制定)", kind), row, "issued"));
+            v.push((docs("(?:新制作)", kind), row, "made"));
+            v.push((docs("废止", kind), row, "repealed"));
+            v.push((docs("现行有效", kind), row, "in_force"));
+            v.push((docs("对外公开", kind), row, "total_public"));
+        }
+        v.push((re(r"集中采购项目[共为]?\s*(\d+)\s*[项个]"), "central_procurement", "items"));
+        v
+    });
+    let mut facts = Vec::new();
+    for (pattern, row, col) in PHRASES.iter() {
+        for c in pattern.captures_iter(text) {
+            if let Ok(value) = c[1].parse::<f64>() {
+                facts.push(Fact { row, col, value });
+            }
+        }
+    }
+    facts
+}
+
 /// Read metadata and narrative facts from the report's text.
 pub fn extract(text: &str) -> Meta {
     let mut meta = Meta { title: find_title(text), ..Meta::default() };
@@ -180,6 +217,15 @@ mod tests {
         assert_eq!(m.proactive_total, Some(180));
         assert!(m.proactive_approx);
         assert_eq!(m.info_fee_yuan, Some(12.5));
+    }
+
+    #[test]
+    fn sec2_facts_name_their_cell() {
+        let facts = sec2_facts("设立规范性文件库，集中公开现行有效行政规范性文件698件。全年共收到申请 14 件。对外公开规章15件、规范性文件40件。");
+        let got: Vec<(&str, &str, f64)> = facts.iter().map(|f| (f.row, f.col, f.value)).collect();
+        assert!(got.contains(&("normative_docs", "in_force", 698.0)), "{got:?}");
+        assert!(got.contains(&("rules", "total_public", 15.0)), "{got:?}");
+        assert!(!got.iter().any(|f| f.2 == 14.0), "{got:?}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod meta;
 pub mod split;
 pub mod stream;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::template::{self as labels, SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section};
 
@@ -76,7 +76,7 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
         found_template
     };
 
-    let narrative = narrative_numbers(&doc.text);
+    let narrative = meta::sec2_facts(&doc.text);
     let mut quality_flags = QualityFlags::default();
     let (sec2, sec3, sec4) = if template == Template::Legacy {
         (Table::default(), Table::default(), Table::default())
@@ -324,7 +324,17 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             continue;
         }
         let sec3_open = matches!(stage, Stage::Sec2 | Stage::Sec3) || sec3_heading_seen;
-        let Some(spec) = labels::match_label(label, Section::Sec3, template).filter(|_| sec3_open) else {
+        let matched = labels::match_label(label, Section::Sec3, template).filter(|_| sec3_open);
+        // A label with one character wrong, where the template expects its row next.
+        let near = || {
+            let next = sec3_rows.get(sec3_cursor.map_or(0, |c| c + 1))?;
+            let spec = labels::sec3_spec(next);
+            (stage == Stage::Sec3 && !out.sec3.contains_key(next) && labels::near_label(label, spec)).then(|| {
+                warnings.push(format!("sec3.{next}: label printed as {label:?}; taken for the template's row there"));
+                spec
+            })
+        };
+        let Some(spec) = matched.or_else(near) else {
             continue;
         };
         if !printed_row(&values, spec.cols.len()) {
@@ -475,11 +485,20 @@ fn fit_sec3(key: &str, printed: &[String], warnings: &mut Vec<String>) -> Vec<(&
         .collect()
 }
 
-/// Numbers the narrative states with a unit (`698件`), used to rank splits of glued digits.
-fn narrative_numbers(text: &str) -> BTreeSet<u64> {
-    static UNIT: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d+)\s*(件|条|个|次|项)").expect("pattern"));
-    UNIT.captures_iter(text).filter_map(|c| c[1].parse().ok()).collect()
+/// How a cut of a glued sec2 row agrees with what the narrative states: one point per stated cell
+/// it matches, `None` when it contradicts one.
+pub(crate) fn narrative_score(row: &str, cols: &[&str], values: &[Option<f64>], facts: &[meta::Fact]) -> Option<usize> {
+    let mut score = 0;
+    for fact in facts.iter().filter(|f| f.row == row) {
+        if let Some(i) = cols.iter().position(|c| *c == fact.col) {
+            match values.get(i).copied().flatten() {
+                Some(v) if (v - fact.value).abs() < 1e-9 => score += 1,
+                Some(_) => return None,
+                None => {}
+            }
+        }
+    }
+    Some(score)
 }
 
 /// The single digit run of a glued row that must be cut into `n` cells, if that is the situation.
@@ -496,7 +515,7 @@ fn glued_run(printed: &Printed, n: usize) -> Option<String> {
 fn build_sec2(
     printed: &HashMap<&'static str, Printed>,
     template: Template,
-    narrative: &BTreeSet<u64>,
+    narrative: &[meta::Fact],
     procurement_in_wan: bool,
     warnings: &mut Vec<String>,
 ) -> Table {
@@ -508,9 +527,12 @@ fn build_sec2(
             Some(p) => match glued_run(p, spec.cols.len()) {
                 Some(run) => {
                     let candidates = split::splits(&run, spec.cols.len());
-                    let score = |s: &Vec<u64>| s.iter().filter(|n| **n >= 10 && narrative.contains(n)).count();
-                    let best = candidates.iter().map(score).max().unwrap_or(0);
-                    let top: Vec<&Vec<u64>> = candidates.iter().filter(|s| score(s) == best).collect();
+                    let score = |s: &Vec<u64>| {
+                        let values: Vec<Option<f64>> = s.iter().map(|n| Some(*n as f64)).collect();
+                        narrative_score(spec.key, spec.cols, &values, narrative)
+                    };
+                    let best = candidates.iter().filter_map(score).max().unwrap_or(0);
+                    let top: Vec<&Vec<u64>> = candidates.iter().filter(|s| score(s) == Some(best)).collect();
                     if top.len() > 1 {
                         warnings.push(format!(
                             "{key}: ambiguous: glued digits {run} split {} ways (first {:?}); cells left without a value",

@@ -9,7 +9,6 @@
 //!    ([`super::assign`]) reads them into the template's cells, and the column identities decide
 //!    between readings of rows that their own identity leaves open.
 
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -42,6 +41,7 @@ impl Compact {
                         text.push(c);
                     }
                 }
+                TokenKind::Blank => {}
                 _ => {
                     chars.push((text.len(), i));
                     text.push(VALUE_MARK);
@@ -180,7 +180,7 @@ fn value_groups(tokens: &[Token]) -> Vec<Vec<Item>> {
                     current.push(Item::number(&t.digits(), t.gap));
                 }
             }
-            TokenKind::Dash => current.push(Item { text: t.text.clone(), gap: t.gap, dash: true }),
+            TokenKind::Dash | TokenKind::Blank => current.push(Item { text: t.text.clone(), gap: t.gap, dash: true }),
             TokenKind::Text => {
                 let unit = matches!(t.text.as_str(), "件" | "条" | "个" | "项" | "次" | "元" | "万元");
                 if !unit && t.text.chars().any(char::is_alphanumeric) {
@@ -193,10 +193,12 @@ fn value_groups(tokens: &[Token]) -> Vec<Vec<Item>> {
     groups
 }
 
+/// Close a group; one of empty cells only (a header's merged cells) is no row's values.
 fn close(current: &mut Vec<Item>, groups: &mut Vec<Vec<Item>>) {
-    if !current.is_empty() {
+    if current.iter().any(|i| !i.text.is_empty()) {
         groups.push(std::mem::take(current));
     }
+    current.clear();
 }
 
 /// The tables read from a token stream, before the report is assembled.
@@ -248,7 +250,7 @@ fn costs_for(tokens: &[Token]) -> Costs {
 }
 
 /// Read the tables of a report from its token stream.
-pub fn read_tables(tokens: &[Token], template: Template, narrative: &BTreeSet<u64>) -> StreamTables {
+pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::meta::Fact]) -> StreamTables {
     let mut out = StreamTables::default();
     let compact = Compact::build(tokens);
     let specs = label_order(template);
@@ -367,7 +369,7 @@ fn build_sec2(
     printed: &[Option<Vec<Item>>],
     before: &[String],
     template: Template,
-    narrative: &BTreeSet<u64>,
+    narrative: &[super::meta::Fact],
     costs: Costs,
     out: &mut StreamTables,
 ) -> Table {
@@ -405,7 +407,7 @@ fn sec2_row(
     key: &str,
     cols: &[&'static str],
     items: &[Item],
-    narrative: &BTreeSet<u64>,
+    narrative: &[super::meta::Fact],
     costs: Costs,
     out: &mut StreamTables,
 ) -> Vec<(&'static str, Cell)> {
@@ -420,7 +422,8 @@ fn sec2_row(
     }
     let kinds: Vec<ColKind> = cols.iter().map(|c| col_kind(c)).collect();
     let solved = assign::solve(items, &kinds, Rule::None, row_costs(items, kinds.len(), costs));
-    let (chosen, alts) = pick_by_narrative(&solved, narrative);
+    let row = key.trim_start_matches("sec2.");
+    let (chosen, alts) = pick_by_narrative(&solved, row, cols, narrative);
     if alts.len() > 1 {
         out.warnings.push(format!(
             "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
@@ -431,16 +434,17 @@ fn sec2_row(
     row_cells(key, cols, items, chosen, &alts, out)
 }
 
-/// Among readings that no identity separates, those whose numbers the narrative repeats.
-fn pick_by_narrative<'a>(solved: &'a Solved, narrative: &BTreeSet<u64>) -> (Option<&'a Reading>, Vec<&'a Reading>) {
-    let score = |r: &Reading| {
-        r.values()
-            .iter()
-            .filter(|v| v.is_some_and(|v| v >= 10.0 && v.fract() == 0.0 && narrative.contains(&(v as u64))))
-            .count()
-    };
-    let best = solved.candidates.iter().map(score).max().unwrap_or(0);
-    let top: Vec<&Reading> = solved.candidates.iter().filter(|r| score(r) == best).collect();
+/// Among readings that no identity separates, those that agree best with the cells the narrative
+/// states (and contradict none).
+fn pick_by_narrative<'a>(
+    solved: &'a Solved,
+    row: &str,
+    cols: &[&str],
+    facts: &[super::meta::Fact],
+) -> (Option<&'a Reading>, Vec<&'a Reading>) {
+    let score = |r: &Reading| super::narrative_score(row, cols, &r.values(), facts);
+    let best = solved.candidates.iter().filter_map(score).max().unwrap_or(0);
+    let top: Vec<&Reading> = solved.candidates.iter().filter(|r| score(r) == Some(best)).collect();
     (top.first().copied(), top)
 }
 
@@ -689,6 +693,7 @@ fn value_groups_until_narrative(tokens: &[Token]) -> Vec<Vec<Item>> {
     for (i, t) in tokens.iter().enumerate() {
         match t.kind {
             TokenKind::Number | TokenKind::Dash => seen_value = true,
+            TokenKind::Blank => {}
             TokenKind::Text if seen_value && t.text.chars().filter(|c| c.is_alphanumeric()).count() >= 12 => {
                 end = i;
                 break;

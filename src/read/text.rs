@@ -24,6 +24,12 @@ pub fn rows(text: &str) -> Vec<Row> {
     for line in &lines {
         let trimmed = line.trim();
         if one_cell_per_line {
+            // A tab alone opens an empty cell; only a truly empty line closes the row.
+            if line.starts_with('\t') && trimmed.is_empty() && !line[1..].contains('\t') {
+                free.flush(&mut out);
+                docx_row.push(String::new());
+                continue;
+            }
             if trimmed.is_empty() {
                 flush_table(&mut docx_row, &mut out);
                 continue;

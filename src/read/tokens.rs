@@ -13,8 +13,11 @@ use regex::Regex;
 pub enum Gap {
     /// Nothing: the token is glued to the one before (`规章000`).
     None,
-    /// Spaces or tabs on the same line.
+    /// Spaces on the same line.
     Space,
+    /// A cell separator of a structured layout (a tab, a markdown `|`): such a layout shows its
+    /// empty cells, so a run of equal cells is never printed once there.
+    Cell,
     /// At least one line break.
     Line,
 }
@@ -26,6 +29,8 @@ pub enum TokenKind {
     Number,
     /// A printed "nothing here": `/`, `-`, `—`, `无`, `不适用`.
     Dash,
+    /// An empty cell between two cell separators (`\t\t`, `|  |`).
+    Blank,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,16 +49,19 @@ impl Token {
 }
 
 static PAGE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|\d{1,3}\s*/\s*\d{1,3})[ \t]*$").expect("page line")
+    Regex::new(r"(?m)^[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$").expect("page line")
 });
+static MARKDOWN_RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*$").expect("rule"));
 static PAGE_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?|共\s*\d{1,3}\s*页").expect("page mark")
+    Regex::new(r"第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?|共[ \t]*\d{1,3}[ \t]*页").expect("page mark")
 });
 
 /// Remove page furniture that a page break leaves inside a table: page-number lines (`- 2 -`,
 /// `3/5`) and page marks (`第 3 页`, `共 5 页`), which would otherwise read as cells.
 pub fn strip_page_furniture(text: &str) -> String {
-    let text = PAGE_LINE.replace_all(text, "");
+    let text = MARKDOWN_RULE.replace_all(text, "");
+    let text = PAGE_LINE.replace_all(&text, "");
     PAGE_MARK.replace_all(&text, " ").into_owned()
 }
 
@@ -74,6 +82,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
     let mut text_buf = String::new();
     let mut text_gap = Gap::Line;
     let mut i = 0;
+    // A cell separator seen since the last token on this line: a second one makes a blank cell.
+    let mut open_cell = false;
 
     fn flush_text(buf: &mut String, gap: Gap, out: &mut Vec<Token>) {
         if !buf.is_empty() {
@@ -83,13 +93,24 @@ pub fn tokens(text: &str) -> Vec<Token> {
 
     while i < chars.len() {
         let c = chars[i];
-        if c.is_whitespace() {
+        if c.is_whitespace() || c == '|' {
             flush_text(&mut text_buf, text_gap, &mut out);
-            let g = if c == '\n' { Gap::Line } else { Gap::Space };
+            let g = match c {
+                '\n' => Gap::Line,
+                '\t' | '|' => Gap::Cell,
+                _ => Gap::Space,
+            };
+            if g == Gap::Cell {
+                if open_cell {
+                    out.push(Token { kind: TokenKind::Blank, text: String::new(), gap: gap_or_none(&mut gap) });
+                }
+                open_cell = true;
+            }
             gap = gap.max(g);
             i += 1;
             continue;
         }
+        open_cell = false;
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let sign_here = matches!(c, '-' | '+' | '－')
             && chars.get(i + 1).is_some_and(char::is_ascii_digit)
@@ -124,10 +145,10 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 i += 1;
             }
             let after = chars.get(i).copied();
-            // `增/减` and `2024-2027` are text; a dash between separators (or next to a number) is a cell.
-            let before_ok = text_buf.is_empty() || prev.is_none_or(|p| !is_word_char(p));
-            let after_ok = after.is_none_or(|a| a.is_whitespace() || a.is_ascii_digit() || !is_word_char(a));
-            if before_ok && after_ok && text_buf.is_empty() {
+            // `增/减` is text; a dash anywhere else is a cell, even glued to a label (`数量—000`).
+            let inside_word = prev.is_some_and(is_word_char) && after.is_some_and(is_word_char);
+            if !inside_word {
+                flush_text(&mut text_buf, text_gap, &mut out);
                 let g = gap_or_none(&mut gap);
                 out.push(Token { kind: TokenKind::Dash, text: chars[start..i].iter().collect(), gap: g });
             } else {
@@ -264,6 +285,16 @@ mod tests {
         assert_eq!(t[2], (Number, "62".into(), Line));
         let t = kinds("0\r\r5");
         assert_eq!(t.len(), 2, "{t:?}");
+    }
+
+    #[test]
+    fn page_marks_never_span_lines() {
+        // One cell per line: `0`, `/`, `0` is three cells, not a page number `0/0`.
+        let t = kinds("\t0\n\t/\n\t0\n\t-\n\t2\n\t-\n");
+        assert_eq!(t.iter().filter(|t| t.0 != Blank).count(), 6, "{t:?}");
+        // An empty cell line between two cells is a blank cell.
+        let t = kinds("\t0\n\t\n\t4\n");
+        assert_eq!(t.iter().map(|t| t.0).collect::<Vec<_>>(), vec![Number, Blank, Number]);
     }
 
     #[test]

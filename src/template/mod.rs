@@ -403,6 +403,32 @@ pub fn match_label(label: &str, section: Section, template: Template) -> Option<
     table.iter().find(|c| c.regex.is_match(&norm)).map(|c| c.spec)
 }
 
+/// Whether a printed label that matches no pattern is `spec`'s label with one character wrong,
+/// missing or added (`1.属于国年秘密`): the end of the normalised label is compared with the
+/// template's printed label, which must be long enough for one edit to leave it unmistakable.
+pub fn near_label(printed: &str, spec: &RowSpec) -> bool {
+    let want: Vec<char> = normalize_label(spec.label).chars().collect();
+    let got: Vec<char> = normalize_label(printed).chars().collect();
+    if want.len() < 4 {
+        return false;
+    }
+    (want.len().saturating_sub(1)..=want.len() + 1).any(|n| {
+        n <= got.len() && edit_distance(&got[got.len() - n..], &want) <= 1
+    })
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Strip what varies between printings of one label: spaces, punctuation, brackets and the
 /// enumerators `一、` `(二)` `3.` at its start (digits elsewhere are kept).
 pub fn normalize_label(label: &str) -> String {
@@ -464,6 +490,15 @@ mod tests {
         assert_eq!(key("四、结转下年度继续办理", Sec3), Some("carried_forward"));
         assert_eq!(key("4.无正当理由大量反复申请", Sec3), Some("rejected_excessive"));
         assert_eq!(key("2.重复申请", Sec3), Some("rejected_duplicate"));
+    }
+
+    #[test]
+    fn one_wrong_character_is_near() {
+        let spec = sec3_spec("withheld_state_secret");
+        assert!(near_label("1.属于国年秘密", spec));
+        assert!(near_label("(三)不予公开 1.属于国家密", spec));
+        assert!(!near_label("1.属于过程性信息", spec));
+        assert!(!near_label("其他", sec3_spec("other_misc")));
     }
 
     #[test]
