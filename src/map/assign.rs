@@ -62,7 +62,7 @@ pub struct Costs {
 
 impl Costs {
     pub const GLUED: Costs = Costs { split: 1, join: 3, expand: 3, max: 4 };
-    pub const SPACED: Costs = Costs { split: 3, join: 1, expand: 1, max: 4 };
+    pub const SPACED: Costs = Costs { split: 3, join: 1, expand: 1, max: 6 };
 }
 
 /// What a reading did to the printed values, for the warnings.
@@ -256,7 +256,8 @@ impl Search<'_> {
         }
         // Expanded: printed once for a run of equal cells. A crawler that collapses runs never prints
         // two equal values side by side, so a row that does lost cells some other way.
-        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_piece(&item.text, kind) && self.collapsible {
+        if left >= 2 && cost + self.costs.expand <= self.costs.max && valid_piece(&item.text, kind) && self.collapsible
+        {
             for copies in 2..=left {
                 let before = cells.len();
                 cells.extend(std::iter::repeat_n(item.text.clone(), copies));
@@ -372,6 +373,20 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
     }
     while items.len() > n && items.last().is_some_and(|i| i.text.is_empty()) {
         items = &items[..items.len() - 1];
+    }
+    // A sign before digits where no column may be negative is a dash cell glued to the number.
+    let unsigned: Vec<Item>;
+    if !kinds.contains(&ColKind::Signed) && items.iter().any(|i| !i.dash && i.text.starts_with(['-', '+'])) {
+        unsigned = items
+            .iter()
+            .flat_map(|i| match i.text.strip_prefix(['-', '+']) {
+                Some(rest) if !i.dash => {
+                    vec![Item { text: i.text[..1].to_string(), gap: i.gap, dash: true }, Item::number(rest, Gap::None)]
+                }
+                _ => vec![i.clone()],
+            })
+            .collect();
+        items = &unsigned;
     }
     if items.is_empty() || n == 0 {
         return Solved::default();
@@ -530,6 +545,19 @@ mod tests {
     fn sec4_glued_run_cut_by_group_totals() {
         let s = solve(&items(&[("100010000000000", Gap::None)]), &[ColKind::Count; 15], Rule::Groups(5), Costs::GLUED);
         assert_eq!(values(&s), vec![v(&[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])]);
+    }
+
+    #[test]
+    fn signs_glued_to_numbers() {
+        // 2019 items: 178 | -3 | 586, and nothing else once the sign is the change's.
+        let kinds = [ColKind::Count, ColKind::Signed, ColKind::Count];
+        let s = solve(&items(&[("178", Gap::None), ("-3586", Gap::None)]), &kinds, Rule::None, Costs::GLUED);
+        assert!(values(&s).contains(&v(&[178.0, -3.0, 586.0])), "{s:?}");
+        assert!(values(&s).iter().all(|r| r[2] != Some(3586.0)), "{s:?}");
+        // Counts cannot be negative: the minus is a dash cell.
+        let s = solve(&items(&[("1", Gap::None), ("-0", Gap::None)]), &[ColKind::Count; 3], Rule::None, Costs::GLUED);
+        assert_eq!(s.candidates.len(), 1);
+        assert_eq!(s.candidates[0].cells, vec!["1", "-", "0"]);
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub struct Fact {
 /// next to the number; a bare `12件` elsewhere is no evidence.
 pub fn sec2_facts(text: &str) -> Vec<Fact> {
     static PHRASES: LazyLock<Vec<(Regex, &'static str, &'static str)>> = LazyLock::new(|| {
-        let docs = |verb: &str, kind: &str| re(&format!(r"{verb}[的了]?(?:本机关)?(?:行政)?{kind}(?:总数|数量)?[共为]?\s*(\d+)\s*件"));
+        let docs = |verb: &str, kind: &str| {
+            re(&format!(r"{verb}[的了]?(?:本机关)?(?:行政)?{kind}(?:总数|数量)?[共为]?\s*(\d+)\s*件"))
+        };
         let mut v = Vec::new();
         for (kind, row) in [("规范性文件", "normative_docs"), ("规章", "rules")] {
             v.push((docs("(?:制发|印发|出台|制定)", kind), row, "issued"));
@@ -221,7 +223,9 @@ mod tests {
 
     #[test]
     fn sec2_facts_name_their_cell() {
-        let facts = sec2_facts("设立规范性文件库，集中公开现行有效行政规范性文件698件。全年共收到申请 14 件。对外公开规章15件、规范性文件40件。");
+        let facts = sec2_facts(
+            "设立规范性文件库，集中公开现行有效行政规范性文件698件。全年共收到申请 14 件。对外公开规章15件、规范性文件40件。",
+        );
         let got: Vec<(&str, &str, f64)> = facts.iter().map(|f| (f.row, f.col, f.value)).collect();
         assert!(got.contains(&("normative_docs", "in_force", 698.0)), "{got:?}");
         assert!(got.contains(&("rules", "total_public", 15.0)), "{got:?}");

@@ -124,7 +124,7 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
     }
 
     let hints: Vec<&str> = [meta.title.as_deref(), meta.agency.as_deref()].into_iter().flatten().collect();
-    let (region, region_warnings) = crate::region::resolve(&hints);
+    let (region, region_warnings) = resolve_region(&hints, &doc.text);
     warnings.extend(region_warnings);
 
     Report {
@@ -149,6 +149,49 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
         warnings,
         parse_quality,
     }
+}
+
+/// The region from the title and agency; when a name there exists in several places (宝山区,
+/// 白云区), the body's own address, contact and signature lines may name the city or province that
+/// narrows it. The narrower place is kept only when it extends what the title gave.
+fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<String>) {
+    let (region, warnings) = crate::region::resolve(hints);
+    if !warnings.iter().any(|w| w.contains("places")) {
+        return (region, warnings);
+    }
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut context: Vec<&str> = lines
+        .iter()
+        .filter(|l| {
+            l.chars().count() <= 80
+                && ["地址", "住址", "邮编", "邮政编码", "联系电话", "联系方式"].iter().any(|k| l.contains(k))
+        })
+        .copied()
+        .collect();
+    context.extend(lines.iter().rev().take(3));
+    if context.is_empty() {
+        return (region, warnings);
+    }
+    let mut with_context: Vec<&str> = hints.to_vec();
+    with_context.extend(context);
+    let (narrowed, narrowed_warnings) = crate::region::resolve(&with_context);
+    let extends = |code: &Option<String>, wider: &Option<String>| {
+        wider.as_ref().is_none_or(|w| code.as_ref().is_some_and(|c| c.starts_with(w.as_str())))
+    };
+    let more_specific = narrowed.level != crate::model::Level::Unknown
+        && extends(&narrowed.province_code, &region.province_code)
+        && extends(&narrowed.county_code, &region.county_code)
+        && narrowed.county_code.is_some()
+        && region.county_code.is_none();
+    if more_specific {
+        let mut out: Vec<String> = narrowed_warnings;
+        out.push(format!(
+            "region: {} narrowed by the report's address or signature lines",
+            hints.first().copied().unwrap_or("the title")
+        ));
+        return (narrowed, out);
+    }
+    (region, warnings)
 }
 
 /// What the mapper had to infer, for [`quality`].
@@ -329,10 +372,12 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         let near = || {
             let next = sec3_rows.get(sec3_cursor.map_or(0, |c| c + 1))?;
             let spec = labels::sec3_spec(next);
-            (stage == Stage::Sec3 && !out.sec3.contains_key(next) && labels::near_label(label, spec)).then(|| {
-                warnings.push(format!("sec3.{next}: label printed as {label:?}; taken for the template's row there"));
-                spec
-            })
+            ((stage == Stage::Sec3 || sec3_open) && !out.sec3.contains_key(next) && labels::near_label(label, spec))
+                .then(|| {
+                    warnings
+                        .push(format!("sec3.{next}: label printed as {label:?}; taken for the template's row there"));
+                    spec
+                })
         };
         let Some(spec) = matched.or_else(near) else {
             continue;

@@ -292,9 +292,9 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         // Rows whose label was not found (a typo), between this one and the next found: their values
         // follow in order, one group each, when the counts agree.
         let next_j = found.get(k + 1).map_or(specs.len(), |(nj, _)| *nj);
-        let skipped: Vec<usize> = (j + 1..next_j).filter(|s| specs[*s].section == specs[*j].section).collect();
+        let skipped: Vec<usize> = (j + 1..next_j).filter(|s| specs[*s].section == template::Section::Sec3).collect();
         let rest: Vec<Vec<Item>> = groups.collect();
-        if !skipped.is_empty() && rest.len() == skipped.len() && specs[*j].section == template::Section::Sec3 {
+        if !skipped.is_empty() && rest.len() == skipped.len() {
             for (s, g) in skipped.iter().zip(rest) {
                 out.warnings.push(format!(
                     "sec3.{}: label not found; values placed by the template's row order",
@@ -411,8 +411,9 @@ fn sec2_row(
     costs: Costs,
     out: &mut StreamTables,
 ) -> Vec<(&'static str, Cell)> {
-    if items.len() < cols.len() && items.len() > 1 {
-        // A short row: the cells it printed fill from the left, the rest are missing.
+    if items.len() < cols.len() && items.len() > 1 && items.iter().all(|i| i.gap != Gap::None) {
+        // A short row of separately printed values (a scrape that lost a line): the cells it
+        // printed fill from the left, the rest are missing. Glued values are cut instead.
         out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), cols.len()));
         return cols
             .iter()

@@ -49,12 +49,15 @@ impl Token {
 }
 
 static PAGE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$").expect("page line")
+    Regex::new(r"(?m)^[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*$")
+        .expect("page line")
 });
-static MARKDOWN_RULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*$").expect("rule"));
+static MARKDOWN_RULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*$").expect("rule")
+});
 static PAGE_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?|共[ \t]*\d{1,3}[ \t]*页").expect("page mark")
+    Regex::new(r"第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?|共[ \t]*\d{1,3}[ \t]*页")
+        .expect("page mark")
 });
 
 /// Remove page furniture that a page break leaves inside a table: page-number lines (`- 2 -`,
@@ -112,9 +115,10 @@ pub fn tokens(text: &str) -> Vec<Token> {
         }
         open_cell = false;
         let prev = i.checked_sub(1).map(|j| chars[j]);
-        let sign_here = matches!(c, '-' | '+' | '－')
-            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-            && prev.is_none_or(|p| p.is_whitespace());
+        // A minus or plus sign directly before digits belongs to the number (`178-3586` is 178 and
+        // -3586 in a signed column); where a column cannot be negative the solver reads it as a dash
+        // cell followed by the digits.
+        let sign_here = matches!(c, '-' | '+' | '－') && chars.get(i + 1).is_some_and(char::is_ascii_digit);
         if c.is_ascii_digit() || sign_here {
             let (number, next) = read_number(&chars, i);
             // `2.其他…`: the digit before `.`/`、` that opens a label is the label's enumerator.

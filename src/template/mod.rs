@@ -412,9 +412,8 @@ pub fn near_label(printed: &str, spec: &RowSpec) -> bool {
     if want.len() < 4 {
         return false;
     }
-    (want.len().saturating_sub(1)..=want.len() + 1).any(|n| {
-        n <= got.len() && edit_distance(&got[got.len() - n..], &want) <= 1
-    })
+    (want.len().saturating_sub(1)..=want.len() + 1)
+        .any(|n| n <= got.len() && edit_distance(&got[got.len() - n..], &want) <= 1)
 }
 
 fn edit_distance(a: &[char], b: &[char]) -> usize {

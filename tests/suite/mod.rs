@@ -1,5 +1,6 @@
 //! Integration test areas and the helpers they share.
 
+mod accuracy;
 mod cli;
 mod formats;
 mod gold;

@@ -136,3 +136,17 @@ fn a_printed_break_is_reported_not_repaired() {
     assert!(failed.contains(&("H2", "natural_person")), "{failed:?}");
     assert!(r.checks.iter().filter(|c| c.id == "H1").all(|c| c.status == CheckStatus::Pass));
 }
+
+/// A district name shared by several cities (宝山区) is narrowed by the city the report's own
+/// address line names; without it, only what is certain is kept.
+#[test]
+fn shared_district_names_are_narrowed_by_the_address() {
+    let body = "宝山区2023年政府信息公开工作年度报告\n\n一、总体情况\n本年度共发布各类信息 12 条。\n";
+    let r = gongkai::parse::parse_bytes(body.as_bytes(), "a.txt").unwrap();
+    assert_eq!(r.region.county_code, None, "{:?}", r.region);
+    let with_address = format!("{body}联系地址：上海市宝山区密山路5号\n");
+    let r = gongkai::parse::parse_bytes(with_address.as_bytes(), "b.txt").unwrap();
+    assert_eq!(r.region.province.as_deref(), Some("上海市"), "{:?} {:?}", r.region, r.warnings);
+    assert_eq!(r.region.county.as_deref(), Some("宝山区"));
+    assert!(r.warnings.iter().any(|w| w.contains("narrowed")), "{:?}", r.warnings);
+}
