@@ -96,7 +96,17 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
             let streamed = stream::read_tables(&tokens, template, &narrative);
             let grid_score = reading_score(&grid.0, &grid.1, &grid.2, quality_flags.uncertain);
             let stream_score = reading_score(&streamed.sec2, &streamed.sec3, &streamed.sec4, streamed.uncertain);
-            if stream_score > grid_score || tables_from == Tables::Stream {
+            // In a crawler dump (rows whose digits ran into their labels) the row reading can only
+            // guess where cells start, so the stream reading is kept unless the identities favour
+            // the rows.
+            let glued = doc.rows.iter().any(|r| r.kind == RowKind::Glued);
+            let stream_wins = if glued {
+                identity_balance(&streamed.sec2, &streamed.sec3, &streamed.sec4)
+                    >= identity_balance(&grid.0, &grid.1, &grid.2)
+            } else {
+                stream_score > grid_score
+            };
+            if stream_wins || tables_from == Tables::Stream {
                 warnings.retain(|w| !w.starts_with("sec2") && !w.starts_with("sec3") && !w.starts_with("sec4"));
                 warnings.extend(streamed.warnings);
                 quality_flags = QualityFlags { uncertain: streamed.uncertain, inferred: streamed.inferred };
@@ -155,7 +165,11 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
 /// 白云区), the body's own address, contact and signature lines may name the city or province that
 /// narrows it. The narrower place is kept only when it extends what the title gave.
 fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<String>) {
-    let (region, warnings) = crate::region::resolve(hints);
+    let (region, mut warnings) = crate::region::resolve(hints);
+    if let Some((near, warning)) = crate::region::near_county(hints, &region) {
+        warnings.push(warning);
+        return (near, warnings);
+    }
     if !warnings.iter().any(|w| w.contains("places")) {
         return (region, warnings);
     }
@@ -201,6 +215,14 @@ struct QualityFlags {
     uncertain: usize,
     /// Cells placed by inference (cut, joined, expanded, placed by order) rather than as printed.
     inferred: usize,
+}
+
+/// Identities that hold minus identities that fail.
+fn identity_balance(sec2: &Table, sec3: &Table, sec4: &Table) -> i64 {
+    let checks = check::run(sec2, sec3, sec4);
+    let pass = checks.iter().filter(|c| c.id != "H5" && c.status == CheckStatus::Pass).count() as i64;
+    let fail = checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i64;
+    pass - fail
 }
 
 /// How well a reading of the tables is supported: identities that hold, cells read, minus cells
@@ -719,16 +741,26 @@ fn resolve_glued_sec3(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)]
             }
         }
     } else {
-        warnings.push(format!("sec3: {combos} combinations of glued splits; kept the first split of each row"));
+        warnings.push(format!("sec3: {combos} combinations of glued splits, too many to weigh"));
     }
     let chosen = best.map(|(_, c)| c).unwrap_or_else(|| vec![0; glued.len()]);
     apply_choice(table, glued, &chosen);
-    if ties > 0 {
+    if ties > 0 || combos > limit {
+        // Several combinations fit equally well: a cell on which a row's candidate cuts disagree has
+        // no value (its printed digits stay in `raw`); cells all cuts agree on are kept.
         let rows: Vec<&str> = glued.iter().filter(|(_, c)| c.len() > 1).map(|(k, _)| *k).collect();
+        for (key, candidates) in glued.iter().filter(|(_, c)| c.len() > 1) {
+            let row = table.rows.iter_mut().find(|r| r.key == *key).expect("glued row present");
+            for (i, (_, cell)) in row.cells.iter_mut().enumerate() {
+                if candidates.iter().any(|c| c[i] != candidates[0][i]) {
+                    let run: String = candidates[0].iter().map(u64::to_string).collect();
+                    *cell = Cell { value: None, raw: run, kind: CellKind::Text };
+                }
+            }
+        }
         warnings.push(format!(
-            "sec3: ambiguous: glued digits in rows {} fit the identities in {} ways; kept the first",
+            "sec3: ambiguous: glued digits in rows {} fit the identities in several ways; cells they disagree on left without a value",
             rows.join(", "),
-            ties + 1
         ));
     }
 }

@@ -425,6 +425,7 @@ fn sec2_row(
     let solved = assign::solve(items, &kinds, Rule::None, row_costs(items, kinds.len(), costs));
     let row = key.trim_start_matches("sec2.");
     let (chosen, alts) = pick_by_narrative(&solved, row, cols, narrative);
+    let chosen = chosen.filter(|_| !solved.exhausted);
     if alts.len() > 1 {
         out.warnings.push(format!(
             "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
@@ -494,7 +495,10 @@ fn build_sec3(
     // expanded), is only as certain as the column identities make it: most columns must confirm it.
     for (r, (key, _, solved)) in rows.iter().enumerate() {
         let Some(chosen) = solved.candidates.get(choice.chosen[r]) else { continue };
-        if solved.broken && chosen.cost > 0 && column_support(&rows, &choice.chosen, r) < 6 {
+        if solved.exhausted {
+            out.warnings.push(format!("sec3.{key}: too many readings of the printed values to weigh"));
+            choice.rejected[r] = true;
+        } else if solved.broken && chosen.cost > 0 && column_support(&rows, &choice.chosen, r) < 6 {
             out.warnings
                 .push(format!("sec3.{key}: no reading of the printed values fits its row total or enough columns"));
             choice.rejected[r] = true;
@@ -588,11 +592,22 @@ fn column_support(rows: &[(&'static str, Option<Vec<Item>>, Solved)], chosen: &[
 fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
     let sizes: Vec<usize> = rows.iter().map(|(_, _, s)| s.candidates.len().max(1)).collect();
     let mut chosen = vec![0usize; rows.len()];
+    // Per row, every candidate that takes part in some best-scoring combination: a row is certain
+    // only when all of them agree.
+    let mut alternatives: Vec<Vec<usize>> = sizes.iter().map(|n| (0..*n).collect()).collect();
     let combos = sizes.iter().try_fold(1usize, |acc, s| acc.checked_mul(*s)).unwrap_or(usize::MAX);
-    if combos > 1 && combos <= 50_000 {
+    if combos == 1 {
+        alternatives = vec![vec![0]; rows.len()];
+    } else if combos <= 200_000 {
         let mut current = vec![0usize; rows.len()];
         let mut best = column_score(rows, &current);
-        chosen.clone_from(&current);
+        let mut in_best: Vec<Vec<bool>> = sizes.iter().map(|n| vec![false; *n]).collect();
+        let mark = |in_best: &mut Vec<Vec<bool>>, combo: &[usize]| {
+            for (r, c) in combo.iter().enumerate() {
+                in_best[r][*c] = true;
+            }
+        };
+        mark(&mut in_best, &current);
         loop {
             let mut i = 0;
             while i < current.len() {
@@ -610,9 +625,17 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
             if s > best {
                 best = s;
                 chosen.clone_from(&current);
+                in_best = sizes.iter().map(|n| vec![false; *n]).collect();
+                mark(&mut in_best, &current);
+            } else if s == best {
+                mark(&mut in_best, &current);
             }
         }
-    } else if combos > 1 {
+        alternatives = in_best.iter().map(|flags| (0..flags.len()).filter(|c| flags[*c]).collect()).collect();
+    } else {
+        // Too many combinations to weigh them all: one row at a time towards more passing
+        // identities, and every candidate of a row that had several stays an alternative, so no
+        // cell of such a row is taken as certain unless all its readings agree.
         for _ in 0..4 {
             let mut changed = false;
             for r in 0..rows.len() {
@@ -633,18 +656,6 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
             }
         }
     }
-    let best = column_score(rows, &chosen);
-    let alternatives = (0..rows.len())
-        .map(|r| {
-            (0..sizes[r])
-                .filter(|c| {
-                    let mut trial = chosen.clone();
-                    trial[r] = *c;
-                    column_score(rows, &trial) == best
-                })
-                .collect()
-        })
-        .collect();
     Joint { rejected: vec![false; rows.len()], chosen, alternatives }
 }
 
@@ -678,7 +689,8 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
             alts.len()
         ));
     }
-    let cells = row_cells("sec4", &cols, &items, solved.candidates.first(), &alts, out);
+    let chosen = solved.candidates.first().filter(|_| !solved.exhausted);
+    let cells = row_cells("sec4", &cols, &items, chosen, &alts, out);
     for (g, group) in SEC4_GROUPS.iter().enumerate() {
         let row: Vec<(&'static str, Cell)> = cells[g * 5..g * 5 + 5].to_vec();
         table.rows.push(TableRow { key: group, cells: row });

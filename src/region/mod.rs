@@ -468,6 +468,43 @@ fn region_for(g: &Gazetteer, code: &str) -> Region {
     }
 }
 
+/// A county printed with one character wrong (四阳县 for 泗阳县): when the region stops above the
+/// county level, the counties under it are compared with every stretch of the texts of the same
+/// length ending in the same character; exactly one county one edit away is taken, with a warning.
+pub fn near_county(texts: &[&str], region: &Region) -> Option<(Region, String)> {
+    if region.county_code.is_some() {
+        return None;
+    }
+    let parent = region.prefecture_code.as_deref().or(region.province_code.as_deref())?;
+    let g: &'static Gazetteer = &GAZ;
+    let texts: Vec<Vec<char>> = texts.iter().map(|t| normalize(t).chars().collect()).collect();
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for (i, code) in g.codes.iter().enumerate() {
+        if code.len() != 6 || !code.starts_with(parent) {
+            continue;
+        }
+        let name: Vec<char> = g.names[i].chars().collect();
+        if name.len() < 3 {
+            continue;
+        }
+        let hit = texts.iter().flat_map(|t| t.windows(name.len())).find(|w| {
+            w.last() == name.last()
+                && w.iter().zip(&name).filter(|(a, b)| a != b).count() == 1
+                && w.iter().all(|c| is_han(*c))
+        });
+        if let Some(w) = hit {
+            found.push((i, w.iter().collect()));
+        }
+    }
+    match found.as_slice() {
+        [(i, printed)] => {
+            let code = g.codes[*i];
+            Some((region_for(g, code), format!("region: {printed} read as {}, one character away", g.names[*i])))
+        }
+        _ => None,
+    }
+}
+
 /// Resolve the place a report belongs to from its texts, most telling first (title, then agency,
 /// then any further hints). Returns the region and human-readable warnings (e.g. ambiguity).
 pub fn resolve(texts: &[&str]) -> (Region, Vec<String>) {
@@ -604,6 +641,27 @@ fn ambiguity_warning(g: &Gazetteer, texts: &[Text], mentions: &[Mention], tied: 
             )
         }
         None => format!("region: {} places fit equally well; kept {kept}", tied.len()),
+    }
+}
+
+#[cfg(test)]
+mod near_tests {
+    use super::*;
+
+    #[test]
+    fn one_character_typo_of_a_county_under_the_stated_prefecture() {
+        let title = "四川省攀枝花市米意县人民政府2023年政府信息公开工作年度报告";
+        let (region, _) = resolve(&[title]);
+        let (near, warning) = near_county(&[title], &region).expect("near county");
+        assert_eq!(near.county_code.as_deref(), Some("510421"));
+        assert!(warning.contains("米意县"), "{warning}");
+        // A county the text names correctly is not touched.
+        let (region, _) = resolve(&["四川省攀枝花市米易县人民政府"]);
+        assert!(near_county(&["四川省攀枝花市米易县人民政府"], &region).is_none());
+        // 四阳县 is one character from both 泗阳县 and 沭阳县 of 宿迁市: no guess.
+        let title = "江苏省宿迁市四阳县人民政府2023年政府信息公开工作年度报告";
+        let (region, _) = resolve(&[title]);
+        assert!(near_county(&[title], &region).is_none());
     }
 }
 
