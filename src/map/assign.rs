@@ -407,7 +407,7 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
     {
         let groups = match rule {
             Rule::SumLast => Some((n - 1, 1)),
-            Rule::Groups(size) if n % size == 0 => Some((size - 1, n / size)),
+            Rule::Groups(size) if n.is_multiple_of(size) => Some((size - 1, n / size)),
             _ => None,
         };
         if let Some((parts, groups)) = groups {

@@ -91,6 +91,10 @@ fn label_order(template: Template) -> Vec<&'static RowSpec> {
     specs
 }
 
+/// The best score of a chain of label occurrences ending at one occurrence, and the occurrence
+/// (label, occurrence) before it.
+type ChainEnd = (f64, Option<(usize, usize)>);
+
 /// Find every occurrence of every label, then choose one consistent, order-preserving set.
 fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
     let blocked: Vec<(usize, usize)> = SEC3_HEADER
@@ -117,7 +121,7 @@ fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
         .collect();
     // best[j][o]: best score of a chain ending with label j at its occurrence o.
     let gain = |h: &Hit| 10.0 + if h.followed_by_value { 4.0 } else { 0.0 };
-    let mut best: Vec<Vec<(f64, Option<(usize, usize)>)>> = Vec::with_capacity(specs.len());
+    let mut best: Vec<Vec<ChainEnd>> = Vec::with_capacity(specs.len());
     for j in 0..specs.len() {
         let mut row = Vec::with_capacity(hits[j].len());
         for h in &hits[j] {

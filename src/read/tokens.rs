@@ -133,7 +133,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 out.push(Token { kind: TokenKind::Number, text: number.to_string(), gap: g });
             }
             if enumerator {
-                start_text(&mut text_buf, &mut text_gap, &mut gap);
+                start_text(&text_buf, &mut text_gap, &mut gap);
                 for ch in &chars[rest_at..next + 1] {
                     text_buf.push(*ch);
                 }
@@ -156,12 +156,12 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 let g = gap_or_none(&mut gap);
                 out.push(Token { kind: TokenKind::Dash, text: chars[start..i].iter().collect(), gap: g });
             } else {
-                start_text(&mut text_buf, &mut text_gap, &mut gap);
+                start_text(&text_buf, &mut text_gap, &mut gap);
                 text_buf.extend(&chars[start..i]);
             }
             continue;
         }
-        start_text(&mut text_buf, &mut text_gap, &mut gap);
+        start_text(&text_buf, &mut text_gap, &mut gap);
         text_buf.push(c);
         i += 1;
     }
@@ -175,7 +175,7 @@ fn gap_or_none(gap: &mut Gap) -> Gap {
     std::mem::replace(gap, Gap::None)
 }
 
-fn start_text(buf: &mut String, text_gap: &mut Gap, gap: &mut Gap) {
+fn start_text(buf: &str, text_gap: &mut Gap, gap: &mut Gap) {
     if buf.is_empty() {
         *text_gap = gap_or_none(gap);
     }
