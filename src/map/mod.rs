@@ -7,12 +7,14 @@
 //! - merged cells that became empty cells: surplus blanks at the ends of a row are dropped;
 //! - rows that lost their label (fragmented PDF conversions): a row of exactly seven values inside the
 //!   sec3 table fills the next row in template order, with a warning;
-//! - cells glued together (`8855698`): split with the identities ([`split`]), with a warning when
-//!   more than one split fits.
+//! - cells glued together (`8855698`): cut by the assignment solver ([`assign`]) under the identities;
+//!   a cell the cuts disagree on has no value.
+//!
+//! Text reports are also read from their token stream by the template ([`stream`]); the reading the
+//! report's identities support better is kept.
 
 pub mod assign;
 pub mod meta;
-pub mod split;
 pub mod stream;
 
 use std::collections::HashMap;
@@ -219,24 +221,28 @@ struct QualityFlags {
 
 /// Identities that hold minus identities that fail.
 fn identity_balance(sec2: &Table, sec3: &Table, sec4: &Table) -> i64 {
-    let checks = check::run(sec2, sec3, sec4);
-    let pass = checks.iter().filter(|c| c.id != "H5" && c.status == CheckStatus::Pass).count() as i64;
-    let fail = checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i64;
+    let (pass, fail) = identity_counts(sec2, sec3, sec4);
     pass - fail
 }
 
 /// How well a reading of the tables is supported: identities that hold, cells read, minus cells
 /// missing or uncertain and identities that fail.
 fn reading_score(sec2: &Table, sec3: &Table, sec4: &Table, uncertain: usize) -> i64 {
-    let checks = check::run(sec2, sec3, sec4);
-    let pass = checks.iter().filter(|c| c.id != "H5" && c.status == CheckStatus::Pass).count() as i64;
-    let fail = checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i64;
+    let (pass, fail) = identity_counts(sec2, sec3, sec4);
     let cells = [sec2, sec3, sec4].iter().flat_map(|t| t.cells()).collect::<Vec<_>>();
     let numbers =
         cells.iter().filter(|(_, _, c)| matches!(c.kind, CellKind::Number | CellKind::Dash | CellKind::Blank)).count()
             as i64;
     let missing = cells.iter().filter(|(_, _, c)| c.kind == CellKind::Missing).count() as i64;
     3 * pass - 4 * fail + numbers - missing - 2 * uncertain as i64
+}
+
+/// Identities H1–H4 that hold and checks that fail.
+fn identity_counts(sec2: &Table, sec3: &Table, sec4: &Table) -> (i64, i64) {
+    let checks = check::run(sec2, sec3, sec4);
+    let pass = checks.iter().filter(|c| c.id != "H5" && c.status == CheckStatus::Pass).count() as i64;
+    let fail = checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i64;
+    (pass, fail)
 }
 
 /// `parse_quality` (issue: analysts filter on it): `exact` when every cell was read unambiguously
@@ -431,25 +437,8 @@ fn printed_row(values: &[String], columns: usize) -> bool {
 
 /// Words of the sec4 table header (`行政复议 … 结果维持 … 总计`), which may stand between its values.
 fn is_sec4_header(label: &str) -> bool {
-    let words = [
-        "未经复议直接起诉",
-        "复议后起诉",
-        "行政复议",
-        "行政诉讼",
-        "结果维持",
-        "结果纠正",
-        "其他结果",
-        "尚未审结",
-        "总计",
-        "维持",
-        "纠正",
-        "结果",
-        "其他",
-        "尚未",
-        "审结",
-    ];
     let mut rest = labels::normalize_label(label);
-    for w in words {
+    for w in labels::sec4_header_words() {
         rest = rest.replace(w, "");
     }
     rest.is_empty()
@@ -495,6 +484,27 @@ fn fit(key: &str, printed: &[String], cols: &[&'static str], warnings: &mut Vec<
         .collect()
 }
 
+/// A grid row that printed fewer values than its `n` count columns: its cells when exactly one
+/// expansion of runs printed once fits `rule` (cells of a grid are never cut).
+fn expand_short_row(printed: &[&String], n: usize, rule: assign::Rule) -> Option<Vec<String>> {
+    let items: Vec<assign::Item> = printed
+        .iter()
+        .map(|v| {
+            let cell = Cell::parse(v);
+            let text =
+                if cell.kind == CellKind::Number { v.chars().filter(|c| *c != ',').collect() } else { v.to_string() };
+            assign::Item { text, gap: crate::read::tokens::Gap::Space, dash: cell.kind != CellKind::Number }
+        })
+        .collect();
+    let mut costs = assign::Costs::SPACED;
+    costs.split = costs.max + 1;
+    let solved = assign::solve(&items, &vec![assign::ColKind::Count; n], rule, costs);
+    match solved.candidates.as_slice() {
+        [only] if !solved.broken => Some(only.cells.clone()),
+        _ => None,
+    }
+}
+
 /// A sec3 row as printed. A row with fewer values than columns is never filled from the left (that
 /// moves the printed total into `other_org`): a collapsed run is expanded when exactly one expansion
 /// fits H3; otherwise the total is kept when the values before it add up to it, and the other cells
@@ -505,27 +515,12 @@ fn fit_sec3(key: &str, printed: &[String], warnings: &mut Vec<String>) -> Vec<(&
     if values.len() >= SEC3_COLS.len() || filled.is_empty() {
         return fit(&format!("sec3.{key}"), printed, SEC3_COLS, warnings);
     }
-    let items: Vec<assign::Item> = filled
-        .iter()
-        .map(|v| {
-            let cell = Cell::parse(v);
-            let text =
-                if cell.kind == CellKind::Number { v.chars().filter(|c| *c != ',').collect() } else { v.to_string() };
-            assign::Item { text, gap: crate::read::tokens::Gap::Space, dash: cell.kind != CellKind::Number }
-        })
-        .collect();
-    let kinds = [assign::ColKind::Count; 7];
-    let mut costs = assign::Costs::SPACED;
-    costs.split = costs.max + 1;
-    let solved = assign::solve(&items, &kinds, assign::Rule::SumLast, costs);
-    if let [only] = solved.candidates.as_slice()
-        && !solved.broken
-    {
+    if let Some(cells) = expand_short_row(&filled, SEC3_COLS.len(), assign::Rule::SumLast) {
         warnings.push(format!(
             "sec3.{key}: {} values printed for 7 cells; a run of equal cells printed once, expanded",
             filled.len()
         ));
-        return SEC3_COLS.iter().zip(&only.cells).map(|(c, v)| (*c, Cell::parse(v))).collect();
+        return SEC3_COLS.iter().zip(&cells).map(|(c, v)| (*c, Cell::parse(v))).collect();
     }
     let printed_values: Vec<Option<f64>> = filled.iter().map(|v| Cell::parse(v).value).collect();
     let total_certain = match printed_values.split_last() {
@@ -593,7 +588,7 @@ fn build_sec2(
             None => spec.cols.iter().map(|c| (*c, Cell::missing())).collect(),
             Some(p) => match glued_run(p, spec.cols.len()) {
                 Some(run) => {
-                    let candidates = split::splits(&run, spec.cols.len());
+                    let candidates = glued_cuts(&run, spec.cols.len(), assign::Rule::None);
                     let score = |s: &Vec<u64>| {
                         let values: Vec<Option<f64>> = s.iter().map(|n| Some(*n as f64)).collect();
                         narrative_score(spec.key, spec.cols, &values, narrative)
@@ -676,7 +671,7 @@ fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warn
             None => SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect(),
             Some(p) => match glued_run(p, n) {
                 Some(run) => {
-                    let candidates = split::sec3_row_splits(&run, n);
+                    let candidates = glued_cuts(&run, n, assign::Rule::SumLast);
                     if candidates.is_empty() {
                         // Not a number: the cut is unknown, so no cell has a value; the digits stay.
                         warnings.push(format!(
@@ -701,6 +696,22 @@ fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warn
         resolve_glued_sec3(&mut table, &glued, warnings);
     }
     table
+}
+
+/// Every cut of a glued run into `n` counts that satisfies `rule` (the assignment solver's cuts;
+/// rows that break `rule` in every cut give none).
+fn glued_cuts(run: &str, n: usize, rule: assign::Rule) -> Vec<Vec<u64>> {
+    let item = assign::Item::number(run, crate::read::tokens::Gap::None);
+    let solved = assign::solve(&[item], &vec![assign::ColKind::Count; n], rule, assign::Costs::GLUED);
+    if solved.broken || solved.exhausted {
+        return Vec::new();
+    }
+    solved
+        .candidates
+        .iter()
+        .filter(|r| r.ops.iter().all(|op| matches!(op, assign::Op::Split(_))))
+        .filter_map(|r| r.cells.iter().map(|c| c.parse::<u64>().ok()).collect())
+        .collect()
 }
 
 /// Choose one split per glued sec3 row so that the column identities H1 and H2 hold for as many
@@ -781,26 +792,16 @@ fn build_sec4(values: &[String], warnings: &mut Vec<String>) -> Table {
     if !values.is_empty() && values.len() < 15 {
         // Never filled from the left: which cells were lost is unknown, unless a run of equal cells
         // printed once expands one way only under H4.
-        let items: Vec<assign::Item> = values
-            .iter()
-            .map(|v| assign::Item {
-                text: v.clone(),
-                gap: crate::read::tokens::Gap::Space,
-                dash: Cell::parse(v).kind != CellKind::Number,
-            })
-            .collect();
-        let mut costs = assign::Costs::SPACED;
-        costs.split = costs.max + 1;
-        let solved = assign::solve(&items, &[assign::ColKind::Count; 15], assign::Rule::Groups(5), costs);
-        match solved.candidates.as_slice() {
-            [only] if !solved.broken => {
+        let printed: Vec<&String> = values.iter().collect();
+        match expand_short_row(&printed, 15, assign::Rule::Groups(5)) {
+            Some(cells) => {
                 warnings.push(format!(
                     "sec4: {} of 15 cells printed; a run of equal cells printed once, expanded",
                     values.len()
                 ));
-                values = only.cells.clone();
+                values = cells;
             }
-            _ => {
+            None => {
                 warnings.push(format!(
                     "sec4: {} of 15 cells found ({}); placement uncertain, cells missing",
                     values.len(),

@@ -69,10 +69,8 @@ struct Hit {
     followed_by_value: bool,
 }
 
-static SEC3_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(?:申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|其他|总计){4,}")
-        .expect("header")
-});
+static SEC3_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?:{}){{4,}}", template::sec3_header_words().join("|"))).expect("header"));
 static SEC4_START: LazyLock<Regex> = LazyLock::new(|| Regex::new("行政复议").expect("sec4"));
 static SEC4_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("存在的主要问题|主要问题及改进|其他需要报告的事项").expect("end"));
@@ -99,7 +97,11 @@ type ChainEnd = (f64, Option<(usize, usize)>);
 fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
     let blocked: Vec<(usize, usize)> = SEC3_HEADER
         .find_iter(&compact.text)
-        .filter(|m| m.as_str().contains("自然人") || m.as_str().contains("商业企业"))
+        .filter(|m| {
+            let (person, enterprise) =
+                (template::col_label("natural_person"), template::col_label("commercial_enterprise"));
+            m.as_str().contains(person) || m.as_str().contains(enterprise)
+        })
         .map(|m| (compact.char_at(m.start()), compact.char_at(m.end())))
         .collect();
     let value_after = |end: usize| {

@@ -323,6 +323,32 @@ pub fn sec4_group_label(group: &str) -> &'static str {
     }
 }
 
+/// Words of the sec3 column header (申请人情况 … 总计), longest first.
+pub fn sec3_header_words() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = SEC3_COLS.iter().map(|c| col_label(c)).collect();
+    words.extend(["申请人情况", "法人或其他组织"]);
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words
+}
+
+/// Words of the sec4 header (行政复议 … 复议后起诉 … 结果维持 … 总计), and the halves a cell break
+/// leaves of them (结果 / 维持), longest first.
+pub fn sec4_header_words() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = SEC4_GROUPS.iter().map(|g| sec4_group_label(g)).collect();
+    words.push("行政诉讼");
+    for col in SEC4_COLS {
+        let label = col_label(col);
+        words.push(label);
+        if label.chars().count() == 4 {
+            let mid = label.char_indices().nth(2).map_or(label.len(), |(i, _)| i);
+            words.extend([&label[..mid], &label[mid..]]);
+        }
+    }
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words.dedup();
+    words
+}
+
 /// The sec3 rows a template prints, in order, with their specs.
 pub fn sec3_specs(template: Template) -> Vec<&'static RowSpec> {
     let keys = match template {
