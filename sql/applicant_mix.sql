@@ -3,6 +3,7 @@
 -- Each share sums the applicant column and the total column over the same reports, those that
 -- printed both (a blank cell counts in neither), and its *_reports column says how many reports
 -- that is. Shares are NULL when that total is 0.
+-- Counts canonical reports only: one report per body and year (the duplicates view lists the others).
 -- Columns:
 --   province_code, year
 --   applications                   summed new_received.total
@@ -17,7 +18,7 @@
 --                                  reports each share covers
 CREATE VIEW applicant_mix AS
 WITH per_report AS (
-    SELECT report_id, province_code, year,
+    SELECT c.report_id, c.province_code, c.year,
            CAST(MAX(CASE WHEN col = 'total' THEN value END) AS DOUBLE) AS total,
            CAST(MAX(CASE WHEN col = 'natural_person' THEN value END) AS DOUBLE) AS natural_person,
            CAST(MAX(CASE WHEN col = 'commercial_enterprise' THEN value END) AS DOUBLE) AS commercial_enterprise,
@@ -25,9 +26,10 @@ WITH per_report AS (
            CAST(MAX(CASE WHEN col = 'public_welfare_org' THEN value END) AS DOUBLE) AS public_welfare_org,
            CAST(MAX(CASE WHEN col = 'legal_service_org' THEN value END) AS DOUBLE) AS legal_service_org,
            CAST(MAX(CASE WHEN col = 'other_org' THEN value END) AS DOUBLE) AS other_org
-    FROM cells
-    WHERE section = 'sec3' AND "row" = 'new_received'
-    GROUP BY report_id, province_code, year
+    FROM cells c
+    LEFT JOIN duplicates d ON d.report_id = c.report_id
+    WHERE section = 'sec3' AND "row" = 'new_received' AND d.report_id IS NULL
+    GROUP BY c.report_id, c.province_code, c.year
 ),
 pairs AS (
     -- Each share's numerator and denominator, both NULL unless the report printed both.

@@ -13,6 +13,9 @@
 --   ambiguous_reports   reports with a cell that fits several readings, or an inference an identity contradicts
 --   partial_reports     reports with cells of the template not found
 --   failed_reports      reports in which no table cell was found
+--   duplicate_reports   reports repeating another report of the same body and year (listed in
+--                       the duplicates view, their disagreeing cells in conflicts)
+--   unidentified_reports  reports whose body is not certain (no body_id; a warning says why)
 --   cells               table cells of those reports
 --   blank_share         share of cells printed empty
 --   missing_share       share of cells the template has but the report lost
@@ -29,11 +32,13 @@ WITH failed AS (
     GROUP BY report_id
 ),
 per_report AS (
-    SELECT r.province_code, r.year, r.report_id, r.parse_quality,
+    SELECT r.province_code, r.year, r.report_id, r.parse_quality, r.body_id,
+           CASE WHEN d.report_id IS NULL THEN 0 ELSE 1 END AS repeats,
            COALESCE(f.h1, 0) AS h1, COALESCE(f.h2, 0) AS h2, COALESCE(f.h3, 0) AS h3,
            COALESCE(f.h4, 0) AS h4, COALESCE(f.h5, 0) AS h5, COALESCE(f.any_fail, 0) AS any_fail
     FROM reports r
     LEFT JOIN failed f ON f.report_id = r.report_id
+    LEFT JOIN duplicates d ON d.report_id = r.report_id
 ),
 report_shares AS (
     SELECT province_code, year, COUNT(*) AS reports,
@@ -46,7 +51,9 @@ report_shares AS (
            SUM(CASE WHEN parse_quality = 'exact' THEN 1 ELSE 0 END) AS exact_reports,
            SUM(CASE WHEN parse_quality = 'ambiguous' THEN 1 ELSE 0 END) AS ambiguous_reports,
            SUM(CASE WHEN parse_quality = 'partial' THEN 1 ELSE 0 END) AS partial_reports,
-           SUM(CASE WHEN parse_quality = 'failed' THEN 1 ELSE 0 END) AS failed_reports
+           SUM(CASE WHEN parse_quality = 'failed' THEN 1 ELSE 0 END) AS failed_reports,
+           SUM(repeats) AS duplicate_reports,
+           SUM(CASE WHEN body_id IS NULL THEN 1 ELSE 0 END) AS unidentified_reports
     FROM per_report
     GROUP BY province_code, year
 ),
@@ -60,6 +67,7 @@ cell_shares AS (
 SELECT s.province_code, s.year, s.reports,
        s.h1_fail_share, s.h2_fail_share, s.h3_fail_share, s.h4_fail_share, s.h5_fail_share, s.any_fail_share,
        s.exact_reports, s.ambiguous_reports, s.partial_reports, s.failed_reports,
+       s.duplicate_reports, s.unidentified_reports,
        c.cells, c.blank_share, c.missing_share
 FROM report_shares s
 LEFT JOIN cell_shares c ON c.province_code = s.province_code AND c.year = s.year

@@ -3,9 +3,10 @@
 -- Sums cover the reports that printed the number. A rate sums its numerator and its denominator
 -- over the same reports, those that printed both, and its *_reports column says how many reports
 -- that is; rates are NULL when the denominator is 0.
+-- Counts canonical reports only: one report per body and year (the duplicates view lists the others).
 -- Columns:
 --   year                      the year reported on
---   reports                   reports for the year
+--   reports                   canonical reports for the year
 --   provinces                 provinces with at least one report (00, unknown, counts as one)
 --   applications, processed   sums of report_metrics' columns
 --   grant_rate                (granted + partially_granted) / processed, over the reports printing all three
@@ -30,6 +31,7 @@ WITH pairs AS (
            CASE WHEN review_corrected + litigation_corrected IS NOT NULL
                 THEN review_total + litigation_total END AS corrected_den
     FROM report_metrics
+    WHERE canonical
 ),
 sums AS (
     SELECT year,

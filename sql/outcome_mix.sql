@@ -4,6 +4,7 @@
 -- its *_reports column says how many reports that is. Shares are NULL when processed is 0. Groups
 -- follow report_metrics (both templates contribute; the 2019 template's single 其他处理 row is
 -- `other`).
+-- Counts canonical reports only: one report per body and year (the duplicates view lists the others).
 -- Columns:
 --   province_code, year
 --   processed                 summed results_total.total
@@ -32,6 +33,7 @@ WITH pairs AS (
            CASE WHEN processed IS NOT NULL THEN other END AS other_num,
            CASE WHEN other IS NOT NULL THEN processed END AS other_den
     FROM report_metrics
+    WHERE canonical
 )
 SELECT province_code, year, SUM(processed) AS processed,
        SUM(granted_num) / NULLIF(SUM(granted_den), 0) AS granted_share,

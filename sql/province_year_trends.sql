@@ -6,10 +6,11 @@
 -- reports_with_applications says how many did. A rate sums its numerator and its denominator over
 -- the same reports, those that printed both (a report with a blank granted cell counts in neither),
 -- and its *_reports column says how many reports that is. Rates are NULL when the denominator is 0.
+-- Counts canonical reports only: one report per body and year (the duplicates view lists the others).
 -- Columns:
 --   province_code, province   the province (00 = reports whose region is unknown)
 --   year                      the year reported on
---   reports                   reports in the warehouse for the province and year
+--   reports                   canonical reports for the province and year
 --   reports_with_applications reports whose applications cell is a number
 --   applications, processed, granted, partially_granted, withheld, unavailable, rejected, other
 --                             sums of report_metrics' columns
@@ -44,6 +45,7 @@ WITH pairs AS (
            CASE WHEN review_corrected + litigation_corrected IS NOT NULL
                 THEN review_total + litigation_total END AS corrected_den
     FROM report_metrics
+    WHERE canonical
 ),
 sums AS (
     SELECT province_code,

@@ -7,6 +7,11 @@
 -- Columns:
 --   report_id        SHA-256 of the source file (joins to reports, cells, checks)
 --   agency           the publishing body as printed in the title
+--   body_id, body_kind  the body, stable across years and formats (NULL when not certain)
+--   source_format, parse_quality, cells_read   how the report was read
+--   duplicate_of     the canonical report of the same body and year when this one repeats it
+--                    (see the duplicates view); NULL for canonical reports
+--   canonical        true unless the report repeats another (the trend views count these only)
 --   province, province_code, prefecture_code, county_code, township_code, level
 --                    where the report belongs (2023 statistical division codes; province_code 00 = unknown)
 --   year             the year reported on
@@ -87,7 +92,8 @@ sec4 AS (
     GROUP BY report_id
 ),
 joined AS (
-    SELECT r.report_id, r.agency, r.province, r.province_code, r.prefecture_code, r.county_code,
+    SELECT r.report_id, r.agency, r.body_id, r.body_kind, r.source_format, r.parse_quality, r.cells_read,
+           d.duplicate_of, r.province, r.province_code, r.prefecture_code, r.county_code,
            r.township_code, r.level, r.year, r.template, r.proactive_total, r.checks_failed,
            CAST(s.applications AS DOUBLE) AS applications,
            CAST(s.carried_over AS DOUBLE) AS carried_over,
@@ -107,8 +113,10 @@ joined AS (
     LEFT JOIN sec3 s ON s.report_id = r.report_id
     LEFT JOIN groups g ON g.report_id = r.report_id
     LEFT JOIN sec4 f ON f.report_id = r.report_id
+    LEFT JOIN duplicates d ON d.report_id = r.report_id
 )
-SELECT report_id, agency, province, province_code, prefecture_code, county_code, township_code, level,
+SELECT report_id, agency, body_id, body_kind, source_format, parse_quality, cells_read,
+       duplicate_of, duplicate_of IS NULL AS canonical, province, province_code, prefecture_code, county_code, township_code, level,
        year, template,
        applications, carried_over, processed, carried_forward,
        granted, partially_granted, withheld, unavailable, rejected, other,

@@ -118,6 +118,10 @@ enum Command {
         /// Every body reports on every year of the range.
         #[arg(long)]
         panel: bool,
+        /// Share of reports written a second time in another format (HTML ↔ DOCX, PDF text): the
+        /// same report under another name, as crawlers collect a page and its attachment.
+        #[arg(long, default_value_t = 0.0)]
+        duplicates: f64,
         /// Write only the report files, straight into OUT (no truth).
         #[arg(long)]
         raw_only: bool,
@@ -341,10 +345,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { count, out, seed, layouts, years, fault_rate, panel, raw_only } => {
+        Command::Synth { count, out, seed, layouts, years, fault_rate, panel, duplicates, raw_only } => {
             let layouts = synth::parse_layouts(&layouts).map_err(anyhow::Error::msg)?;
             let years = synth::parse_years(&years).map_err(anyhow::Error::msg)?;
-            let opts = synth::Options { count, seed, layouts, years, fault_rate, panel };
+            let opts = synth::Options { count, seed, layouts, years, fault_rate, panel, duplicates };
             let n = synth::write(&opts, &out, raw_only).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
             if raw_only {
                 println!("wrote {n} reports to {}", out.display());

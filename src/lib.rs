@@ -3,12 +3,13 @@
 //!
 //! The pipeline, one module per stage, dependencies pointing one way:
 //! [`read`] (bytes → rows) → [`map`] (rows → canonical report) → [`check`] (identities) with
-//! [`region`] (place names → division codes); [`parse`] runs the stages for one file;
+//! [`region`] (place names → division codes) and [`body`] (which body published it); [`parse`] runs the stages for one file;
 //! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
 //! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
 //! [`schedule`] runs pipelines on cron schedules. Types shared by every stage live in [`model`].
 //! [`synth`] generates reports in every layout with their truth, from [`template`].
 
+pub mod body;
 pub mod catalog;
 pub mod check;
 pub mod convert;

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::convert::{self, QuarantineRow};
 use crate::model::Report;
 use crate::parse;
-use crate::store::{self, QUARANTINE_FILE, StoreError, Warehouse};
+use crate::store::{self, BODIES_FILE, QUARANTINE_FILE, StoreError, Warehouse};
 
 /// The partitioned tables, in the order they are published (`reports` last, so that a report row
 /// appears only once its cells and checks are in place).
@@ -561,6 +561,8 @@ async fn run(
     // Write every touched partition under staging.
     progress.step(&format!("writing {} partition(s)", partitions.len()));
     let mut staged = Vec::new();
+    // The `reports` rows of every partition written, for the `bodies` table.
+    let mut written_reports: BTreeMap<String, RecordBatch> = BTreeMap::new();
     for (partition, reports) in &partitions {
         if cancel.is_cancelled() {
             return Err(PipelineError::Cancelled);
@@ -586,6 +588,9 @@ async fn run(
                 PipelineError::Store(StoreError::Arrow { path: format!("{}/{target}", wh.uri()), source })
             })?;
             staged.push(wh.write_staged(&run_id, &target, &merged).await?);
+            if table == "reports" {
+                written_reports.insert(partition.clone(), merged);
+            }
         }
         summary.partitions.push(partition.clone());
         if partition.starts_with("province_code=00/") {
@@ -594,6 +599,11 @@ async fn run(
         if partition.ends_with("/year=0000") {
             summary.unknown_year_partitions.push(partition.clone());
         }
+    }
+
+    if !written_reports.is_empty() {
+        let bodies = bodies_of(wh, written_reports, mode).await?;
+        staged.push(wh.write_staged(&run_id, BODIES_FILE, &bodies).await?);
     }
 
     // The quarantine table: one file, keyed by report_id (the hash of the bytes).
@@ -653,6 +663,32 @@ async fn run(
     }
     wh.clear_staging().await?;
     Ok(summary)
+}
+
+/// The `bodies` table after a run: from the `reports` rows of the partitions it wrote and, when it
+/// adds to the warehouse, of every partition it left as it was.
+async fn bodies_of(
+    wh: &Warehouse,
+    mut reports: BTreeMap<String, RecordBatch>,
+    mode: Mode,
+) -> Result<RecordBatch, PipelineError> {
+    if mode == Mode::Merge {
+        for rel in wh.list("reports").await? {
+            let partition = rel.trim_start_matches("reports/").trim_end_matches("/part-0.parquet").to_string();
+            if !reports.contains_key(&partition)
+                && let Some(batch) = wh.read_parquet(&rel).await?
+            {
+                reports.insert(partition, batch);
+            }
+        }
+    }
+    let year = |partition: &str| partition.rsplit_once("year=").and_then(|(_, y)| y.parse().ok()).unwrap_or(0);
+    let parts: Vec<(i32, &RecordBatch)> = reports.iter().map(|(p, b)| (year(p), b)).collect();
+    convert::bodies_batch(&parts).map_err(|source| PipelineError::Convert {
+        table: "bodies".into(),
+        partition: "-".into(),
+        source,
+    })
 }
 
 /// The rows of `batch` whose `report_id` is in `ids`.

@@ -24,6 +24,8 @@ def main(warehouse, sql_dir):
     for table in ("reports", "cells", "checks"):
         glob = os.path.join(warehouse, table, "*", "*", "*.parquet")
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', {hive})")
+    # One file, not partitioned; written by every run that stores reports.
+    con.execute(f"CREATE VIEW bodies AS SELECT * FROM read_parquet('{os.path.join(warehouse, 'bodies', '*.parquet')}')")
     views = {}
     for name in sorted(os.listdir(sql_dir)):
         if name.endswith(".sql"):

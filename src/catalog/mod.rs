@@ -21,7 +21,12 @@ use crate::store::Warehouse;
 pub const EMBEDDED_VIEWS: &[(&str, &str)] = &[
     ("agency_trends", include_str!("../../sql/agency_trends.sql")),
     ("applicant_mix", include_str!("../../sql/applicant_mix.sql")),
+    ("body_gaps", include_str!("../../sql/body_gaps.sql")),
+    ("conflicts", include_str!("../../sql/conflicts.sql")),
+    ("continuity", include_str!("../../sql/continuity.sql")),
+    ("coverage", include_str!("../../sql/coverage.sql")),
     ("data_quality", include_str!("../../sql/data_quality.sql")),
+    ("duplicates", include_str!("../../sql/duplicates.sql")),
     ("national_trend", include_str!("../../sql/national_trend.sql")),
     ("outcome_mix", include_str!("../../sql/outcome_mix.sql")),
     ("province_year_trends", include_str!("../../sql/province_year_trends.sql")),
@@ -103,6 +108,7 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
         ("cells", convert::cells_schema(), true),
         ("checks", convert::checks_schema(), true),
         ("quarantine", convert::quarantine_schema(), false),
+        ("bodies", convert::bodies_schema(), false),
         ("runs", convert::runs_schema(), false),
     ] {
         register_table(&ctx, wh, &base, table, schema, partitioned).await?;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int32Array, Int64Array, ListBuilder, RecordBatch,
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int32Array, Int64Array, ListBuilder, RecordBatch,
     StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -70,6 +70,8 @@ pub fn reports_schema() -> SchemaRef {
         utf8("township", true),
         utf8("township_code", true),
         utf8("level", false),
+        utf8("body_id", true),
+        utf8("body_kind", true),
     ];
     for (name, ..) in HEADLINES {
         fields.push(Field::new(*name, decimal(), true));
@@ -80,6 +82,7 @@ pub fn reports_schema() -> SchemaRef {
         Field::new("info_fee_yuan", decimal(), true),
         Field::new("narrative_applications", DataType::Int64, true),
         Field::new("checks_failed", DataType::Int32, false),
+        Field::new("cells_read", DataType::Int32, false),
         Field::new("warnings", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false),
         utf8("parser_version", false),
         Field::new("ingested_at", timestamp_utc(), false),
@@ -109,6 +112,26 @@ pub fn checks_schema() -> SchemaRef {
         utf8("status", false),
         Field::new("lhs", decimal(), true),
         Field::new("rhs", decimal(), true),
+    ]))
+}
+
+/// `bodies`: one row per publishing body (`body_id`) of the `reports` table.
+pub fn bodies_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("body_id", false),
+        utf8("name", false),
+        utf8("kind", false),
+        utf8("department", true),
+        utf8("code", false),
+        utf8("province_code", false),
+        utf8("prefecture_code", true),
+        utf8("county_code", true),
+        utf8("township_code", true),
+        utf8("province", true),
+        Field::new("names", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false),
+        Field::new("first_year", DataType::Int32, true),
+        Field::new("last_year", DataType::Int32, true),
+        Field::new("reports", DataType::Int64, false),
     ]))
 }
 
@@ -270,6 +293,8 @@ pub fn reports_batch(
         col(&|r| r.region.township.as_deref()),
         col(&|r| r.region.township_code.as_deref()),
         col(&|r| Some(r.region.level.as_str())),
+        col(&|r| r.body_id.as_deref()),
+        col(&|r| r.body_kind),
     ];
     for (_, sec, row, c) in HEADLINES {
         let values = reports.iter().map(|r| section(r, sec).value(row, c));
@@ -283,6 +308,7 @@ pub fn reports_batch(
     columns.push(Arc::new(Int32Array::from_iter_values(
         reports.iter().map(|r| r.checks.iter().filter(|c| c.status == CheckStatus::Fail).count() as i32),
     )));
+    columns.push(Arc::new(Int32Array::from_iter_values(reports.iter().map(|r| cells_read(r) as i32))));
     let mut warnings = ListBuilder::new(StringBuilder::new()).with_field(Field::new("item", DataType::Utf8, true));
     for r in reports {
         for w in stored_warnings(r) {
@@ -299,6 +325,15 @@ pub fn reports_batch(
         .with_timezone("UTC"),
     ));
     RecordBatch::try_new(reports_schema(), columns)
+}
+
+/// How many table cells of `report` hold a number: with `parse_quality`, what decides which of
+/// several reports of one body and year is canonical.
+pub fn cells_read(report: &Report) -> usize {
+    ["sec2", "sec3", "sec4"]
+        .iter()
+        .map(|sec| section(report, sec).cells().filter(|(_, _, c)| c.value.is_some()).count())
+        .sum()
 }
 
 /// The `cells` rows of `reports`: every cell of sec2, sec3 and sec4 in table order.
@@ -411,6 +446,76 @@ pub fn report_index(batch: &RecordBatch) -> Result<HashMap<String, (i64, String)
     let uris = column::<StringArray>(batch, "reports", "source_uri")?;
     let at = column::<TimestampMicrosecondArray>(batch, "reports", "ingested_at")?;
     Ok((0..batch.num_rows()).map(|i| (ids.value(i).to_string(), (at.value(i), uris.value(i).to_string()))).collect())
+}
+
+/// What the `bodies` table keeps of one body while its reports are read.
+#[derive(Debug, Default)]
+struct BodySeen {
+    kind: String,
+    province: Option<String>,
+    names: std::collections::BTreeSet<String>,
+    years: Option<(i32, i32)>,
+    reports: i64,
+}
+
+/// The `bodies` rows of `reports` batches (each with the year of its partition, 0 when unknown).
+/// A body's name is the longest of the names it printed (the most complete: 吴忠市利通区古城镇人民政府
+/// over 利通区古城镇), the first in code-point order among equally long ones.
+pub fn bodies_batch(parts: &[(i32, &RecordBatch)]) -> Result<RecordBatch, ArrowError> {
+    let mut seen: std::collections::BTreeMap<String, BodySeen> = Default::default();
+    for (year, batch) in parts {
+        let ids = column::<StringArray>(batch, "reports", "body_id")?;
+        let kinds = column::<StringArray>(batch, "reports", "body_kind")?;
+        let agencies = column::<StringArray>(batch, "reports", "agency")?;
+        let provinces = column::<StringArray>(batch, "reports", "province")?;
+        for i in 0..batch.num_rows() {
+            if ids.is_null(i) {
+                continue;
+            }
+            let body = seen.entry(ids.value(i).to_string()).or_default();
+            body.kind = kinds.value(i).to_string();
+            if !provinces.is_null(i) {
+                body.province = Some(provinces.value(i).to_string());
+            }
+            if !agencies.is_null(i) {
+                body.names.insert(agencies.value(i).to_string());
+            }
+            if *year > 0 {
+                body.years = Some(body.years.map_or((*year, *year), |(a, b)| (a.min(*year), b.max(*year))));
+            }
+            body.reports += 1;
+        }
+    }
+    let rows: Vec<(&String, &BodySeen)> = seen.iter().collect();
+    let code = |id: &str| id.split('/').next().unwrap_or_default().to_string();
+    let codes: Vec<String> = rows.iter().map(|(id, _)| code(id)).collect();
+    let prefix = |n: usize| strings(codes.iter().map(|c| (c.len() >= n).then(|| &c[..n])));
+    let name =
+        |b: &BodySeen| b.names.iter().max_by(|x, y| x.chars().count().cmp(&y.chars().count()).then(y.cmp(x))).cloned();
+    let mut names = ListBuilder::new(StringBuilder::new()).with_field(Field::new("item", DataType::Utf8, true));
+    for (_, b) in &rows {
+        for n in &b.names {
+            names.values().append_value(n);
+        }
+        names.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        strings(rows.iter().map(|(id, _)| Some(id.as_str()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|(id, b)| name(b).unwrap_or_else(|| id.to_string())))),
+        strings(rows.iter().map(|(_, b)| Some(b.kind.as_str()))),
+        strings(rows.iter().map(|(id, _)| id.split_once("/department/").map(|(_, d)| d))),
+        strings(codes.iter().map(|c| Some(c.as_str()))),
+        prefix(2),
+        prefix(4),
+        prefix(6),
+        prefix(9),
+        strings(rows.iter().map(|(_, b)| b.province.as_deref())),
+        Arc::new(names.finish()),
+        Arc::new(Int32Array::from_iter(rows.iter().map(|(_, b)| b.years.map(|y| y.0)))),
+        Arc::new(Int32Array::from_iter(rows.iter().map(|(_, b)| b.years.map(|y| y.1)))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, b)| b.reports))),
+    ];
+    RecordBatch::try_new(bodies_schema(), columns)
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("metadata pattern")
 }
 
-static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(标题|题名|名称)\s*[:：]\s*"));
+/// What may stand before a title on its line: a markdown heading mark, a `标题:` field name.
+static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(#{1,6}\s*)?((标题|题名|名称)\s*[:：]\s*)?"));
 static REPORT_WORDS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(关于)?(政府|政务)?信息公开(工作)?(年度)?(报告|年报)$|工作年度报告$|年度报告$"));
 static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"(19|20)(\d{2})\s*年度?"));

@@ -138,6 +138,9 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
     let hints: Vec<&str> = [meta.title.as_deref(), meta.agency.as_deref()].into_iter().flatten().collect();
     let (region, region_warnings) = resolve_region(&hints, &doc.text);
     warnings.extend(region_warnings);
+    let body = crate::body::identify(meta.agency.as_deref(), &region)
+        .map_err(|why| warnings.push(format!("body: {why}; no body_id")))
+        .ok();
 
     Report {
         report_id,
@@ -150,6 +153,8 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
         year: meta.year,
         published_on: meta.published_on,
         region,
+        body_id: body.as_ref().map(|b| b.id.clone()),
+        body_kind: body.as_ref().map(|b| b.kind.as_str()),
         proactive_total: meta.proactive_total,
         proactive_approx: meta.proactive_approx,
         info_fee_yuan: meta.info_fee_yuan,

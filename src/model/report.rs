@@ -201,6 +201,11 @@ pub struct Report {
     pub year: Option<i32>,
     pub published_on: Option<String>,
     pub region: Region,
+    /// The publishing body, stable across years and formats (`CODE/KIND`); `None` when the
+    /// printed name and region do not tell it with certainty (a warning says why).
+    pub body_id: Option<String>,
+    /// `government`, `government_office` or `department`, with `body_id`.
+    pub body_kind: Option<&'static str>,
     pub proactive_total: Option<i64>,
     pub proactive_approx: bool,
     #[serde(serialize_with = "serialize_num")]

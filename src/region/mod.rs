@@ -505,6 +505,62 @@ pub fn near_county(texts: &[&str], region: &Region) -> Option<(Region, String)> 
     }
 }
 
+/// How a printed body name begins with its place, read against the report's region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlacePrefix {
+    /// The name begins with places of the region's chain (full, short or alias forms), ending at
+    /// byte `end` of the normalised name; `code` is the deepest of them.
+    Region { end: usize, code: String },
+    /// The name begins with no place at all.
+    None,
+    /// The name begins with a place that is not in the region's chain.
+    Other(String),
+}
+
+/// The name `name` normalised as the gazetteer reads it (full-width folded, spaces dropped).
+pub fn normalize_name(name: &str) -> String {
+    normalize(name)
+}
+
+/// Where the place at the start of `name` (already [`normalize_name`]d) ends, when it is the
+/// report's `region` or part of its chain: `吴忠市利通区古城镇人民政府` under 古城镇 ends after 古城镇.
+pub fn place_prefix(name: &str, region: &Region) -> PlacePrefix {
+    let g: &'static Gazetteer = &GAZ;
+    let chain: Vec<&str> = [&region.province_code, &region.prefecture_code, &region.county_code, &region.township_code]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let chars: Vec<(usize, char)> = name.char_indices().collect();
+    let byte = |i: usize| chars.get(i).map_or(name.len(), |(b, _)| *b);
+    let (mut pos, mut deepest): (usize, Option<&str>) = (0, None);
+    'outer: while pos < chars.len() {
+        let longest = g.max_key_chars.min(chars.len() - pos);
+        for len in (2..=longest).rev() {
+            let key = &name[byte(pos)..byte(pos + len)];
+            let Some(cands) = g.by_key.get(key) else { continue };
+            if let Some(code) =
+                cands.iter().map(|c| g.code(c.idx)).filter(|c| chain.contains(c)).max_by_key(|c| c.len())
+            {
+                if deepest.is_none_or(|d| code.len() > d.len()) {
+                    deepest = Some(code);
+                }
+                pos += len;
+                continue 'outer;
+            }
+            // A full name of another place where this one should begin.
+            if pos == 0 && len >= 3 && cands.iter().any(|c| c.kind == Kind::Full) {
+                return PlacePrefix::Other(key.to_string());
+            }
+        }
+        break;
+    }
+    match deepest {
+        Some(code) => PlacePrefix::Region { end: byte(pos), code: code.to_string() },
+        None => PlacePrefix::None,
+    }
+}
+
 /// Resolve the place a report belongs to from its texts, most telling first (title, then agency,
 /// then any further hints). Returns the region and human-readable warnings (e.g. ambiguity).
 pub fn resolve(texts: &[&str]) -> (Region, Vec<String>) {

@@ -37,6 +37,9 @@ pub const STAGING: &str = "_staging";
 /// The quarantine table: one file, not partitioned.
 pub const QUARANTINE_FILE: &str = "quarantine/part-0.parquet";
 
+/// The bodies table: one file, rewritten from the `reports` rows by every run that writes reports.
+pub const BODIES_FILE: &str = "bodies/part-0.parquet";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{uri}: not a warehouse URL: {reason}")]

@@ -33,6 +33,7 @@ pub enum Layout {
     Collapsed,
     PageBreaks,
     Html,
+    Docx,
 }
 
 impl Layout {
@@ -47,6 +48,7 @@ impl Layout {
         Layout::Collapsed,
         Layout::PageBreaks,
         Layout::Html,
+        Layout::Docx,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Layout {
             Layout::Collapsed => "collapsed",
             Layout::PageBreaks => "page-breaks",
             Layout::Html => "html",
+            Layout::Docx => "docx",
         }
     }
 
@@ -69,6 +72,7 @@ impl Layout {
             Layout::Markdown => "md",
             Layout::Csv => "csv",
             Layout::Html => "html",
+            Layout::Docx => "docx",
             _ => "txt",
         }
     }
@@ -131,6 +135,9 @@ pub struct Options {
     pub fault_rate: f64,
     /// Every body reports on every year of the range (a panel), instead of a run of some years.
     pub panel: bool,
+    /// Share of reports that arrive a second time, in another format (an HTML page and its DOCX
+    /// attachment, a PDF's text): the same report, other bytes. Their truth says `duplicate_of`.
+    pub duplicates: f64,
 }
 
 impl Default for Options {
@@ -142,6 +149,7 @@ impl Default for Options {
             years: (2019, 2025),
             fault_rate: 0.12,
             panel: false,
+            duplicates: 0.0,
         }
     }
 }
@@ -182,15 +190,29 @@ pub fn generate_with(opts: &Options) -> Vec<(String, Vec<u8>, Value)> {
             reports.push((index, layout, report));
         }
     }
-    reports
-        .into_iter()
-        .map(|(index, layout, report)| {
-            let name = format!("{index:05}_{}_{}_{}", report.body.code(), report.year, layout.name());
-            let bytes = render::render(&report, layout, &mut rng);
-            let truth = report.truth(&format!("{name}.{}", layout.extension()), layout);
-            (format!("{name}.{}", layout.extension()), bytes, truth)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(reports.len());
+    for (index, layout, report) in reports {
+        let name = format!("{index:05}_{}_{}_{}", report.body.code(), report.year, layout.name());
+        let file = format!("{name}.{}", layout.extension());
+        let bytes = render::render(&report, layout, &mut rng);
+        let truth = report.truth(&file, layout);
+        // Drawn only when asked for, so that corpora without duplicates stay as they were.
+        let again = opts.duplicates > 0.0 && rng.chance(opts.duplicates);
+        out.push((file.clone(), bytes, truth));
+        if again {
+            let other = match layout {
+                Layout::Html => Layout::Docx,
+                Layout::Docx => Layout::PageBreaks,
+                _ => Layout::Html,
+            };
+            let copy = format!("{name}_again_{}.{}", other.name(), other.extension());
+            let bytes = render::render(&report, other, &mut rng);
+            let mut truth = report.truth(&copy, other);
+            truth["duplicate_of"] = json!(file);
+            out.push((copy, bytes, truth));
+        }
+    }
+    out
 }
 
 /// Write a corpus: `DIR/raw/NAME.ext` and `DIR/gold/NAME.json`, or with `raw_only` just the
@@ -436,10 +458,37 @@ enum Kind {
     Department,
 }
 
+/// The ways one body prints its name from year to year: with or without the place above it
+/// (利通区古城镇 / 吴忠市利通区古城镇), 人民政府 or 政府, a township's name alone.
+fn name_forms(agency: &str, level: Level, chain: &[Place], muni: bool) -> Vec<String> {
+    let mut forms = vec![agency.to_string()];
+    if agency.contains("人民政府") {
+        forms.push(agency.replacen("人民政府", "政府", 1));
+    }
+    if level == Level::Township
+        && let Some(bare) = agency.strip_suffix("人民政府")
+    {
+        forms.push(bare.to_string());
+    }
+    // The place above: the province before a prefecture, the prefecture before a county.
+    let above = match level {
+        Level::Prefecture => chain.first(),
+        Level::County | Level::Township if !muni => chain.get(1),
+        _ => None,
+    };
+    if let Some(above) = above.filter(|p| !agency.starts_with(p.name)) {
+        forms.push(format!("{}{agency}", above.name));
+    }
+    forms
+}
+
 /// A publishing body: its printed name and where it is.
 #[derive(Debug, Clone)]
 struct Body {
-    agency: String,
+    /// Every way it prints its name, its usual name first.
+    forms: Vec<String>,
+    /// The body_id gongkai should give it (`CODE/KIND`, see data/bodies.toml).
+    body_id: String,
     /// The short name used in sentences (我镇, 本机关 …).
     we: &'static str,
     level: Level,
@@ -478,6 +527,7 @@ impl Body {
         let name = |i: usize| chain.get(i).map_or("", |p| p.name);
         let parent = |n: usize| chain.iter().rev().nth(n).map_or("", |p| p.name);
         let muni = MUNICIPALITIES.contains(&&leaf.code[..2]);
+        let mut dept: Option<&'static str> = None;
         let (agency, we) = match (level, kind) {
             (Level::Township, _) => {
                 let office = if leaf.name.ends_with("街道") { "办事处" } else { "人民政府" };
@@ -500,23 +550,35 @@ impl Body {
             }
             (Level::County, Kind::Department) => {
                 let prefix = if muni { name(0) } else { parent(1) };
-                (format!("{prefix}{}{}", leaf.name, rng.pick(LOCAL_DEPTS)), "本机关")
+                dept = Some(*rng.pick(LOCAL_DEPTS));
+                (format!("{prefix}{}{}", leaf.name, dept.unwrap_or_default()), "本机关")
             }
             (Level::Prefecture, Kind::Government) => {
                 let office = if rng.chance(0.5) { "人民政府" } else { "人民政府办公室" };
                 (format!("{}{office}", leaf.name), "本机关")
             }
-            (Level::Prefecture, Kind::Department) => (format!("{}{}", leaf.name, rng.pick(LOCAL_DEPTS)), "本机关"),
+            (Level::Prefecture, Kind::Department) => {
+                dept = Some(*rng.pick(LOCAL_DEPTS));
+                (format!("{}{}", leaf.name, dept.unwrap_or_default()), "本机关")
+            }
             (_, Kind::Government) => {
                 let office = if rng.chance(0.5) { "人民政府办公厅" } else { "人民政府" };
                 (format!("{}{office}", leaf.name), "本机关")
             }
             (_, Kind::Department) => {
-                let dept = if muni { rng.pick(LOCAL_DEPTS) } else { rng.pick(PROVINCE_DEPTS) };
-                (format!("{}{dept}", leaf.name), "本机关")
+                dept = Some(if muni { *rng.pick(LOCAL_DEPTS) } else { *rng.pick(PROVINCE_DEPTS) });
+                (format!("{}{}", leaf.name, dept.unwrap_or_default()), "本机关")
             }
         };
-        Body { agency, we, level, kind, chain }
+        let body_id = match dept {
+            Some(dept) => format!("{}/department/{dept}", leaf.code),
+            None if agency.ends_with("办公室") || agency.ends_with("办公厅") => {
+                format!("{}/government_office", leaf.code)
+            }
+            None => format!("{}/government", leaf.code),
+        };
+        let forms = name_forms(&agency, level, &chain, muni);
+        Body { forms, body_id, we, level, kind, chain }
     }
 
     fn code(&self) -> &'static str {
@@ -587,6 +649,8 @@ enum Fault {
 /// One report as printed: every cell, the narrative facts, the faults.
 struct Report {
     body: Body,
+    /// The body's name as this year's report prints it (one of `body.forms`).
+    agency: String,
     year: u16,
     template: Template,
     sec2: Vec<(&'static RowSpec, Vec<Cell>)>,
@@ -674,7 +738,9 @@ impl Report {
         };
         let month = 1 + rng.below(3) as u32;
         let published = (year + 1, month, 1 + rng.below(if month == 2 { 28 } else { 30 }) as u32);
+        let agency = body.forms[rng.below(body.forms.len())].clone();
         Report {
+            agency,
             body: body.clone(),
             year,
             template,
@@ -882,7 +948,7 @@ impl Report {
     }
 
     fn title(&self) -> String {
-        format!("{}{}年政府信息公开工作年度报告", self.body.agency, self.year)
+        format!("{}{}年政府信息公开工作年度报告", self.agency, self.year)
     }
 
     fn date_text(&self) -> String {
@@ -997,7 +1063,8 @@ impl Report {
         t.insert("format".into(), json!(layout.extension()));
         t.insert("layout".into(), json!(layout.name()));
         t.insert("title".into(), json!(self.title()));
-        t.insert("agency".into(), json!(self.body.agency));
+        t.insert("agency".into(), json!(self.agency));
+        t.insert("body_id".into(), json!(self.body.body_id));
         let names = ["province", "prefecture", "county", "township"];
         for place in &self.body.chain {
             let field = match place.code.len() {
@@ -1088,7 +1155,15 @@ mod tests {
             assert!(!files.is_empty(), "{}", layout.name());
             for (name, bytes, truth) in files {
                 assert!(name.ends_with(layout.extension()), "{name}");
-                let text = String::from_utf8(bytes.clone()).unwrap();
+                let text = if *layout == Layout::Docx {
+                    use std::io::Read;
+                    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+                    let mut xml = String::new();
+                    zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+                    xml
+                } else {
+                    String::from_utf8(bytes.clone()).unwrap()
+                };
                 assert!(text.contains("规章"), "{name}");
                 let agency = truth["agency"].as_str().unwrap();
                 assert!(text.contains(agency), "{name}: {agency}");
@@ -1097,6 +1172,7 @@ mod tests {
                     Layout::Csv => assert!(text.starts_with("标题,时间,内容,来源网站"), "{name}"),
                     Layout::Html => assert!(text.contains("<table"), "{name}"),
                     Layout::Markdown => assert!(text.contains("|---"), "{name}"),
+                    Layout::Docx => assert!(text.contains("<w:tbl>") && text.contains("w:vMerge"), "{name}"),
                     _ => {}
                 }
             }

@@ -45,9 +45,105 @@ pub(super) fn render(report: &Report, layout: Layout, rng: &mut Rng) -> Vec<u8> 
         Layout::OneLine => one_line(report, &pieces),
         Layout::Csv => csv(report, &pieces, rng),
         Layout::Html => html(report, &pieces),
+        Layout::Docx => return docx(&html(report, &pieces)),
     };
     text.into_bytes()
 }
+
+/// The report as a DOCX: the HTML layout's paragraphs and tables as `w:p` and `w:tbl`, colspans as
+/// `w:gridSpan`, rowspans as `w:vMerge` (the merged cell continued in the rows below it).
+fn docx(html: &str) -> Vec<u8> {
+    use std::io::Write;
+    static TAG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?s)<(p|tr|/table|h1)[^>]*>(.*?)(?:</p>|</tr>|</h1>|$)"#).expect("valid regex")
+    });
+    static TD: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"<td([^>]*)>(.*?)</td>"#).expect("valid regex"));
+    static SPAN: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"(rowspan|colspan)="(\d+)""#).expect("valid regex"));
+    let unescape = |t: &str| t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let xml_text = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let para = |t: &str| format!("<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>", xml_text(t));
+    let mut body = String::new();
+    let mut table: Option<String> = None;
+    // Cells merged down from rows above: grid column → (rows still covered, columns spanned).
+    let mut below: std::collections::BTreeMap<usize, (usize, usize)> = Default::default();
+    for line in html.lines() {
+        let Some(c) = TAG.captures(line) else { continue };
+        match &c[1] {
+            "tr" => {
+                let t = table.get_or_insert_with(|| {
+                    below.clear();
+                    String::from("<w:tbl>")
+                });
+                t.push_str("<w:tr>");
+                let mut cells = TD.captures_iter(&c[2]).peekable();
+                let mut col = 0;
+                loop {
+                    if let Some((left, span)) = below.get_mut(&col) {
+                        let span = *span;
+                        *left -= 1;
+                        if *left == 0 {
+                            below.remove(&col);
+                        }
+                        t.push_str(&format!(
+                            "<w:tc><w:tcPr><w:gridSpan w:val=\"{span}\"/><w:vMerge/></w:tcPr><w:p/></w:tc>"
+                        ));
+                        col += span;
+                        continue;
+                    }
+                    let Some(cell) = cells.next() else { break };
+                    let (mut rows, mut cols) = (1, 1);
+                    for a in SPAN.captures_iter(&cell[1]) {
+                        let n: usize = a[2].parse().unwrap_or(1);
+                        if &a[1] == "rowspan" { rows = n } else { cols = n }
+                    }
+                    let mut props = format!("<w:gridSpan w:val=\"{cols}\"/>");
+                    if rows > 1 {
+                        props.push_str("<w:vMerge w:val=\"restart\"/>");
+                        below.insert(col, (rows - 1, cols));
+                    }
+                    let text = unescape(&cell[2]);
+                    t.push_str(&format!("<w:tc><w:tcPr>{props}</w:tcPr>{}</w:tc>", para(&text)));
+                    col += cols;
+                }
+                t.push_str("</w:tr>");
+            }
+            "/table" => {
+                if let Some(t) = table.take() {
+                    body.push_str(&t);
+                    body.push_str("</w:tbl>");
+                }
+            }
+            _ => {
+                for piece in c[2].split("<br>") {
+                    body.push_str(&para(&unescape(piece)));
+                }
+            }
+        }
+    }
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let parts = [("[Content_Types].xml", CONTENT_TYPES), ("word/document.xml", xml.as_str())];
+    for (name, text) in parts {
+        // Writing to memory cannot fail but for a bug; the generator has no I/O errors to report.
+        zip.start_file(name, options).expect("zip entry in memory");
+        zip.write_all(text.as_bytes()).expect("zip write in memory");
+    }
+    zip.finish().expect("zip in memory");
+    buf.into_inner()
+}
+
+const CONTENT_TYPES: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
+    r#"<Default Extension="xml" ContentType="application/xml"/>"#,
+    r#"<Override PartName="/word/document.xml" "#,
+    r#"ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#
+);
 
 fn pieces(report: &Report, layout: Layout, rng: &mut Rng) -> Vec<Piece> {
     let (head, tail) = narrative(report, rng);
@@ -110,7 +206,7 @@ fn narrative(r: &Report, rng: &mut Rng) -> (Vec<String>, Vec<String>) {
     } else {
         format!(
             "按照《中华人民共和国政府信息公开条例》要求，现公布{}{y}年度政府信息公开工作年度报告。本报告中所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。",
-            r.body.agency
+            r.agency
         )
     };
     let a = r.proactive / 5;
@@ -153,7 +249,7 @@ fn narrative(r: &Report, rng: &mut Rng) -> (Vec<String>, Vec<String>) {
         "本年度未收取信息处理费。".to_string(),
         format!(
             "如对本报告有疑问，请与{}联系（地址：{}{road}{}号；电话：{phone}）。",
-            r.body.agency,
+            r.agency,
             r.body.address(),
             rng.range(1, 300)
         ),
@@ -238,7 +334,7 @@ fn lines(r: &Report, pieces: &[Piece], style: Style, rng: &mut Rng) -> String {
             Piece::Title => para(&mut out, &r.title()),
             Piece::Para(p) => para(&mut out, p),
             Piece::Signature => {
-                out.push_str(&r.body.agency);
+                out.push_str(&r.agency);
                 out.push('\n');
                 out.push_str(&r.date_text());
                 out.push('\n');
@@ -499,7 +595,7 @@ fn markdown(r: &Report, pieces: &[Piece]) -> String {
                 out.push_str(&format!("## {p}\n\n"))
             }
             Piece::Para(p) => out.push_str(&format!("{p}\n\n")),
-            Piece::Signature => out.push_str(&format!("{}\n\n{}\n", r.body.agency, r.date_text())),
+            Piece::Signature => out.push_str(&format!("{}\n\n{}\n", r.agency, r.date_text())),
             Piece::Sec2Caption(caption, _) => {
                 out.push_str(&md_row(&[caption.to_string(), String::new(), String::new(), String::new()]));
                 if starting {
@@ -584,7 +680,7 @@ fn one_line(r: &Report, pieces: &[Piece]) -> String {
             Piece::Title => out.push_str(&r.title()),
             Piece::Para(p) => out.push_str(p),
             Piece::Signature => {
-                out.push_str(&r.body.agency);
+                out.push_str(&r.agency);
                 out.push_str(&r.date_text());
             }
             _ => out.push_str(&table_cells(r, piece).concat()),
@@ -647,7 +743,7 @@ fn csv(r: &Report, pieces: &[Piece], rng: &mut Rng) -> String {
         let parts: Vec<String> = match piece {
             Piece::Title => continue,
             Piece::Para(p) => vec![p.clone()],
-            Piece::Signature => vec![r.body.agency.clone()],
+            Piece::Signature => vec![r.agency.clone()],
             _ => table_cells(r, piece),
         };
         if parts.is_empty() {
@@ -698,11 +794,9 @@ fn html(r: &Report, pieces: &[Piece]) -> String {
         match piece {
             Piece::Title => {}
             Piece::Para(p) => out.push_str(&format!("<p>{}</p>\n", esc(p))),
-            Piece::Signature => out.push_str(&format!(
-                "<p style=\"text-align:right\">{}<br>{}</p>\n",
-                esc(&r.body.agency),
-                r.date_text()
-            )),
+            Piece::Signature => {
+                out.push_str(&format!("<p style=\"text-align:right\">{}<br>{}</p>\n", esc(&r.agency), r.date_text()))
+            }
             Piece::Sec2Caption(caption, _) => out.push_str(&format!("<tr>{}</tr>\n", td(caption, " colspan=\"4\""))),
             Piece::Sec2Header(words) => {
                 let span = if words.len() < 4 { format!(" colspan=\"{}\"", 5 - words.len()) } else { String::new() };

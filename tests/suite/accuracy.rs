@@ -1,5 +1,5 @@
 //! The parser against the generator's truth: 5,000 reports across every layout, both templates,
-//! every level of body, with injected faults. Every cell must equal its truth; where a layout leaves
+//! every level of body, with injected faults. Every cell and every body_id must equal its truth; where a layout leaves
 //! a cell genuinely undecidable (a glued sec2 row that no identity ties together), the cell has no
 //! value and the report is not `exact`. No report whose cells are wrong is `exact`, and every
 //! injected identity break is a failed check unless the report says its cells there are uncertain.
@@ -71,6 +71,10 @@ fn generated_corpus_reads_exactly_in_every_layout() {
             + truth["sec3_full"].as_object().map_or(0, |o| o.len() * 7)
             + 15;
         assert_eq!(report.template.as_str(), truth["template"].as_str().unwrap(), "{name}: template");
+        // The body the generator drew, whichever way this year's report prints its name.
+        if report.body_id.as_deref() != truth["body_id"].as_str() {
+            problems.push(format!("{name}: body_id {:?}, want {}", report.body_id, truth["body_id"]));
+        }
         let diffs = differences(&report, truth);
         for (cell, want, got, uncertain) in &diffs {
             if *uncertain && report.parse_quality != ParseQuality::Exact {

@@ -1,6 +1,7 @@
 //! Integration test areas and the helpers they share.
 
 mod accuracy;
+mod bodies;
 mod cli;
 mod formats;
 mod gold;

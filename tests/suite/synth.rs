@@ -41,14 +41,15 @@ fn synth_writes_reports_and_their_truth_the_same_every_time() {
     for ((raw_name, _), (gold_name, truth)) in raw.iter().zip(&gold) {
         assert_eq!(raw_name.rsplit_once('.').unwrap().0, gold_name.strip_suffix(".json").unwrap());
         let truth: Value = serde_json::from_slice(truth).unwrap();
-        for key in ["year", "province", "agency", "template", "sec2", "sec3", "sec3_full", "sec4", "faults"] {
+        for key in ["year", "province", "agency", "body_id", "template", "sec2", "sec3", "sec3_full", "sec4", "faults"]
+        {
             assert!(truth.get(key).is_some(), "{gold_name}: {key}");
         }
         assert_eq!(truth["sec4"].as_array().map(Vec::len), Some(15));
         assert!(truth["expected_failed_checks"].is_array());
     }
     let exts: std::collections::BTreeSet<&str> = raw.iter().map(|(n, _)| n.rsplit_once('.').unwrap().1).collect();
-    assert_eq!(exts.into_iter().collect::<Vec<_>>(), ["csv", "html", "md", "txt"]);
+    assert_eq!(exts.into_iter().collect::<Vec<_>>(), ["csv", "docx", "html", "md", "txt"]);
 }
 
 #[test]
@@ -135,4 +136,4 @@ fn bundled_samples_are_generated() {
     }
 }
 
-const SAMPLES_COMMAND: &str = "gongkai synth --count 84 --seed 2024 --panel --fault-rate 0 --layouts tabs,markdown,html,docx-lines --raw-only --out samples";
+const SAMPLES_COMMAND: &str = "gongkai synth --count 84 --seed 2024 --panel --fault-rate 0 --layouts tabs,markdown,html,docx --duplicates 0.1 --raw-only --out samples";

@@ -151,12 +151,16 @@ fn build_warehouse(dir: &Path) -> (Vec<Generated>, Warehouse) {
     (reports, wh)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
 }
 
 /// A view's rows as JSON objects, through the catalog.
-fn view_rows(rt: &tokio::runtime::Runtime, wh: &Warehouse, sql: &str) -> Vec<serde_json::Map<String, Value>> {
+pub(super) fn view_rows(
+    rt: &tokio::runtime::Runtime,
+    wh: &Warehouse,
+    sql: &str,
+) -> Vec<serde_json::Map<String, Value>> {
     rt.block_on(async {
         let ctx = catalog::open(wh, &catalog::embedded_views()).await.unwrap();
         let result = gongkai::query::run(&ctx, sql).await.unwrap();
@@ -167,16 +171,17 @@ fn view_rows(rt: &tokio::runtime::Runtime, wh: &Warehouse, sql: &str) -> Vec<ser
     })
 }
 
-fn num(row: &serde_json::Map<String, Value>, col: &str) -> Option<f64> {
+pub(super) fn num(row: &serde_json::Map<String, Value>, col: &str) -> Option<f64> {
     match row.get(col) {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_f64(),
         Some(Value::String(s)) => s.parse().ok(),
+        Some(Value::Bool(b)) => Some(f64::from(u8::from(*b))),
         Some(other) => panic!("{col}: unexpected {other}"),
     }
 }
 
-fn close(a: Option<f64>, b: Option<f64>) -> bool {
+pub(super) fn close(a: Option<f64>, b: Option<f64>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() < 1e-9,
         (None, None) => true,
@@ -351,14 +356,20 @@ fn views_match_values_computed_from_the_reports() {
 
 #[test]
 fn every_view_gives_the_same_rows_on_duckdb() {
-    let Some(python) = super::python_with("duckdb") else { return };
     let dir = tempfile::tempdir().unwrap();
     let (_, wh) = build_warehouse(dir.path());
+    assert_same_on_duckdb(&dir.path().join("wh"), &wh);
+}
+
+/// Every view of `sql/` gives the same rows on DuckDB over the warehouse at `wh_dir` (skipped
+/// outside CI without duckdb).
+pub(super) fn assert_same_on_duckdb(wh_dir: &Path, wh: &Warehouse) {
+    let Some(python) = super::python_with("duckdb") else { return };
     let rt = runtime();
     let script = super::repo().join("tests/views_duckdb.py");
     let out = Command::new(&python)
         .arg(&script)
-        .arg(dir.path().join("wh"))
+        .arg(wh_dir)
         .arg(super::repo().join("sql"))
         .output()
         .expect("python runs views_duckdb.py");
@@ -366,7 +377,7 @@ fn every_view_gives_the_same_rows_on_duckdb() {
     let duck: BTreeMap<String, Vec<serde_json::Map<String, Value>>> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(duck.len(), catalog::EMBEDDED_VIEWS.len(), "DuckDB ran every view");
     for (view, duck_rows) in &duck {
-        let ours = view_rows(&rt, &wh, &format!("SELECT * FROM {view}"));
+        let ours = view_rows(&rt, wh, &format!("SELECT * FROM {view}"));
         assert_eq!(ours.len(), duck_rows.len(), "{view}: row count");
         let key = |r: &serde_json::Map<String, Value>| -> String {
             let mut cols: Vec<&String> = r.keys().collect();
@@ -377,7 +388,7 @@ fn every_view_gives_the_same_rows_on_duckdb() {
         let mut duck_sorted = duck_rows.clone();
         // Compare after sorting both by their identifying columns.
         let ident = |r: &serde_json::Map<String, Value>| {
-            ["report_id", "agency", "province_code", "year"]
+            ["report_id", "duplicate_id", "body_id", "agency", "province_code", "year", "item", "section", "row", "col"]
                 .iter()
                 .map(|c| format!("{}", r.get(*c).unwrap_or(&Value::Null)))
                 .collect::<Vec<_>>()
@@ -459,6 +470,8 @@ fn rates_cover_only_the_reports_that_print_both_numbers() {
     blank.sec3.get_mut("granted").unwrap()[6] = None;
     blank.sec3.get_mut("new_received").unwrap()[0] = None;
     blank.proactive += 1;
+    // Another body of the province: a second report of the same body and year would be a duplicate.
+    blank.agency = "利通区金积镇";
     reports.push(blank);
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");

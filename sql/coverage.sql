@@ -1,0 +1,63 @@
+-- coverage: per province and year, how many of the province's bodies have their report in the
+-- warehouse: the bodies seen in any year, those expected this year (their first and last reports
+-- enclose it), the reports found, and the gaps (listed one by one in body_gaps).
+-- Columns:
+--   province_code, year
+--   bodies_seen           bodies of the province with a report in any year
+--   bodies_expected       bodies whose first and last years enclose this year
+--   reports_found         of those, the bodies with a (canonical) report this year
+--   gaps                  bodies_expected - reports_found
+--   reports               reports of the province and year, all of them
+--   duplicate_reports     reports repeating another of the same body and year
+--   unidentified_reports  reports without a body_id, which coverage cannot place
+CREATE VIEW coverage AS
+WITH canon AS (
+    SELECT body_id, province_code, year
+    FROM report_metrics
+    WHERE canonical AND body_id IS NOT NULL AND year > 0
+),
+spans AS (
+    SELECT body_id, province_code, MIN(year) AS first_year, MAX(year) AS last_year
+    FROM canon
+    GROUP BY body_id, province_code
+),
+years AS (
+    SELECT DISTINCT year FROM reports WHERE year > 0
+),
+seen AS (
+    SELECT province_code, COUNT(*) AS bodies_seen FROM spans GROUP BY province_code
+),
+expected AS (
+    SELECT s.province_code, y.year,
+           COUNT(*) AS bodies_expected,
+           COUNT(c.body_id) AS reports_found
+    FROM spans s
+    JOIN years y ON y.year >= s.first_year AND y.year <= s.last_year
+    LEFT JOIN canon c ON c.body_id = s.body_id AND c.year = y.year
+    GROUP BY s.province_code, y.year
+),
+counted AS (
+    SELECT province_code, year, COUNT(*) AS reports,
+           SUM(CASE WHEN canonical THEN 0 ELSE 1 END) AS duplicate_reports,
+           SUM(CASE WHEN body_id IS NULL THEN 1 ELSE 0 END) AS unidentified_reports
+    FROM report_metrics
+    WHERE year > 0
+    GROUP BY province_code, year
+),
+keys AS (
+    SELECT province_code, year FROM counted
+    UNION
+    SELECT province_code, year FROM expected
+)
+SELECT k.province_code, k.year,
+       COALESCE(s.bodies_seen, 0) AS bodies_seen,
+       COALESCE(e.bodies_expected, 0) AS bodies_expected,
+       COALESCE(e.reports_found, 0) AS reports_found,
+       COALESCE(e.bodies_expected - e.reports_found, 0) AS gaps,
+       COALESCE(n.reports, 0) AS reports,
+       COALESCE(n.duplicate_reports, 0) AS duplicate_reports,
+       COALESCE(n.unidentified_reports, 0) AS unidentified_reports
+FROM keys k
+LEFT JOIN counted n ON n.province_code = k.province_code AND n.year = k.year
+LEFT JOIN expected e ON e.province_code = k.province_code AND e.year = k.year
+LEFT JOIN seen s ON s.province_code = k.province_code
