@@ -18,18 +18,17 @@
 --                                  reports each share covers
 CREATE VIEW applicant_mix AS
 WITH per_report AS (
-    SELECT c.report_id, c.province_code, c.year,
-           CAST(MAX(CASE WHEN col = 'total' THEN value END) AS DOUBLE) AS total,
-           CAST(MAX(CASE WHEN col = 'natural_person' THEN value END) AS DOUBLE) AS natural_person,
-           CAST(MAX(CASE WHEN col = 'commercial_enterprise' THEN value END) AS DOUBLE) AS commercial_enterprise,
-           CAST(MAX(CASE WHEN col = 'research_institution' THEN value END) AS DOUBLE) AS research_institution,
-           CAST(MAX(CASE WHEN col = 'public_welfare_org' THEN value END) AS DOUBLE) AS public_welfare_org,
-           CAST(MAX(CASE WHEN col = 'legal_service_org' THEN value END) AS DOUBLE) AS legal_service_org,
-           CAST(MAX(CASE WHEN col = 'other_org' THEN value END) AS DOUBLE) AS other_org
-    FROM cells c
-    LEFT JOIN duplicates d ON d.report_id = c.report_id
-    WHERE section = 'sec3' AND "row" = 'new_received' AND d.report_id IS NULL
-    GROUP BY c.report_id, c.province_code, c.year
+    SELECT f.report_id, f.province_code, f.year,
+           CAST(f.sec3_new_received_total AS DOUBLE) AS total,
+           CAST(f.sec3_new_received_natural_person AS DOUBLE) AS natural_person,
+           CAST(f.sec3_new_received_commercial_enterprise AS DOUBLE) AS commercial_enterprise,
+           CAST(f.sec3_new_received_research_institution AS DOUBLE) AS research_institution,
+           CAST(f.sec3_new_received_public_welfare_org AS DOUBLE) AS public_welfare_org,
+           CAST(f.sec3_new_received_legal_service_org AS DOUBLE) AS legal_service_org,
+           CAST(f.sec3_new_received_other_org AS DOUBLE) AS other_org
+    FROM facts f
+    LEFT JOIN duplicates d ON d.report_id = f.report_id
+    WHERE d.report_id IS NULL
 ),
 pairs AS (
     -- Each share's numerator and denominator, both NULL unless the report printed both.

@@ -15,19 +15,27 @@
 --   status                        'match', 'mismatch', or 'not_assessable' when a number is not printed
 CREATE VIEW continuity AS
 WITH canon AS (
-    SELECT report_id, body_id, province_code, year, carried_over, carried_forward
+    SELECT report_id, body_id, province_code, year, template, carried_over, carried_forward
     FROM report_metrics
     WHERE canonical AND body_id IS NOT NULL AND year > 0
 ),
 docs AS (
-    SELECT c.report_id, c."row",
-           CAST(MAX(CASE WHEN c.col = 'issued' THEN c.value END) AS DOUBLE) AS issued,
-           CAST(MAX(CASE WHEN c.col = 'repealed' THEN c.value END) AS DOUBLE) AS repealed,
-           CAST(MAX(CASE WHEN c.col = 'in_force' THEN c.value END) AS DOUBLE) AS in_force
-    FROM cells c
-    JOIN canon k ON k.report_id = c.report_id
-    WHERE c.section = 'sec2' AND c.col IN ('issued', 'repealed', 'in_force')
-    GROUP BY c.report_id, c."row"
+    -- The sec2 rows that count documents in force (2021 template).
+    SELECT f.report_id, 'rules' AS "row",
+           CAST(f.sec2_rules_issued AS DOUBLE) AS issued,
+           CAST(f.sec2_rules_repealed AS DOUBLE) AS repealed,
+           CAST(f.sec2_rules_in_force AS DOUBLE) AS in_force
+    FROM facts f
+    JOIN canon k ON k.report_id = f.report_id
+    WHERE k.template = '2021'
+    UNION ALL
+    SELECT f.report_id, 'normative_docs' AS "row",
+           CAST(f.sec2_normative_docs_issued AS DOUBLE),
+           CAST(f.sec2_normative_docs_repealed AS DOUBLE),
+           CAST(f.sec2_normative_docs_in_force AS DOUBLE)
+    FROM facts f
+    JOIN canon k ON k.report_id = f.report_id
+    WHERE k.template = '2021'
 ),
 pairs AS (
     SELECT cur.body_id, cur.province_code, cur.year, cur.report_id, cur.carried_over,

@@ -4,6 +4,7 @@
 -- Blanks stay NULL: a sum over rows is NULL when any of its rows is not a number, and a rate is NULL
 -- when its denominator is 0 or NULL. Both templates count: the 2019 template's single 其他处理 row
 -- (other_subtotal) stands for the 2021 template's three 其他处理 rows.
+-- Reads the facts table (one row per report, a column per cell), not the cells table.
 -- Columns:
 --   report_id        SHA-256 of the source file (joins to reports, cells, checks)
 --   agency           the publishing body as printed in the title
@@ -34,85 +35,45 @@
 --   proactive_total  items published proactively, as the narrative states it
 --   checks_failed    identity checks (H1–H5) the report fails
 CREATE VIEW report_metrics AS
-WITH sec3_totals AS (
-    SELECT report_id, "row", value
-    FROM cells
-    WHERE section = 'sec3' AND col = 'total'
-),
-grouped AS (
-    SELECT report_id, value,
-           CASE
-               WHEN "row" LIKE 'withheld%' THEN 'withheld'
-               WHEN "row" LIKE 'unavailable%' THEN 'unavailable'
-               WHEN "row" LIKE 'rejected%' THEN 'rejected'
-               WHEN "row" IN ('other_no_correction', 'other_fee_unpaid', 'other_misc') THEN 'other_split'
-               WHEN "row" = 'other_subtotal' THEN 'other_merged'
-           END AS grp
-    FROM sec3_totals
-),
-group_sums AS (
-    SELECT report_id, grp,
-           CASE WHEN COUNT(value) = COUNT(*) THEN SUM(value) END AS total
-    FROM grouped
-    WHERE grp IS NOT NULL
-    GROUP BY report_id, grp
-),
-sec3 AS (
-    SELECT t.report_id,
-           MAX(CASE WHEN t."row" = 'new_received' THEN t.value END) AS applications,
-           MAX(CASE WHEN t."row" = 'carried_over' THEN t.value END) AS carried_over,
-           MAX(CASE WHEN t."row" = 'results_total' THEN t.value END) AS processed,
-           MAX(CASE WHEN t."row" = 'carried_forward' THEN t.value END) AS carried_forward,
-           MAX(CASE WHEN t."row" = 'granted' THEN t.value END) AS granted,
-           MAX(CASE WHEN t."row" = 'partially_granted' THEN t.value END) AS partially_granted
-    FROM sec3_totals t
-    GROUP BY t.report_id
-),
-groups AS (
-    SELECT report_id,
-           MAX(CASE WHEN grp = 'withheld' THEN total END) AS withheld,
-           MAX(CASE WHEN grp = 'unavailable' THEN total END) AS unavailable,
-           MAX(CASE WHEN grp = 'rejected' THEN total END) AS rejected,
-           MAX(CASE WHEN grp = 'other_split' THEN total END) AS other_split,
-           MAX(CASE WHEN grp = 'other_merged' THEN total END) AS other_merged,
-           SUM(CASE WHEN grp = 'other_split' THEN 1 ELSE 0 END) AS has_other_split
-    FROM group_sums
-    GROUP BY report_id
-),
-sec4 AS (
-    SELECT report_id,
-           MAX(CASE WHEN "row" = 'review' AND col = 'total' THEN value END) AS review_total,
-           MAX(CASE WHEN "row" = 'review' AND col = 'corrected' THEN value END) AS review_corrected,
-           MAX(CASE WHEN "row" = 'litigation_direct' AND col = 'total' THEN value END) AS direct_total,
-           MAX(CASE WHEN "row" = 'litigation_direct' AND col = 'corrected' THEN value END) AS direct_corrected,
-           MAX(CASE WHEN "row" = 'litigation_after_review' AND col = 'total' THEN value END) AS after_total,
-           MAX(CASE WHEN "row" = 'litigation_after_review' AND col = 'corrected' THEN value END) AS after_corrected
-    FROM cells
-    WHERE section = 'sec4'
-    GROUP BY report_id
-),
-joined AS (
+WITH joined AS (
     SELECT r.report_id, r.agency, r.body_id, r.body_kind, r.source_format, r.parse_quality, r.cells_read,
            d.duplicate_of, r.province, r.province_code, r.prefecture_code, r.county_code,
            r.township_code, r.level, r.year, r.template, r.proactive_total, r.checks_failed,
-           CAST(s.applications AS DOUBLE) AS applications,
-           CAST(s.carried_over AS DOUBLE) AS carried_over,
-           CAST(s.processed AS DOUBLE) AS processed,
-           CAST(s.carried_forward AS DOUBLE) AS carried_forward,
-           CAST(s.granted AS DOUBLE) AS granted,
-           CAST(s.partially_granted AS DOUBLE) AS partially_granted,
-           CAST(g.withheld AS DOUBLE) AS withheld,
-           CAST(g.unavailable AS DOUBLE) AS unavailable,
-           CAST(g.rejected AS DOUBLE) AS rejected,
-           CAST(CASE WHEN g.has_other_split > 0 THEN g.other_split ELSE g.other_merged END AS DOUBLE) AS other,
-           CAST(f.review_total AS DOUBLE) AS review_total,
-           CAST(f.review_corrected AS DOUBLE) AS review_corrected,
-           CAST(f.direct_total + f.after_total AS DOUBLE) AS litigation_total,
-           CAST(f.direct_corrected + f.after_corrected AS DOUBLE) AS litigation_corrected
+           CAST(f.sec3_new_received_total AS DOUBLE) AS applications,
+           CAST(f.sec3_carried_over_total AS DOUBLE) AS carried_over,
+           CAST(f.sec3_results_total_total AS DOUBLE) AS processed,
+           CAST(f.sec3_carried_forward_total AS DOUBLE) AS carried_forward,
+           CAST(f.sec3_granted_total AS DOUBLE) AS granted,
+           CAST(f.sec3_partially_granted_total AS DOUBLE) AS partially_granted,
+           -- A group is the sum of its rows, NULL when any row is not a number.
+           CAST(f.sec3_withheld_state_secret_total
+               + f.sec3_withheld_law_prohibited_total
+               + f.sec3_withheld_security_stability_total
+               + f.sec3_withheld_third_party_total
+               + f.sec3_withheld_internal_affairs_total
+               + f.sec3_withheld_process_info_total
+               + f.sec3_withheld_enforcement_file_total
+               + f.sec3_withheld_admin_query_total AS DOUBLE) AS withheld,
+           CAST(f.sec3_unavailable_not_held_total
+               + f.sec3_unavailable_needs_creation_total
+               + f.sec3_unavailable_unclear_total AS DOUBLE) AS unavailable,
+           CAST(f.sec3_rejected_petition_total
+               + f.sec3_rejected_duplicate_total
+               + f.sec3_rejected_publication_total
+               + f.sec3_rejected_excessive_total
+               + f.sec3_rejected_confirm_reissue_total AS DOUBLE) AS rejected,
+           -- The 2021 template's three 其他处理 rows, or the merged row where a report prints that.
+           CAST(COALESCE(f.sec3_other_no_correction_total
+               + f.sec3_other_fee_unpaid_total
+               + f.sec3_other_misc_total,
+                         f.sec3_other_subtotal_total) AS DOUBLE) AS other,
+           CAST(f.sec4_review_total AS DOUBLE) AS review_total,
+           CAST(f.sec4_review_corrected AS DOUBLE) AS review_corrected,
+           CAST(f.sec4_litigation_direct_total + f.sec4_litigation_after_review_total AS DOUBLE) AS litigation_total,
+           CAST(f.sec4_litigation_direct_corrected + f.sec4_litigation_after_review_corrected AS DOUBLE)
+               AS litigation_corrected
     FROM reports r
-    LEFT JOIN sec3 s ON s.report_id = r.report_id
-    LEFT JOIN groups g ON g.report_id = r.report_id
-    LEFT JOIN sec4 f ON f.report_id = r.report_id
+    LEFT JOIN facts f ON f.report_id = r.report_id
     LEFT JOIN duplicates d ON d.report_id = r.report_id
 )
 SELECT report_id, agency, body_id, body_kind, source_format, parse_quality, cells_read,

@@ -29,7 +29,7 @@ use crate::store::{self, BODIES_FILE, QUARANTINE_FILE, StoreError, Warehouse};
 
 /// The partitioned tables, in the order they are published (`reports` last, so that a report row
 /// appears only once its cells and checks are in place).
-pub const TABLES: [&str; 3] = ["cells", "checks", "reports"];
+pub const TABLES: [&str; 4] = ["cells", "checks", "facts", "reports"];
 /// The one file of the quarantine table.
 
 #[derive(Debug, thiserror::Error)]
@@ -582,6 +582,7 @@ async fn run(
                     (convert::reports_schema(), convert::reports_batch(reports, &times, now).map_err(conv)?)
                 }
                 "cells" => (convert::cells_schema(), convert::cells_batch(reports).map_err(conv)?),
+                "facts" => (convert::facts_schema(), convert::facts_batch(reports).map_err(conv)?),
                 _ => (convert::checks_schema(), convert::checks_batch(reports).map_err(conv)?),
             };
             let merged = store::merge_by_report(&schema, existing.as_ref(), &new).map_err(|source| {

@@ -21,7 +21,7 @@ import duckdb
 def main(warehouse, sql_dir):
     con = duckdb.connect()
     hive = "hive_partitioning = true, hive_types = {'province_code': 'VARCHAR', 'year': 'INTEGER'}"
-    for table in ("reports", "cells", "checks"):
+    for table in ("reports", "cells", "checks", "facts"):
         glob = os.path.join(warehouse, table, "*", "*", "*.parquet")
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', {hive})")
     # One file, not partitioned; written by every run that stores reports.

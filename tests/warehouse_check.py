@@ -17,7 +17,7 @@ import duckdb
 import pyarrow.dataset as ds
 
 HIVE_TYPES = "{'province_code': 'VARCHAR', 'year': 'INTEGER'}"
-TABLES = ["reports", "cells", "checks"]
+TABLES = ["reports", "cells", "checks", "facts"]
 
 
 def scan(warehouse, table):
@@ -78,7 +78,7 @@ def main():
         if dup:
             errors.append(f"reports: {dup} duplicate report_id(s)")
         # Every cell and check belongs to a report of the same partition.
-        for table in ["cells", "checks"]:
+        for table in ["cells", "checks", "facts"]:
             if table not in counts:
                 continue
             orphans = con.execute(
@@ -94,6 +94,18 @@ def main():
             ).fetchone()[0]
             if bad:
                 errors.append(f"cells: {bad} value(s) inconsistent with kind")
+
+    # facts holds each report's cells as columns: one row per report, the same numbers as cells.
+    if "facts" in counts and "reports" in counts:
+        if counts["facts"] != counts["reports"]:
+            errors.append(f"facts: {counts['facts']} rows for {counts['reports']} reports")
+        differ = con.execute(
+            f"select count(*) from {scan(wh, 'facts')} f join {scan(wh, 'cells')} c using (report_id) "
+            f"where c.section = 'sec3' and c.row = 'new_received' and c.col = 'total' "
+            f"and f.sec3_new_received_total is distinct from c.value"
+        ).fetchone()[0]
+        if differ:
+            errors.append(f"facts: {differ} report(s) whose new_received total differs from cells")
 
     if args.expect_reports is not None and counts.get("reports", 0) != args.expect_reports:
         errors.append(f"reports: expected {args.expect_reports} rows, found {counts.get('reports', 0)}")

@@ -48,6 +48,8 @@ pub enum CatalogError {
     Unresolved(String),
     #[error("{path}: cannot read view SQL: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("{0}: written by an earlier gongkai without the tables the views read; run `gongkai rebuild`")]
+    Outdated(String),
     #[error("{0}")]
     DataFusion(#[from] DataFusionError),
     #[error("{0}")]
@@ -97,6 +99,11 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
     config.options_mut().execution.parquet.schema_force_view_types = false;
     let ctx = SessionContext::new_with_config(config);
     let base = table_base_url(wh)?;
+    // Reports without facts: the views would read every number as NULL, which is never silent.
+    let has_files = |rels: Vec<String>| rels.iter().any(|r| r.ends_with(".parquet"));
+    if has_files(wh.list("reports").await?) && !has_files(wh.list("facts").await?) {
+        return Err(CatalogError::Outdated(wh.uri().to_string()));
+    }
     if !base.starts_with("file://") {
         let url = url::Url::parse(&base).map_err(|e| DataFusionError::External(Box::new(e)))?;
         let store_url = url::Url::parse(&format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")))
@@ -107,6 +114,7 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
         ("reports", convert::reports_schema(), true),
         ("cells", convert::cells_schema(), true),
         ("checks", convert::checks_schema(), true),
+        ("facts", convert::facts_schema(), true),
         ("quarantine", convert::quarantine_schema(), false),
         ("bodies", convert::bodies_schema(), false),
         ("runs", convert::runs_schema(), false),

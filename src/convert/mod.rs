@@ -115,6 +115,83 @@ pub fn checks_schema() -> SchemaRef {
     ]))
 }
 
+/// One column of `facts`: the cell it holds and whether it is money (a decimal) or a count.
+#[derive(Debug, Clone)]
+pub struct FactColumn {
+    pub name: String,
+    pub section: &'static str,
+    pub row: &'static str,
+    pub col: &'static str,
+    pub money: bool,
+}
+
+/// Every cell key of both templates, once, in table order (sec2 of 2021 then 2019's own, sec3,
+/// sec4): the value columns of `facts`, named `SECTION_ROW_COL` (`sec3_granted_total`).
+pub static FACT_COLUMNS: std::sync::LazyLock<Vec<FactColumn>> = std::sync::LazyLock::new(|| {
+    use crate::model::Template;
+    use crate::template::{SEC3_COLS, SEC4_COLS, SEC4_GROUPS, sec2_specs, sec3_specs};
+    let mut keys: Vec<(&'static str, &'static str, &'static str)> = Vec::new();
+    let mut add = |key: (&'static str, &'static str, &'static str)| {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for template in [Template::Y2021, Template::Y2019] {
+        for spec in sec2_specs(template) {
+            for col in spec.cols {
+                add(("sec2", spec.key, col));
+            }
+        }
+    }
+    for template in [Template::Y2021, Template::Y2019] {
+        for spec in sec3_specs(template) {
+            for col in SEC3_COLS {
+                add(("sec3", spec.key, col));
+            }
+        }
+    }
+    for group in SEC4_GROUPS {
+        for col in SEC4_COLS {
+            add(("sec4", group, col));
+        }
+    }
+    keys.into_iter()
+        .map(|(section, row, col)| FactColumn {
+            name: format!("{section}_{row}_{col}"),
+            section,
+            row,
+            col,
+            money: col.starts_with("amount"),
+        })
+        .collect()
+});
+
+/// `facts`: one row per report, every table cell its own column: counts as int64, money as
+/// decimals, NULL where the cell is not a number (blank, dash, text, missing, or a count that is
+/// not whole: `cells` keeps what was printed).
+pub fn facts_schema() -> SchemaRef {
+    let mut fields = vec![utf8("report_id", false)];
+    for c in FACT_COLUMNS.iter() {
+        fields.push(Field::new(&c.name, if c.money { decimal() } else { DataType::Int64 }, true));
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// The `facts` rows of `reports`.
+pub fn facts_batch(reports: &[&Report]) -> Result<RecordBatch, ArrowError> {
+    let mut columns: Vec<ArrayRef> = vec![strings(reports.iter().map(|r| Some(r.report_id.as_str())))];
+    for c in FACT_COLUMNS.iter() {
+        let values = reports.iter().map(|r| section(r, c.section).value(c.row, c.col));
+        if c.money {
+            columns.push(decimals(values, |i| format!("cell {} of report {}", c.name, reports[i].report_id))?);
+        } else {
+            let whole = |v: f64| (v.fract() == 0.0 && v.abs() < 9.0e15).then_some(v as i64);
+            columns.push(Arc::new(Int64Array::from_iter(values.map(|v| v.and_then(whole)))));
+        }
+    }
+    RecordBatch::try_new(facts_schema(), columns)
+}
+
 /// `bodies`: one row per publishing body (`body_id`) of the `reports` table.
 pub fn bodies_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![

@@ -104,7 +104,7 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
     }
     assert_eq!(expected["province_code=62/year=2023"].len(), 2);
     for (partition, want) in &expected {
-        for table in ["reports", "cells", "checks"] {
+        for table in ["reports", "cells", "checks", "facts"] {
             let batch = read(rt, wh, &format!("{table}/{partition}/part-0.parquet"));
             let got: BTreeSet<String> = strings(&batch, "report_id").into_iter().collect();
             assert_eq!(&got, want, "{table}/{partition}");
@@ -126,6 +126,29 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
     assert!(value.is_null(i));
     let j = (0..cells.num_rows()).find(|&i| &rid[i] == a && row[i] == "new_received" && col[i] == "total").unwrap();
     assert_eq!(value.value(j), 16 * 10_000);
+
+    // facts: the same numbers, one row per report, one column per cell; the blank stays NULL.
+    for partition in expected.keys() {
+        let cells = read(rt, wh, &format!("cells/{partition}/part-0.parquet"));
+        let facts = read(rt, wh, &format!("facts/{partition}/part-0.parquet"));
+        let fact_ids = strings(&facts, "report_id");
+        let (rid, sec, row, col) =
+            (strings(&cells, "report_id"), strings(&cells, "section"), strings(&cells, "row"), strings(&cells, "col"));
+        let value = cells.column_by_name("value").unwrap().as_any().downcast_ref::<Decimal128Array>().unwrap();
+        for i in 0..cells.num_rows() {
+            let f = fact_ids.iter().position(|id| id == &rid[i]).expect("a facts row per report");
+            let column = facts.column_by_name(&format!("{}_{}_{}", sec[i], row[i], col[i])).expect("a column per cell");
+            let want = (!value.is_null(i)).then(|| value.value(i) as f64 / 10_000.0);
+            let got = match column.as_any().downcast_ref::<arrow::array::Int64Array>() {
+                Some(ints) => (!ints.is_null(f)).then(|| ints.value(f) as f64),
+                None => {
+                    let d = column.as_any().downcast_ref::<Decimal128Array>().unwrap();
+                    (!d.is_null(f)).then(|| d.value(f) as f64 / 10_000.0)
+                }
+            };
+            assert_eq!(got, want, "{partition} {} {}.{}.{}", rid[i], sec[i], row[i], col[i]);
+        }
+    }
 
     // Quarantine: both bad files, with their reasons; raw bytes of every file archived.
     let q = read(rt, wh, "quarantine/part-0.parquet");
@@ -256,6 +279,18 @@ fn rebuild_reparses_the_raw_archive() {
     assert_eq!(summary.quarantined.len(), 2);
     assert_eq!(summary.deleted, vec![stray.to_string()]);
     // Same parser, same raw files: the same bytes, original names and ingestion times kept.
+    assert_eq!(without_quarantine(before.clone()), without_quarantine(snapshot(&rt, &wh)));
+
+    // A warehouse of an earlier gongkai, with reports but no facts: queries say to rebuild rather
+    // than read every number as NULL; the rebuild writes the facts again.
+    for rel in before.keys().filter(|k| k.starts_with("facts/")) {
+        rt.block_on(wh.delete(rel)).unwrap();
+    }
+    let Err(err) = rt.block_on(gongkai::catalog::open(&wh, &gongkai::catalog::embedded_views())) else {
+        panic!("a warehouse without facts opened for queries");
+    };
+    assert!(err.to_string().contains("run `gongkai rebuild`"), "{err}");
+    rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
     assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
 }
 
