@@ -227,7 +227,7 @@ impl StoreArgs {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// One JSON object per file; a JSON array when several files are given.
     Json,
@@ -513,39 +513,45 @@ fn parse_command(paths: &[PathBuf], format: Format, tables: parse::Tables) -> an
     if let Format::Tokens = format {
         return print_tokens(&files);
     }
-    let mut reports = Vec::new();
-    let mut failed = usize::from(unreadable);
+    // Each report is written as soon as it is parsed, through one buffer: memory stays flat in the
+    // number of files, and stdout is not flushed line by line.
+    let color = std::io::stdout().is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let array = format == Format::Json && files.len() != 1;
+    if array {
+        write!(out, "[")?;
+    }
+    let (mut failed, mut written) = (usize::from(unreadable), 0);
     for file in &files {
-        match parse::parse_file_using(file, tables) {
-            Ok(report) => reports.push(report),
+        let report = match parse::parse_file_using(file, tables) {
+            Ok(report) => report,
             Err(err) => {
                 failed += 1;
+                // What is already parsed reaches stdout before the error reaches stderr.
+                out.flush()?;
                 eprintln!("gongkai: {err}");
+                continue;
             }
-        }
-    }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match format {
-        Format::Json => {
-            if files.len() == 1 {
-                if let Some(report) = reports.first() {
-                    serde_json::to_writer_pretty(&mut out, report)?;
+        };
+        match format {
+            Format::Json => {
+                if array {
+                    write!(out, "{}\n", if written == 0 { "" } else { "," })?;
+                }
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                if !array {
                     writeln!(out)?;
                 }
-            } else {
-                serde_json::to_writer_pretty(&mut out, &reports)?;
-                writeln!(out)?;
             }
+            Format::Table => write!(out, "{}", render_table(&report, color))?,
+            Format::Rows | Format::Tokens => unreachable!("handled above"),
         }
-        Format::Rows | Format::Tokens => unreachable!("handled above"),
-        Format::Table => {
-            let color = std::io::stdout().is_terminal();
-            for report in &reports {
-                write!(out, "{}", render_table(report, color))?;
-            }
-        }
+        written += 1;
     }
+    if array {
+        writeln!(out, "{}]", if written == 0 { "" } else { "\n" })?;
+    }
+    out.flush()?;
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

@@ -381,9 +381,12 @@ pub async fn ingest_listed(
 /// count, so a run interrupted before publishing leaves its sources to the next run.
 pub async fn ingested_ids(wh: &Warehouse) -> Result<BTreeSet<String>, PipelineError> {
     let mut ids = BTreeSet::new();
+    // One column of each file, fetched by range: the check costs the ids, not the reports.
     for rel in wh.list("reports").await? {
-        if let Some(batch) = wh.read_parquet(&rel).await? {
-            ids.extend(report_index(wh, &rel, &batch)?.into_keys());
+        if let Some(batch) = wh.read_parquet_columns(&rel, &["report_id"]).await? {
+            let col = convert::string_column(&batch, "reports", "report_id")
+                .map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })?;
+            ids.extend(col.iter().flatten().map(str::to_string));
         }
     }
     ids.extend(read_quarantine(wh).await?.into_iter().map(|q| q.report_id));
@@ -677,7 +680,7 @@ async fn bodies_of(
         for rel in wh.list("reports").await? {
             let partition = rel.trim_start_matches("reports/").trim_end_matches("/part-0.parquet").to_string();
             if !reports.contains_key(&partition)
-                && let Some(batch) = wh.read_parquet(&rel).await?
+                && let Some(batch) = wh.read_parquet_columns(&rel, convert::BODY_SOURCE_COLUMNS).await?
             {
                 reports.insert(partition, batch);
             }

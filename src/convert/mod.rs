@@ -535,6 +535,14 @@ struct BodySeen {
     reports: i64,
 }
 
+/// The columns of `reports` that [`bodies_batch`] reads.
+pub const BODY_SOURCE_COLUMNS: &[&str] = &["body_id", "body_kind", "agency", "province"];
+
+/// A string column of a batch of `table`, or an error naming what is missing.
+pub fn string_column<'a>(batch: &'a RecordBatch, table: &str, name: &str) -> Result<&'a StringArray, ArrowError> {
+    column::<StringArray>(batch, table, name)
+}
+
 /// The `bodies` rows of `reports` batches (each with the year of its partition, 0 when unknown).
 /// A body's name is the longest of the names it printed (the most complete: 吴忠市利通区古城镇人民政府
 /// over 利通区古城镇), the first in code-point order among equally long ones.

@@ -264,6 +264,22 @@ impl Warehouse {
         Ok(Some(batch))
     }
 
+    /// Only the columns `columns` of the Parquet file at `rel` (`None` when it does not exist):
+    /// the other columns are never decoded, so reading the ids of a large table stays small.
+    pub async fn read_parquet_columns(&self, rel: &str, columns: &[&str]) -> Result<Option<RecordBatch>, StoreError> {
+        let Some(bytes) = self.get(rel).await? else { return Ok(None) };
+        let perr = |source| StoreError::Parquet { path: rel.to_string(), source };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(perr)?;
+        let mask = parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        let reader = builder.with_projection(mask).build().map_err(perr)?;
+        let schema = arrow::array::RecordBatchReader::schema(&reader);
+        let batches: Vec<RecordBatch> =
+            reader.collect::<Result<_, _>>().map_err(|source| StoreError::Arrow { path: rel.to_string(), source })?;
+        let batch =
+            concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path: rel.to_string(), source })?;
+        Ok(Some(batch))
+    }
+
     /// Write `batch` as zstd Parquet under the staging prefix of `run`; nothing is visible yet.
     pub async fn write_staged(&self, run: &str, target: &str, batch: &RecordBatch) -> Result<Staged, StoreError> {
         let staging = self.path(&format!("{STAGING}/{run}/{target}"));
