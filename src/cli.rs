@@ -536,7 +536,7 @@ fn parse_command(paths: &[PathBuf], format: Format, tables: parse::Tables) -> an
         match format {
             Format::Json => {
                 if array {
-                    write!(out, "{}\n", if written == 0 { "" } else { "," })?;
+                    writeln!(out, "{}", if written == 0 { "" } else { "," })?;
                 }
                 serde_json::to_writer_pretty(&mut out, &report)?;
                 if !array {
