@@ -43,6 +43,49 @@ pub fn run(sec2: &Table, sec3: &Table, sec4: &Table) -> Vec<Check> {
     checks
 }
 
+/// The column identities H1 and H2 of a sec3 table with rows `keys`, with the row positions found
+/// once: searches that weigh many readings of the same rows count passes without allocating.
+#[derive(Debug, Clone)]
+pub struct ColumnIdentities {
+    /// Rows of H1: new_received, carried_over, results_total, carried_forward.
+    h1: [Option<usize>; 4],
+    /// The outcome rows H2 adds up to results_total (the split 其他处理 rows over the merged one).
+    outcome: Vec<usize>,
+}
+
+impl ColumnIdentities {
+    pub fn new(keys: &[&str]) -> Self {
+        let index = |key: &str| keys.iter().position(|k| *k == key);
+        let split_other = keys.iter().any(|k| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+        let outcome = (0..keys.len())
+            .filter(|&i| labels::is_outcome_row(keys[i]) && !(split_other && keys[i] == "other_subtotal"))
+            .collect();
+        let h1 = [index("new_received"), index("carried_over"), index("results_total"), index("carried_forward")];
+        ColumnIdentities { h1, outcome }
+    }
+
+    /// H1 and H2 passes over the seven columns, `value(row, col)` giving each cell's number.
+    pub fn passes(&self, value: impl Fn(usize, usize) -> Option<f64>) -> usize {
+        let at = |row: Option<usize>, col: usize| row.and_then(|r| value(r, col));
+        let mut passes = 0;
+        for col in 0..SEC3_COLS.len() {
+            let [a, b, c, d] = self.h1.map(|r| at(r, col));
+            if let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d)
+                && (a + b - c - d).abs() < 1e-9
+            {
+                passes += 1;
+            }
+            let parts: Option<f64> = self.outcome.iter().try_fold(0.0, |acc, r| value(*r, col).map(|v| acc + v));
+            if let (Some(total), Some(sum)) = (at(self.h1[2], col), parts)
+                && (total - sum).abs() < 1e-9
+            {
+                passes += 1;
+            }
+        }
+        passes
+    }
+}
+
 /// `sum(lhs) = sum(rhs)`; not assessable when any cell is not a number.
 fn identity(id: &'static str, scope: &str, lhs: &[Option<&Cell>], rhs: &[Option<&Cell>]) -> Check {
     let sum = |cells: &[Option<&Cell>]| -> Option<f64> {

@@ -728,12 +728,18 @@ fn resolve_glued_sec3(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)]
     let mut best: Option<(usize, Vec<usize>)> = None;
     let mut ties = 0usize;
     if combos <= limit {
+        // The table's numbers once; a combination only swaps in the glued rows' candidates.
+        let keys: Vec<&str> = table.rows.iter().map(|r| r.key).collect();
+        let identities = check::ColumnIdentities::new(&keys);
+        let printed: Vec<Vec<Option<f64>>> =
+            table.rows.iter().map(|r| SEC3_COLS.iter().map(|c| r.cell(c).and_then(|c| c.value)).collect()).collect();
+        let glued_at: Vec<Option<usize>> =
+            table.rows.iter().map(|r| glued.iter().position(|(k, _)| *k == r.key)).collect();
         loop {
-            apply_choice(table, glued, &choice);
-            let score = check::run(&Table::default(), table, &Table::default())
-                .iter()
-                .filter(|c| matches!(c.id, "H1" | "H2") && c.status == crate::model::CheckStatus::Pass)
-                .count();
+            let score = identities.passes(|r, col| match glued_at[r] {
+                Some(g) => glued[g].1[choice[g]].get(col).map(|n| *n as f64),
+                None => printed[r][col],
+            });
             match &best {
                 Some((s, _)) if *s > score => {}
                 Some((s, _)) if *s == score => ties += 1,

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::assign::{self, ColKind, Costs, Item, Op, Reading, Rule, Solved};
+use crate::check::ColumnIdentities;
 use crate::model::{Cell, CellKind, Table, TableRow, Template};
 use crate::read::tokens::{Gap, Token, TokenKind};
 use crate::template::{self, RowSpec, SEC3_COLS, SEC4_COLS, SEC4_GROUPS};
@@ -497,6 +498,7 @@ fn build_sec3(
         })
         .collect();
     let mut choice = choose_jointly(&rows);
+    let scorer = ColumnScorer::new(&rows);
     // A row that breaks its own identity in every reading, read by inference (cut, joined,
     // expanded), is only as certain as the column identities make it: most columns must confirm it.
     for (r, (key, _, solved)) in rows.iter().enumerate() {
@@ -504,7 +506,7 @@ fn build_sec3(
         if solved.exhausted {
             out.warnings.push(format!("sec3.{key}: too many readings of the printed values to weigh"));
             choice.rejected[r] = true;
-        } else if solved.broken && chosen.cost > 0 && column_support(&rows, &choice.chosen, r) < 6 {
+        } else if solved.broken && chosen.cost > 0 && scorer.support(&choice.chosen, r) < 6 {
             out.warnings
                 .push(format!("sec3.{key}: no reading of the printed values fits its row total or enough columns"));
             choice.rejected[r] = true;
@@ -549,54 +551,56 @@ struct Joint {
     alternatives: Vec<Vec<usize>>,
 }
 
-/// H1 and H2 passes of a choice of readings.
-fn column_score(rows: &[(&'static str, Option<Vec<Item>>, Solved)], choice: &[usize]) -> usize {
-    let values: Vec<(&str, Vec<Option<f64>>)> = rows
-        .iter()
-        .zip(choice)
-        .map(|((key, _, solved), c)| {
-            (*key, solved.candidates.get(*c).map(|r| r.values()).unwrap_or_else(|| vec![None; 7]))
-        })
-        .collect();
-    let get = |key: &str, col: usize| values.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v[col]);
-    let split_other =
-        values.iter().any(|(k, _)| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
-    let outcome: Vec<&str> = values
-        .iter()
-        .map(|(k, _)| *k)
-        .filter(|k| template::is_outcome_row(k) && !(split_other && *k == "other_subtotal"))
-        .collect();
-    let mut passes = 0;
-    for col in 0..7 {
-        if let (Some(a), Some(b), Some(c), Some(d)) =
-            (get("new_received", col), get("carried_over", col), get("results_total", col), get("carried_forward", col))
-            && (a + b - c - d).abs() < 1e-9
-        {
-            passes += 1;
-        }
-        let parts: Option<f64> = outcome.iter().try_fold(0.0, |acc, k| get(k, col).map(|v| acc + v));
-        if let (Some(total), Some(sum)) = (get("results_total", col), parts)
-            && (total - sum).abs() < 1e-9
-        {
-            passes += 1;
-        }
-    }
-    passes
+/// The column identities H1 and H2 over the rows' candidate readings, parsed once, so that
+/// scoring a choice allocates nothing: the joint search weighs up to 200,000 choices.
+struct ColumnScorer {
+    /// Per row, per candidate reading, its seven values.
+    values: Vec<Vec<[Option<f64>; 7]>>,
+    identities: ColumnIdentities,
 }
 
-/// How many column identities (H1, H2) the reading chosen for row `r` makes pass that would not be
-/// assessable without it.
-fn column_support(rows: &[(&'static str, Option<Vec<Item>>, Solved)], chosen: &[usize], r: usize) -> usize {
-    let with = column_score(rows, chosen);
-    let mut without = chosen.to_vec();
-    without[r] = usize::MAX;
-    with.saturating_sub(column_score(rows, &without))
+impl ColumnScorer {
+    fn new(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Self {
+        let values = rows
+            .iter()
+            .map(|(_, _, solved)| {
+                solved
+                    .candidates
+                    .iter()
+                    .map(|r| {
+                        let mut v = [None; 7];
+                        for (slot, x) in v.iter_mut().zip(r.values()) {
+                            *slot = x;
+                        }
+                        v
+                    })
+                    .collect()
+            })
+            .collect();
+        let keys: Vec<&str> = rows.iter().map(|(k, _, _)| *k).collect();
+        ColumnScorer { values, identities: ColumnIdentities::new(&keys) }
+    }
+
+    /// H1 and H2 passes of a choice of readings (`usize::MAX`: the row left out).
+    fn score(&self, choice: &[usize]) -> usize {
+        self.identities.passes(|r, col| self.values[r].get(choice[r]).and_then(|v| v[col]))
+    }
+
+    /// How many column identities the reading chosen for row `r` makes pass that would not be
+    /// assessable without it.
+    fn support(&self, chosen: &[usize], r: usize) -> usize {
+        let with = self.score(chosen);
+        let mut without = chosen.to_vec();
+        without[r] = usize::MAX;
+        with.saturating_sub(self.score(&without))
+    }
 }
 
 /// Choose one reading per row so that the column identities hold as often as possible: exhaustively
 /// when the combinations are few, else one row at a time until nothing improves.
 fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
     let sizes: Vec<usize> = rows.iter().map(|(_, _, s)| s.candidates.len().max(1)).collect();
+    let scorer = ColumnScorer::new(rows);
     let mut chosen = vec![0usize; rows.len()];
     // Per row, every candidate that takes part in some best-scoring combination: a row is certain
     // only when all of them agree.
@@ -606,7 +610,7 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
         alternatives = vec![vec![0]; rows.len()];
     } else if combos <= 200_000 {
         let mut current = vec![0usize; rows.len()];
-        let mut best = column_score(rows, &current);
+        let mut best = scorer.score(&current);
         let mut in_best: Vec<Vec<bool>> = sizes.iter().map(|n| vec![false; *n]).collect();
         let mark = |in_best: &mut Vec<Vec<bool>>, combo: &[usize]| {
             for (r, c) in combo.iter().enumerate() {
@@ -627,7 +631,7 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
             if i == current.len() {
                 break;
             }
-            let s = column_score(rows, &current);
+            let s = scorer.score(&current);
             if s > best {
                 best = s;
                 chosen.clone_from(&current);
@@ -645,11 +649,11 @@ fn choose_jointly(rows: &[(&'static str, Option<Vec<Item>>, Solved)]) -> Joint {
         for _ in 0..4 {
             let mut changed = false;
             for r in 0..rows.len() {
-                let mut best = column_score(rows, &chosen);
+                let mut best = scorer.score(&chosen);
                 for c in 0..sizes[r] {
                     let mut trial = chosen.clone();
                     trial[r] = c;
-                    let s = column_score(rows, &trial);
+                    let s = scorer.score(&trial);
                     if s > best {
                         best = s;
                         chosen = trial;
