@@ -23,6 +23,8 @@ import check_jsonschema  # noqa: F401 - imported so that a missing package fails
 import kubernetes_validate
 import yaml
 
+# The oldest Kubernetes the manifests are meant for (CronJob timeZone is GA since 1.27); fields
+# added later would be errors here.
 K8S_VERSION = "1.30.0"
 
 
