@@ -1,6 +1,6 @@
 //! Beyond one machine: Apache Spark (pyspark in local mode) reads a warehouse gongkai wrote, with
-//! its Hive partition types, runs `province_year_trends` (and `report_metrics`, which it reads)
-//! from the `.sql` files through the mechanical rewrite of `tests/views_spark.py`, and gets the
+//! its Hive partition types, runs `province_year_trends` (and the views it reads) from the `.sql`
+//! files through the mechanical rewrite of `tests/views_spark.py`, and gets the
 //! rows `gongkai query` prints. Needs python3 with pyspark and Java 17; with CI=true a missing one
 //! fails the test instead of skipping it.
 
