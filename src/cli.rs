@@ -1,16 +1,19 @@
 //! Command-line interface: clap subcommands, each calling one library function.
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use gongkai::model::{CheckStatus, Report, Table};
 use gongkai::pipeline::{self, Outcome, Progress};
 use gongkai::query::{self, OutputFormat};
 use gongkai::schedule::{self, RunStatus, config};
 use gongkai::store::Warehouse;
 use gongkai::{catalog, parse, shell, synth};
+
+use crate::settings::{self, ConfigFile, Effective};
 
 #[derive(Parser)]
 #[command(
@@ -19,8 +22,31 @@ use gongkai::{catalog, parse, shell, synth};
     about = "Data warehouse for government-information-disclosure annual reports (政府信息公开工作年度报告)"
 )]
 pub struct Cli {
+    /// Read settings from this TOML file (README: Configuration); flags and GONGKAI_* variables
+    /// override its values.
+    // An OsString, not a PathBuf, so that an empty GONGKAI_CONFIG is taken as unset (clap's path
+    // parser refuses it) the way the scan in `settings::config_path` takes it.
+    #[arg(long, global = true, value_name = "FILE", env = settings::CONFIG_ENV, value_parser = clap::builder::OsStringValueParser::new())]
+    config: Option<OsString>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The config file as read, and the settings of the subcommand that runs with their origins.
+pub struct Loaded {
+    file: ConfigFile,
+    effective: Vec<Effective>,
+}
+
+/// The command line, with the config file's values as defaults below flags and variables (see
+/// `settings`). Exits as clap does on a usage error or `--help`.
+pub fn parse() -> (Cli, Loaded) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let file = ConfigFile::load(settings::config_path(&args));
+    let matches = file.apply(Cli::command()).get_matches_from(&args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let effective = settings::effective(&matches, &file);
+    (cli, Loaded { file, effective })
 }
 
 #[derive(Subcommand)]
@@ -78,14 +104,19 @@ enum Command {
         #[command(subcommand)]
         command: PipelineCommand,
     },
-    /// Validate every pipeline file and every view and report all errors at once, without
-    /// touching the network.
+    /// Validate the settings (flags, GONGKAI_* variables, config file), every pipeline file and
+    /// every view, and report all errors at once, without touching the network.
     Check {
         #[command(flatten)]
         dir: PipelinesDir,
         /// Check the views of this folder instead of the ones built in.
         #[arg(long)]
         sql_dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Files read and parsed at once (checked here for ingest and rebuild).
+        #[arg(long)]
+        concurrency: Option<usize>,
     },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
@@ -196,11 +227,13 @@ struct StoreArgs {
     /// S3 endpoint (e.g. http://127.0.0.1:9000); otherwise AWS_ENDPOINT_URL / AWS_ENDPOINT.
     #[arg(long)]
     s3_endpoint: Option<String>,
-    /// Allow plain-HTTP S3 endpoints; otherwise AWS_ALLOW_HTTP.
-    #[arg(long)]
+    /// Allow plain-HTTP S3 endpoints; otherwise AWS_ALLOW_HTTP. (The variable takes true/false,
+    /// 1/0, yes/no.)
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
     s3_allow_http: bool,
-    /// Any other object_store S3 setting, as KEY=VALUE (e.g. aws_region=us-east-1).
-    #[arg(long = "s3-option", value_name = "KEY=VALUE")]
+    /// Any other object_store S3 setting, as KEY=VALUE (e.g. aws_region=us-east-1); repeated or
+    /// comma-separated.
+    #[arg(long = "s3-option", value_name = "KEY=VALUE", value_delimiter = ',')]
     s3_options: Vec<String>,
 }
 
@@ -260,7 +293,20 @@ impl From<TablesArg> for parse::Tables {
     }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
+    // The file was found by a scan before clap parsed; clap's reading of the same flag must agree
+    // (it would not for `--config` after `--`, which the scan does not look past either).
+    if cli.config.filter(|c| !c.is_empty()).map(PathBuf::from) != loaded.file.path {
+        anyhow::bail!("--config: give it once, before any `--`");
+    }
+    // A broken config file stops every command but `check`, which lists its errors with the rest.
+    if !loaded.file.errors.is_empty() && !matches!(cli.command, Command::Check { .. }) {
+        anyhow::bail!(
+            "{} error(s) in the config file:\n  {}",
+            loaded.file.errors.len(),
+            loaded.file.errors.join("\n  ")
+        );
+    }
     match cli.command {
         Command::Parse { paths, format, tables } => parse_command(&paths, format, tables.into()),
         Command::Ingest { sources, store, run } => {
@@ -304,7 +350,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(schedule::serve(pipelines))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir, sql_dir } => check_command(&dir.pipelines, sql_dir.as_deref()),
+        Command::Check { dir, sql_dir, store, concurrency } => {
+            check_command(&dir.pipelines, sql_dir.as_deref(), &store, concurrency, &loaded)
+        }
         Command::Pipeline { command: PipelineCommand::Run { name, dir } } => {
             let pipelines = dir.load()?;
             let progress = Reporter::new(std::io::stderr().is_terminal());
@@ -371,9 +419,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Validate every pipeline file: all errors at once, exit 1 when there is one.
-fn check_command(dir: &std::path::Path, sql_dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    let mut errors: Vec<String> = Vec::new();
+/// Validate the settings, every pipeline file and every view: all errors at once, exit 1 when there
+/// is one.
+fn check_command(
+    dir: &std::path::Path,
+    sql_dir: Option<&std::path::Path>,
+    store: &StoreArgs,
+    concurrency: Option<usize>,
+    loaded: &Loaded,
+) -> anyhow::Result<ExitCode> {
+    let mut errors: Vec<String> = loaded.file.errors.clone();
+    for e in &loaded.effective {
+        if e.values.is_empty() {
+            println!("setting {} not set ({})", e.setting.key, e.origin);
+        } else {
+            println!("setting {} = {} ({})", e.setting.key, e.display(), e.origin);
+        }
+    }
+    errors.extend(check_store(store));
+    if concurrency == Some(0) {
+        errors.push("concurrency: must be at least 1".into());
+    }
     match config::load_dir(dir) {
         Ok(pipelines) => {
             for p in &pipelines {
@@ -384,11 +450,14 @@ fn check_command(dir: &std::path::Path, sql_dir: Option<&std::path::Path>) -> an
         Err(e) => errors.extend(e.0.iter().map(ToString::to_string)),
     }
     let views = match sql_dir {
-        Some(dir) => catalog::views_from_dir(dir)?,
+        Some(dir) => catalog::views_from_dir(dir).unwrap_or_else(|e| {
+            errors.push(format!("sql_dir: {e}"));
+            Vec::new()
+        }),
         None => catalog::embedded_views(),
     };
     let view_errors = runtime()?.block_on(catalog::check_views(&views));
-    if view_errors.is_empty() {
+    if view_errors.is_empty() && !views.is_empty() {
         println!("{} view(s) valid", views.len());
     }
     errors.extend(view_errors);
@@ -401,6 +470,32 @@ fn check_command(dir: &std::path::Path, sql_dir: Option<&std::path::Path>) -> an
         eprintln!("{} error(s)", errors.len());
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// The warehouse URI and S3 options as a writing command would use them, without reaching the store
+/// (building an S3 client does not connect) and without creating a local directory.
+fn check_store(store: &StoreArgs) -> Vec<String> {
+    let options = match store.options() {
+        Ok(options) => options,
+        Err(e) => return vec![format!("s3_options: {e}")],
+    };
+    let mut errors = Vec::new();
+    for (key, _) in &options {
+        if key.parse::<object_store::aws::AmazonS3ConfigKey>().is_err() {
+            errors.push(format!("s3_options: {key}: not an S3 setting of object_store (aws_region, aws_endpoint, …)"));
+        }
+    }
+    match gongkai::store::open_url(&store.warehouse, &options) {
+        Ok(_) => println!("ok warehouse {}", store.warehouse),
+        Err(gongkai::store::StoreError::Missing { .. }) => {
+            println!(
+                "ok warehouse {} (does not exist yet: ingest, rebuild and pipeline runs create it)",
+                store.warehouse
+            )
+        }
+        Err(e) => errors.push(format!("warehouse: {e}")),
+    }
+    errors
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

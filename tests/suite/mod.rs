@@ -3,6 +3,9 @@
 mod accuracy;
 mod bodies;
 mod cli;
+mod config;
+mod deploy;
+mod distributed;
 mod formats;
 mod gold;
 mod layouts;
