@@ -443,19 +443,13 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
     Solved { candidates: distinct(cheapest), broken: rule != Rule::None, exhausted }
 }
 
-/// Readings that differ in value, first of each kept.
+/// Readings that differ in value, first of each kept. Hashed by value (readings of equal values
+/// print equal numbers), so tens of thousands of readings cost no more than reading them.
 fn distinct(readings: Vec<Reading>) -> Vec<Reading> {
-    let mut out: Vec<Reading> = Vec::new();
-    for r in readings {
-        let v = r.values();
-        let raw_same = |o: &Reading| {
-            o.values() == v && o.cells.iter().zip(&r.cells).all(|(a, b)| a == b || number(a) == number(b))
-        };
-        if !out.iter().any(raw_same) {
-            out.push(r);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    // `+ 0.0` makes -0 and 0 one value, as `==` has them.
+    let key = |r: &Reading| -> Vec<Option<u64>> { r.values().iter().map(|v| v.map(|x| (x + 0.0).to_bits())).collect() };
+    readings.into_iter().filter(|r| seen.insert(key(r))).collect()
 }
 
 #[cfg(test)]

@@ -122,8 +122,9 @@ impl Gazetteer {
         let mut g = Gazetteer {
             codes: Vec::new(),
             names: Vec::new(),
-            by_code: HashMap::new(),
-            by_key: HashMap::new(),
+            by_code: HashMap::with_capacity(TSV.len() / 16),
+            // About two keys a name (full and short forms): sized once, never rehashed.
+            by_key: HashMap::with_capacity(TSV.len() / 8),
             max_key_chars: 0,
         };
         for line in TSV.lines() {
@@ -228,6 +229,10 @@ impl Gazetteer {
 
 /// Full-width to half-width, whitespace dropped: `利通区　古城镇` reads as `利通区古城镇`.
 fn normalize(s: &str) -> String {
+    // Most texts (and every gazetteer name) have nothing to fold: copied as they are.
+    if !s.chars().any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}') || c.is_whitespace()) {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -258,16 +263,28 @@ fn strip_ethnic(mut s: &str) -> &str {
     }
 }
 
+/// The generic morphemes by their first character: the gazetteer asks of every one of its ~45,000
+/// names whether it is generic, so each position looks only at the morphemes that can start there.
+static GENERIC_BY_FIRST: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut by_first: HashMap<char, Vec<&'static str>> = HashMap::new();
+    for t in GENERIC_TOKENS.split(' ').filter(|t| !t.is_empty()) {
+        if let Some(c) = t.chars().next() {
+            by_first.entry(c).or_default().push(t);
+        }
+    }
+    by_first
+});
+
 /// Whether `name` splits entirely into generic morphemes.
 fn is_generic(name: &str) -> bool {
     let n = name.len();
     let mut ok = vec![false; n + 1];
     ok[0] = true;
-    for i in 0..n {
-        if !ok[i] || !name.is_char_boundary(i) {
+    for (i, c) in name.char_indices() {
+        if !ok[i] {
             continue;
         }
-        for t in GENERIC_TOKENS.split(' ') {
+        for t in GENERIC_BY_FIRST.get(&c).into_iter().flatten() {
             if name[i..].starts_with(t) {
                 ok[i + t.len()] = true;
             }
