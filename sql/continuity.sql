@@ -15,44 +15,47 @@
 --   status                        'match', 'mismatch', or 'not_assessable' when a number is not printed
 CREATE VIEW continuity AS
 WITH canon AS (
-    SELECT report_id, body_id, province_code, year, template, carried_over, carried_forward
-    FROM report_metrics
-    WHERE canonical AND body_id IS NOT NULL AND year > 0
+    SELECT m.report_id, m.body_id, m.province_code, m.year, m.template, m.carried_over, m.carried_forward,
+           CAST(f.sec2_rules_issued AS DOUBLE) AS rules_issued,
+           CAST(f.sec2_rules_repealed AS DOUBLE) AS rules_repealed,
+           CAST(f.sec2_rules_in_force AS DOUBLE) AS rules_in_force,
+           CAST(f.sec2_normative_docs_issued AS DOUBLE) AS docs_issued,
+           CAST(f.sec2_normative_docs_repealed AS DOUBLE) AS docs_repealed,
+           CAST(f.sec2_normative_docs_in_force AS DOUBLE) AS docs_in_force
+    FROM report_metrics m
+    JOIN facts f ON f.report_id = m.report_id
+    WHERE m.canonical AND m.body_id IS NOT NULL AND m.year > 0
 ),
-docs AS (
-    -- The sec2 rows that count documents in force (2021 template).
-    SELECT f.report_id, 'rules' AS "row",
-           CAST(f.sec2_rules_issued AS DOUBLE) AS issued,
-           CAST(f.sec2_rules_repealed AS DOUBLE) AS repealed,
-           CAST(f.sec2_rules_in_force AS DOUBLE) AS in_force
-    FROM facts f
-    JOIN canon k ON k.report_id = f.report_id
-    WHERE k.template = '2021'
-    UNION ALL
-    SELECT f.report_id, 'normative_docs' AS "row",
-           CAST(f.sec2_normative_docs_issued AS DOUBLE),
-           CAST(f.sec2_normative_docs_repealed AS DOUBLE),
-           CAST(f.sec2_normative_docs_in_force AS DOUBLE)
-    FROM facts f
-    JOIN canon k ON k.report_id = f.report_id
-    WHERE k.template = '2021'
+-- Each report beside the body's previous one, in one pass (no self-join).
+paired AS (
+    SELECT *,
+           LAG(year) OVER w AS prev_year,
+           LAG(report_id) OVER w AS prev_report_id,
+           LAG(template) OVER w AS prev_template,
+           LAG(carried_forward) OVER w AS prev_carried_forward,
+           LAG(rules_in_force) OVER w AS prev_rules_in_force,
+           LAG(docs_in_force) OVER w AS prev_docs_in_force
+    FROM canon
+    WINDOW w AS (PARTITION BY body_id ORDER BY year)
 ),
-pairs AS (
-    SELECT cur.body_id, cur.province_code, cur.year, cur.report_id, cur.carried_over,
-           prev.year AS prev_year, prev.report_id AS prev_report_id, prev.carried_forward AS prev_carried_forward
-    FROM canon cur
-    JOIN canon prev ON prev.body_id = cur.body_id AND prev.year = cur.year - 1
-),
+-- One row per item; the in_force items only between two 2021-template reports (the 2019
+-- template counts documents differently).
 items AS (
-    SELECT body_id, province_code, year, report_id, prev_year, prev_report_id,
-           'carried_over' AS item, carried_over AS value, prev_carried_forward AS expected
-    FROM pairs
-    UNION ALL
-    SELECT p.body_id, p.province_code, p.year, p.report_id, p.prev_year, p.prev_report_id,
-           s."row" || '.in_force' AS item, s.in_force AS value, t.in_force + s.issued - s.repealed AS expected
-    FROM pairs p
-    JOIN docs s ON s.report_id = p.report_id
-    JOIN docs t ON t.report_id = p.prev_report_id AND t."row" = s."row"
+    SELECT p.body_id, p.province_code, p.year, p.report_id, p.prev_year, p.prev_report_id, k.item,
+           CASE k.item
+               WHEN 'carried_over' THEN p.carried_over
+               WHEN 'rules.in_force' THEN p.rules_in_force
+               ELSE p.docs_in_force
+           END AS value,
+           CASE k.item
+               WHEN 'carried_over' THEN p.prev_carried_forward
+               WHEN 'rules.in_force' THEN p.prev_rules_in_force + p.rules_issued - p.rules_repealed
+               ELSE p.prev_docs_in_force + p.docs_issued - p.docs_repealed
+           END AS expected
+    FROM paired p
+    CROSS JOIN (VALUES ('carried_over'), ('rules.in_force'), ('normative_docs.in_force')) AS k(item)
+    WHERE p.prev_year = p.year - 1
+      AND (k.item = 'carried_over' OR (p.template = '2021' AND p.prev_template = '2021'))
 )
 SELECT body_id, province_code, year, report_id, prev_year, prev_report_id, item, value, expected,
        value - expected AS difference,
