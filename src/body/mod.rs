@@ -26,6 +26,7 @@ struct Rules {
     department_prefixes: Vec<String>,
     department_aliases: BTreeMap<String, String>,
     ambiguous: Vec<String>,
+    below_region_endings: Vec<String>,
     level_words: Vec<String>,
 }
 
@@ -122,6 +123,9 @@ fn kind_of(rest: &str) -> Result<BodyKind, String> {
         dept = dept.strip_prefix(prefix.as_str()).unwrap_or(dept);
     }
     let dept = rules.department_aliases.get(dept).map_or(dept, String::as_str);
+    if rules.below_region_endings.iter().any(|e| dept.ends_with(e.as_str())) {
+        return Err(format!("`{dept}` is the office of a place below the report's region"));
+    }
     if rules.ambiguous.iter().any(|w| w == dept) {
         return Err(format!("`{dept}` could be any of several bodies of the place"));
     }
@@ -176,6 +180,7 @@ mod tests {
     fn uncertain_bodies_get_no_identity() {
         assert!(id("利通区办公室").unwrap_err().contains("several bodies"));
         assert!(id("米易县某局").unwrap_err().contains("several bodies"));
+        assert!(id("米易县人民政府某某街道办事处").unwrap_err().contains("below the report's region"));
         assert!(identify(Some("财政局"), &region_of(&["米易县"])).unwrap_err().contains("which place"));
         assert!(identify(None, &region_of(&["米易县"])).is_err());
         assert!(identify(Some("某某单位"), &Region::default()).unwrap_err().contains("no region"));
