@@ -7,6 +7,8 @@
 //! Paragraphs outside tables become [`Row::text`] lines. Both also go into the document text, one line
 //! per paragraph or table row, for the metadata.
 
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 
 use super::decode::squeeze;
@@ -96,33 +98,50 @@ impl Walker {
         }
     }
 
-    fn walk(&mut self, el: ElementRef) {
-        let name = el.value().name();
-        if SKIPPED.contains(&name) {
-            return;
-        }
-        if name == "table" {
-            self.flush();
-            self.table(el);
-            return;
-        }
-        let block = BLOCKS.contains(&name);
-        if block {
-            self.flush();
-        }
-        for child in el.children() {
-            match child.value() {
-                Node::Text(t) => self.line.push_str(t),
-                Node::Element(_) => {
-                    if let Some(e) = ElementRef::wrap(child) {
-                        self.walk(e);
+    /// Lay out the subtree of `root`, walking its edges rather than recursing: a hostile file of
+    /// tens of thousands of nested elements costs time in proportion, never the stack.
+    fn walk(&mut self, root: ElementRef) {
+        // The element whose subtree is passed over (skipped tags; tables, laid out on their own).
+        let mut passing: Option<NodeId> = None;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if passing.is_some() {
+                        continue;
+                    }
+                    match node.value() {
+                        Node::Text(t) => self.line.push_str(t),
+                        Node::Element(e) => {
+                            let name = e.name();
+                            if SKIPPED.contains(&name) {
+                                passing = Some(node.id());
+                            } else if name == "table" {
+                                self.flush();
+                                if let Some(table) = ElementRef::wrap(node) {
+                                    self.table(table);
+                                }
+                                passing = Some(node.id());
+                            } else if BLOCKS.contains(&name) {
+                                self.flush();
+                            }
+                        }
+                        _ => {}
                     }
                 }
-                _ => {}
+                Edge::Close(node) => {
+                    if let Some(id) = passing {
+                        if id == node.id() {
+                            passing = None;
+                        }
+                        continue;
+                    }
+                    if let Node::Element(e) = node.value()
+                        && BLOCKS.contains(&e.name())
+                    {
+                        self.flush();
+                    }
+                }
             }
-        }
-        if block {
-            self.flush();
         }
     }
 
@@ -210,26 +229,36 @@ fn cell_text(td: ElementRef) -> String {
     out
 }
 
-fn collect_cell(el: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => cur.push_str(t),
-            Node::Element(e) => {
-                if SKIPPED.contains(&e.name()) {
+/// The text of a cell's subtree in parts split at block elements, walked by edges (no recursion).
+fn collect_cell(td: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
+    let mut passing: Option<NodeId> = None;
+    for edge in td.traverse() {
+        match edge {
+            Edge::Open(node) | Edge::Close(node) if node.id() == td.id() => {}
+            Edge::Open(node) => {
+                if passing.is_some() {
                     continue;
                 }
-                let block = BLOCKS.contains(&e.name());
-                if block {
-                    parts.push(std::mem::take(cur));
+                match node.value() {
+                    Node::Text(t) => cur.push_str(t),
+                    Node::Element(e) if SKIPPED.contains(&e.name()) => passing = Some(node.id()),
+                    Node::Element(e) if BLOCKS.contains(&e.name()) => parts.push(std::mem::take(cur)),
+                    _ => {}
                 }
-                if let Some(e) = ElementRef::wrap(child) {
-                    collect_cell(e, parts, cur);
+            }
+            Edge::Close(node) => {
+                if let Some(id) = passing {
+                    if id == node.id() {
+                        passing = None;
+                    }
+                    continue;
                 }
-                if block {
+                if let Node::Element(e) = node.value()
+                    && BLOCKS.contains(&e.name())
+                {
                     parts.push(std::mem::take(cur));
                 }
             }
-            _ => {}
         }
     }
 }
