@@ -237,3 +237,49 @@ fn every_body_keeps_one_series_and_every_report_counts_once() {
 
     assert_same_on_duckdb(&dir.path().join("wh"), &wh);
 }
+
+/// The seeds, the hand-read real reports and a generated multi-year corpus with copies in one
+/// warehouse: every body's series whole in agency_trends, each report counted once in
+/// province_year_trends, the cross-year checks as rows.
+#[test]
+fn shared_reports_and_a_generated_corpus_keep_every_series_whole() {
+    let Some(shared) = super::shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("generated");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let opts = synth::Options { count: 60, seed: 21, panel: true, duplicates: 0.3, ..synth::Options::default() };
+    let corpus = synth::generate_with(&opts);
+    for (name, bytes, _) in &corpus {
+        std::fs::write(inbox.join(name), bytes).unwrap();
+    }
+    let copies = corpus.iter().filter(|(_, _, t)| !t["duplicate_of"].is_null()).count();
+    let sources: Vec<String> =
+        [shared.join("seeds"), shared.join("real/raw"), inbox].iter().map(|p| p.display().to_string()).collect();
+    let wh = Warehouse::open(&dir.path().join("wh").display().to_string(), &[]).unwrap();
+    let rt = runtime();
+    let summary = rt.block_on(pipeline::ingest(&wh, &sources, &Options::default(), &Quiet)).unwrap();
+    assert!(summary.quarantined.is_empty() && summary.unreadable.is_empty(), "{}", summary.render());
+    let q = |sql: &str| view_rows(&rt, &wh, sql);
+    let one = |sql: &str| num(&q(sql)[0], "n");
+
+    assert_eq!(one("SELECT COUNT(*) AS n FROM reports WHERE body_id IS NULL"), Some(0.0), "every body identified");
+    assert_eq!(one("SELECT COUNT(*) AS n FROM duplicates"), Some(copies as f64));
+    let canonical = one("SELECT COUNT(*) AS n FROM report_metrics WHERE canonical");
+    assert_eq!(canonical, Some((summary.reports - copies) as f64));
+    assert_eq!(one("SELECT SUM(reports) AS n FROM province_year_trends"), canonical, "each report counted once");
+    // Each body's rows in agency_trends are exactly the years it has a canonical report for.
+    let broken = q("SELECT m.body_id FROM report_metrics m \
+                    LEFT JOIN agency_trends t ON t.body_id = m.body_id AND t.year = m.year \
+                    WHERE m.canonical AND t.body_id IS NULL");
+    assert!(broken.is_empty(), "{broken:?}");
+    assert_eq!(
+        one(
+            "SELECT COUNT(*) AS n FROM (SELECT body_id, year FROM agency_trends GROUP BY body_id, year HAVING COUNT(*) > 1) d"
+        ),
+        Some(0.0)
+    );
+    // Every pair of consecutive years of a body has its carried_over check.
+    let pairs = one("SELECT COUNT(*) AS n FROM agency_trends WHERE prev_year = year - 1");
+    assert!(pairs.unwrap() > 0.0);
+    assert_eq!(one("SELECT COUNT(*) AS n FROM continuity WHERE item = 'carried_over'"), pairs);
+}
