@@ -156,12 +156,14 @@ impl Gazetteer {
                 fresh
             });
         }
-        g.max_key_chars = g.by_key.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         g
     }
 
     fn add(&mut self, key: String, idx: u32, kind: Kind) {
-        if key.chars().count() >= 2 {
+        // Counted once here: the longest key bounds every lookup's window.
+        let chars = key.chars().count();
+        if chars >= 2 {
+            self.max_key_chars = self.max_key_chars.max(chars);
             self.by_key.entry(key).or_default().push(Cand { idx, kind });
         }
     }
