@@ -1,6 +1,6 @@
 -- coverage: per province and year, how many of the province's bodies have their report in the
 -- warehouse: the bodies seen in any year, those expected this year (their first and last reports
--- enclose it), the reports found, and the gaps (listed one by one in body_gaps).
+-- enclose it, the rows of body_years), the reports found, and the gaps (listed one by one in body_gaps).
 -- Columns:
 --   province_code, year
 --   bodies_seen           bodies of the province with a report in any year
@@ -11,30 +11,15 @@
 --   duplicate_reports     reports repeating another of the same body and year
 --   unidentified_reports  reports without a body_id, which coverage cannot place
 CREATE VIEW coverage AS
-WITH canon AS (
-    SELECT body_id, province_code, year
-    FROM report_metrics
-    WHERE canonical AND body_id IS NOT NULL AND year > 0
-),
-spans AS (
-    SELECT body_id, province_code, MIN(year) AS first_year, MAX(year) AS last_year
-    FROM canon
-    GROUP BY body_id, province_code
-),
-years AS (
-    SELECT DISTINCT year FROM reports WHERE year > 0
-),
-seen AS (
-    SELECT province_code, COUNT(*) AS bodies_seen FROM spans GROUP BY province_code
+WITH seen AS (
+    SELECT province_code, COUNT(DISTINCT body_id) AS bodies_seen FROM body_years GROUP BY province_code
 ),
 expected AS (
-    SELECT s.province_code, y.year,
+    SELECT province_code, year,
            COUNT(*) AS bodies_expected,
-           COUNT(c.body_id) AS reports_found
-    FROM spans s
-    JOIN years y ON y.year >= s.first_year AND y.year <= s.last_year
-    LEFT JOIN canon c ON c.body_id = s.body_id AND c.year = y.year
-    GROUP BY s.province_code, y.year
+           SUM(CASE WHEN reported THEN 1 ELSE 0 END) AS reports_found
+    FROM body_years
+    GROUP BY province_code, year
 ),
 counted AS (
     SELECT province_code, year, COUNT(*) AS reports,

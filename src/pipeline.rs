@@ -550,8 +550,7 @@ async fn run(
                     let rows = rows_of(&batch, &kept)
                         .map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })?;
                     if rows.num_rows() > 0 {
-                        let partition =
-                            rel.trim_start_matches(&format!("{table}/")).trim_end_matches("/part-0.parquet");
+                        let partition = store::partition_of_file(table, &rel);
                         partitions.entry(partition.to_string()).or_default();
                         kept_rows.insert(rel.clone(), rows);
                     }
@@ -654,7 +653,7 @@ async fn run(
         }
         wh.publish(file).await?;
         if table == "reports" {
-            let partition = file.target.trim_start_matches("reports/").trim_end_matches("/part-0.parquet");
+            let partition = store::partition_of_file("reports", &file.target);
             progress.step(&format!("published {partition}"));
         }
         let table = table.to_string();
@@ -678,7 +677,7 @@ async fn bodies_of(
 ) -> Result<RecordBatch, PipelineError> {
     if mode == Mode::Merge {
         for rel in wh.list("reports").await? {
-            let partition = rel.trim_start_matches("reports/").trim_end_matches("/part-0.parquet").to_string();
+            let partition = store::partition_of_file("reports", &rel).to_string();
             if !reports.contains_key(&partition)
                 && let Some(batch) = wh.read_parquet_columns(&rel, convert::BODY_SOURCE_COLUMNS).await?
             {
@@ -686,8 +685,7 @@ async fn bodies_of(
             }
         }
     }
-    let year = |partition: &str| partition.rsplit_once("year=").and_then(|(_, y)| y.parse().ok()).unwrap_or(0);
-    let parts: Vec<(i32, &RecordBatch)> = reports.iter().map(|(p, b)| (year(p), b)).collect();
+    let parts: Vec<(i32, &RecordBatch)> = reports.iter().map(|(p, b)| (store::partition_year(p), b)).collect();
     convert::bodies_batch(&parts).map_err(|source| PipelineError::Convert {
         table: "bodies".into(),
         partition: "-".into(),

@@ -8,14 +8,13 @@ The only engine-specific step is how the tables are declared: DuckDB reads each 
 partitions with explicit types (province_code VARCHAR, so 00 stays 00; year INTEGER), exactly the
 types gongkai's catalog gives them. The view files themselves run as they are.
 """
-import datetime
-import decimal
 import json
 import os
-import re
 import sys
 
 import duckdb
+
+from view_sql import closure, plain, view_files
 
 
 def main(warehouse, sql_dir):
@@ -26,38 +25,15 @@ def main(warehouse, sql_dir):
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', {hive})")
     # One file, not partitioned; written by every run that stores reports.
     con.execute(f"CREATE VIEW bodies AS SELECT * FROM read_parquet('{os.path.join(warehouse, 'bodies', '*.parquet')}')")
-    views = {}
-    for name in sorted(os.listdir(sql_dir)):
-        if name.endswith(".sql"):
-            views[name[:-4]] = open(os.path.join(sql_dir, name), encoding="utf-8").read()
-    # Register in dependency order: a view after the views it names.
-    done, pending = [], dict(views)
-    while pending:
-        ready = [v for v, sql in pending.items()
-                 if all(d in done or not re.search(rf"\b{d}\b", strip_comments(sql)) for d in views if d != v)]
-        if not ready:
-            raise SystemExit(f"unresolved views: {sorted(pending)}")
-        for v in sorted(ready):
-            con.execute(pending.pop(v))
-            done.append(v)
+    views = view_files(sql_dir)
+    for v in closure(list(views), views):
+        con.execute(views[v])
     out = {}
     for v in views:
         cur = con.execute(f"SELECT * FROM {v}")
         cols = [d[0] for d in cur.description]
         out[v] = [dict(zip(cols, map(plain, row))) for row in cur.fetchall()]
     json.dump(out, sys.stdout, ensure_ascii=False)
-
-
-def strip_comments(sql):
-    return "\n".join(line.split("--")[0] for line in sql.splitlines())
-
-
-def plain(v):
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    if isinstance(v, (datetime.date, datetime.datetime)):
-        return v.isoformat()
-    return v
 
 
 if __name__ == "__main__":

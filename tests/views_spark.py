@@ -22,8 +22,6 @@ table whose schema is the files' schema plus the partition columns with gongkai'
 (province_code STRING, so 00 stays 00; year INT); a directory of plain Parquet files (`quarantine`,
 `runs`) is a table too. Without the explicit types Spark would infer province_code as an integer.
 """
-import datetime
-import decimal
 import json
 import os
 import re
@@ -31,6 +29,8 @@ import sys
 
 from pyspark.sql import SparkSession
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
+
+from view_sql import closure, plain, strip_comments, view_files
 
 PARTITION_TYPES = {"province_code": StringType(), "year": IntegerType()}
 # Directories of the warehouse that are not tables.
@@ -44,12 +44,6 @@ def spark_sql(sql):
     if n != 1:
         raise SystemExit(f"no CREATE VIEW statement in {sql[:80]!r}")
     return rewritten
-
-
-def strip_comments(sql):
-    # The views' comments are whole `--` lines or trailing `--` remarks; string literals in them
-    # hold no `--`. Comments are dropped so a view name in a comment is no dependency.
-    return "\n".join(line.split("--")[0] for line in sql.splitlines())
 
 
 def session():
@@ -86,49 +80,6 @@ def register_tables(spark, warehouse):
         df.createOrReplaceTempView(name)
         tables.append(name)
     return tables
-
-
-def view_files(sql_dir):
-    views = {}
-    for name in sorted(os.listdir(sql_dir)):
-        if name.endswith(".sql"):
-            with open(os.path.join(sql_dir, name), encoding="utf-8") as f:
-                views[name[:-4]] = f.read()
-    return views
-
-
-def dependencies(name, views):
-    body = strip_comments(views[name])
-    return [d for d in views if d != name and re.search(rf"\b{re.escape(d)}\b", body)]
-
-
-def closure(wanted, views):
-    """The wanted views and everything they depend on, each after its dependencies."""
-    order, seen = [], set()
-
-    def visit(v, path):
-        if v in path:
-            raise SystemExit(f"views depend on one another: {' -> '.join(path + [v])}")
-        if v in seen:
-            return
-        for d in dependencies(v, views):
-            visit(d, path + [v])
-        seen.add(v)
-        order.append(v)
-
-    for v in wanted:
-        if v not in views:
-            raise SystemExit(f"no view {v} in the SQL folder")
-        visit(v, [])
-    return order
-
-
-def plain(v):
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    if isinstance(v, (datetime.date, datetime.datetime)):
-        return v.isoformat()
-    return v
 
 
 def main(warehouse, sql_dir, wanted):

@@ -22,6 +22,7 @@ pub const EMBEDDED_VIEWS: &[(&str, &str)] = &[
     ("agency_trends", include_str!("../../sql/agency_trends.sql")),
     ("applicant_mix", include_str!("../../sql/applicant_mix.sql")),
     ("body_gaps", include_str!("../../sql/body_gaps.sql")),
+    ("body_years", include_str!("../../sql/body_years.sql")),
     ("conflicts", include_str!("../../sql/conflicts.sql")),
     ("continuity", include_str!("../../sql/continuity.sql")),
     ("coverage", include_str!("../../sql/coverage.sql")),
@@ -99,18 +100,13 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
     config.options_mut().execution.parquet.schema_force_view_types = false;
     let ctx = SessionContext::new_with_config(config);
     let base = table_base_url(wh)?;
-    // Reports without facts: the views would read every number as NULL, which is never silent.
-    let has_files = |rels: Vec<String>| rels.iter().any(|r| r.ends_with(".parquet"));
-    if has_files(wh.list("reports").await?) && !has_files(wh.list("facts").await?) {
-        return Err(CatalogError::Outdated(wh.uri().to_string()));
-    }
     if !base.starts_with("file://") {
         let url = url::Url::parse(&base).map_err(|e| DataFusionError::External(Box::new(e)))?;
         let store_url = url::Url::parse(&format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")))
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         ctx.register_object_store(&store_url, wh.store());
     }
-    for (table, schema, partitioned) in [
+    let tables = [
         ("reports", convert::reports_schema(), true),
         ("cells", convert::cells_schema(), true),
         ("checks", convert::checks_schema(), true),
@@ -118,8 +114,19 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
         ("quarantine", convert::quarantine_schema(), false),
         ("bodies", convert::bodies_schema(), false),
         ("runs", convert::runs_schema(), false),
-    ] {
-        register_table(&ctx, wh, &base, table, schema, partitioned).await?;
+    ];
+    // Each table's folder is listed once: it says both whether the table has files and, below,
+    // whether the warehouse predates `facts`.
+    let mut has_files = std::collections::HashMap::new();
+    for (table, ..) in &tables {
+        has_files.insert(*table, wh.list(table).await?.iter().any(|rel| rel.ends_with(".parquet")));
+    }
+    // Reports without facts: the views would read every number as NULL, which is never silent.
+    if has_files["reports"] && !has_files["facts"] {
+        return Err(CatalogError::Outdated(wh.uri().to_string()));
+    }
+    for (table, schema, partitioned) in tables {
+        register_table(&ctx, &base, table, schema, partitioned, has_files[table])?;
     }
     register_views(&ctx, views).await?;
     Ok(ctx)
@@ -142,17 +149,17 @@ fn table_base_url(wh: &Warehouse) -> Result<String, CatalogError> {
 
 /// A table of the Parquet files under `TABLE/`: Hive-partitioned (`TABLE/province_code=NN/year=YYYY/`)
 /// or one folder of files (`quarantine/`, `runs/`). An empty table when there are no files yet.
-async fn register_table(
+fn register_table(
     ctx: &SessionContext,
-    wh: &Warehouse,
     base: &str,
     table: &str,
     schema: SchemaRef,
     partitioned: bool,
+    has_files: bool,
 ) -> Result<(), CatalogError> {
     let err = |source| CatalogError::Table { table: table.to_string(), source };
     let partitions = if partitioned { partition_columns() } else { Vec::new() };
-    if wh.list(table).await?.iter().all(|rel| !rel.ends_with(".parquet")) {
+    if !has_files {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.extend(partitions.into_iter().map(|(name, dt)| Field::new(name, dt, false)));
         let empty = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;

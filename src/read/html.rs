@@ -98,51 +98,37 @@ impl Walker {
         }
     }
 
-    /// Lay out the subtree of `root`, walking its edges rather than recursing: a hostile file of
-    /// tens of thousands of nested elements costs time in proportion, never the stack.
+    /// Lay out the subtree of `root` (skipped tags passed over, tables laid out on their own).
     fn walk(&mut self, root: ElementRef) {
-        // The element whose subtree is passed over (skipped tags; tables, laid out on their own).
-        let mut passing: Option<NodeId> = None;
-        for edge in root.traverse() {
-            match edge {
-                Edge::Open(node) => {
-                    if passing.is_some() {
-                        continue;
-                    }
-                    match node.value() {
-                        Node::Text(t) => self.line.push_str(t),
-                        Node::Element(e) => {
-                            let name = e.name();
-                            if SKIPPED.contains(&name) {
-                                passing = Some(node.id());
-                            } else if name == "table" {
-                                self.flush();
-                                if let Some(table) = ElementRef::wrap(node) {
-                                    self.table(table);
-                                }
-                                passing = Some(node.id());
-                            } else if BLOCKS.contains(&name) {
-                                self.flush();
-                            }
-                        }
-                        _ => {}
-                    }
+        walk_edges(root, |edge| match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) => {
+                    self.line.push_str(t);
+                    false
                 }
-                Edge::Close(node) => {
-                    if let Some(id) = passing {
-                        if id == node.id() {
-                            passing = None;
-                        }
-                        continue;
+                Node::Element(e) if SKIPPED.contains(&e.name()) => true,
+                Node::Element(e) if e.name() == "table" => {
+                    self.flush();
+                    if let Some(table) = ElementRef::wrap(node) {
+                        self.table(table);
                     }
-                    if let Node::Element(e) = node.value()
-                        && BLOCKS.contains(&e.name())
-                    {
+                    true
+                }
+                Node::Element(e) => {
+                    if BLOCKS.contains(&e.name()) {
                         self.flush();
                     }
+                    false
                 }
+                _ => false,
+            },
+            Edge::Close(node) => {
+                if matches!(node.value(), Node::Element(e) if BLOCKS.contains(&e.name())) {
+                    self.flush();
+                }
+                false
             }
-        }
+        });
     }
 
     fn table(&mut self, table: ElementRef) {
@@ -229,38 +215,42 @@ fn cell_text(td: ElementRef) -> String {
     out
 }
 
-/// The text of a cell's subtree in parts split at block elements, walked by edges (no recursion).
-fn collect_cell(td: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
+/// The edges of `root`'s subtree in document order, given to `visit` without recursion (a hostile
+/// file of tens of thousands of nested elements costs time in proportion, never the stack). When
+/// `visit` returns true for an opening edge, that element's subtree, its closing edge included, is
+/// passed over.
+fn walk_edges(root: ElementRef, mut visit: impl FnMut(Edge<Node>) -> bool) {
     let mut passing: Option<NodeId> = None;
-    for edge in td.traverse() {
-        match edge {
-            Edge::Open(node) | Edge::Close(node) if node.id() == td.id() => {}
-            Edge::Open(node) => {
-                if passing.is_some() {
-                    continue;
-                }
-                match node.value() {
-                    Node::Text(t) => cur.push_str(t),
-                    Node::Element(e) if SKIPPED.contains(&e.name()) => passing = Some(node.id()),
-                    Node::Element(e) if BLOCKS.contains(&e.name()) => parts.push(std::mem::take(cur)),
-                    _ => {}
-                }
+    for edge in root.traverse() {
+        match (edge, passing) {
+            (Edge::Open(node), None) => passing = visit(Edge::Open(node)).then(|| node.id()),
+            (Edge::Close(node), Some(id)) if id == node.id() => passing = None,
+            (Edge::Close(node), None) => {
+                visit(Edge::Close(node));
             }
-            Edge::Close(node) => {
-                if let Some(id) = passing {
-                    if id == node.id() {
-                        passing = None;
-                    }
-                    continue;
-                }
-                if let Node::Element(e) = node.value()
-                    && BLOCKS.contains(&e.name())
-                {
-                    parts.push(std::mem::take(cur));
-                }
-            }
+            _ => {}
         }
     }
+}
+
+/// The text of a cell's subtree in parts split at block elements.
+fn collect_cell(td: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
+    walk_edges(td, |edge| {
+        let (node, open) = match edge {
+            Edge::Open(node) => (node, true),
+            Edge::Close(node) => (node, false),
+        };
+        if node.id() == td.id() {
+            return false;
+        }
+        match node.value() {
+            Node::Text(t) if open => cur.push_str(t),
+            Node::Element(e) if open && SKIPPED.contains(&e.name()) => return true,
+            Node::Element(e) if BLOCKS.contains(&e.name()) => parts.push(std::mem::take(cur)),
+            _ => {}
+        }
+        false
+    });
 }
 
 #[cfg(test)]

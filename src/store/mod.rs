@@ -149,6 +149,17 @@ pub fn partition_file(table: &str, partition: &str) -> String {
     format!("{table}/{partition}/part-0.parquet")
 }
 
+/// The partition of a table's data file (the inverse of [`partition_file`]).
+pub fn partition_of_file<'a>(table: &str, rel: &'a str) -> &'a str {
+    let rel = rel.strip_prefix(table).and_then(|r| r.strip_prefix('/')).unwrap_or(rel);
+    rel.strip_suffix("/part-0.parquet").unwrap_or(rel)
+}
+
+/// The year of a partition directory (`province_code=NN/year=YYYY`); 0 when unknown.
+pub fn partition_year(partition: &str) -> i32 {
+    partition.rsplit_once("year=").and_then(|(_, y)| y.parse().ok()).unwrap_or(0)
+}
+
 /// A file written under the staging prefix, not yet visible.
 #[derive(Debug, Clone)]
 pub struct Staged {
