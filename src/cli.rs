@@ -125,6 +125,15 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Compact the small files that runs append into larger ones (one commit per table), then
+    /// remove the files they replace.
+    Optimize {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Size of a compacted file, in MiB.
+        #[arg(long, default_value_t = 128)]
+        target_mib: u64,
+    },
     /// Generate made-up reports in every layout with their truth: OUT/raw/NAME.ext and
     /// OUT/gold/NAME.json (the gold format, for tools/gold_check.py). Same seed, same files.
     Synth {
@@ -205,6 +214,10 @@ struct CatalogArgs {
     /// Read the views from this folder of NAME.sql files instead of the ones built in.
     #[arg(long)]
     sql_dir: Option<PathBuf>,
+    /// Read the warehouse as it was: at a version (of `reports`, the warehouse version that
+    /// `runs.versions` records for every run) or at a time (RFC 3339, or a date meaning its end).
+    #[arg(long, value_name = "VERSION|TIME")]
+    as_of: Option<catalog::AsOf>,
 }
 
 impl CatalogArgs {
@@ -215,7 +228,7 @@ impl CatalogArgs {
             Some(dir) => catalog::views_from_dir(dir)?,
             None => catalog::embedded_views(),
         };
-        Ok(catalog::open(&wh, &views).await?)
+        Ok(catalog::open_as_of(&wh, &views, self.as_of.unwrap_or_default()).await?)
     }
 }
 
@@ -406,6 +419,16 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
                     out.join("raw").display(),
                     out.join("gold").display()
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Optimize { store, target_mib } => {
+            let wh = store.open()?;
+            let optimize = async |_: pipeline::Options| pipeline::optimize(&wh, target_mib.max(1) * 1024 * 1024).await;
+            let summary =
+                runtime()?.block_on(schedule::exclusive(&wh, "optimize", pipeline::Options::default(), optimize))?;
+            for t in &summary.tables {
+                println!("{:<8} {} file(s) compacted into {}, version {}", t.table, t.removed, t.added, t.version);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,10 +1,12 @@
 //! One run: source → read → map → check → convert → store, with an outcome per file.
 //!
 //! [`ingest`] reads every source file (a bounded number in flight), archives its bytes under
-//! `raw/<report_id>.<ext>`, parses it on the blocking pool, and then rewrites every partition it
-//! touched (existing rows + new ones, deduplicated by `report_id`, sorted) through staging and
-//! publishing. [`rebuild`] re-parses the raw archive with the current parser and rewrites the whole
-//! warehouse. A file that fails is reported with its reason and the run carries on.
+//! `raw/<report_id>.<ext>`, parses it on the blocking pool and streams its rows into new files of
+//! the Delta tables (`store::delta`), flushed every [`FLUSH_REPORTS`] reports so that memory does
+//! not grow with the run; at the end each table gets one commit that appends the run's files
+//! (`reports` last). [`rebuild`] re-parses the raw archive with the current parser and replaces
+//! every table in one commit each. A file that fails is reported with its reason and the run
+//! carries on.
 //!
 //! One writer per warehouse: callers hold the warehouse's lease around these calls
 //! (`schedule::exclusive` for `gongkai ingest` and `rebuild`, `schedule::run_pipeline` for
@@ -25,12 +27,11 @@ use tokio_util::sync::CancellationToken;
 use crate::convert::{self, QuarantineRow};
 use crate::model::Report;
 use crate::parse;
-use crate::store::{self, BODIES_FILE, QUARANTINE_FILE, StoreError, Warehouse};
+use crate::store::{self, BODIES_FILE, Committed, QUARANTINE_FILE, StoreError, TableWriter, Warehouse};
 
-/// The partitioned tables, in the order they are published (`reports` last, so that a report row
-/// appears only once its cells and checks are in place).
+/// The partitioned tables, in the order they are committed (`reports` last, so that a report row
+/// appears only once its cells, checks and facts are in place).
 pub const TABLES: [&str; 4] = ["cells", "checks", "facts", "reports"];
-/// The one file of the quarantine table.
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -46,6 +47,10 @@ pub enum PipelineError {
     /// stays, the rest is done by the next run.
     #[error("the run was cancelled before it finished")]
     Cancelled,
+    #[error(
+        "{0}: its tables are plain Parquet files written by an earlier gongkai; run `gongkai rebuild` once to convert them to Delta tables"
+    )]
+    PlainParquet(String),
 }
 
 /// Settings of one run.
@@ -113,11 +118,10 @@ impl Progress for Quiet {
     fn step(&self, _: &str) {}
 }
 
-/// One file written and published.
+/// One file written and committed (or published).
 #[derive(Debug, Clone, Serialize)]
 pub struct WrittenFile {
     pub path: String,
-    /// Rows in the file after the merge (existing + new).
     pub rows: usize,
 }
 
@@ -145,14 +149,16 @@ pub struct Summary {
     pub partitions: Vec<String>,
     /// Of those, the partitions of reports whose province is unknown (`province_code=00`).
     pub unknown_region_partitions: Vec<String>,
-    /// Partitions of reports without a year (`year=0000`).
+    /// Partitions of reports without a year (`year=0`).
     pub unknown_year_partitions: Vec<String>,
-    /// Every file published, with its row count.
+    /// Every file the run added.
     pub written: Vec<WrittenFile>,
-    /// Files deleted because no report belongs to them any more (rebuild only).
+    /// Files deleted because no live row is in them any more (rebuild only).
     pub deleted: Vec<String>,
-    /// Rows published per table.
+    /// Rows written per table.
     pub rows: BTreeMap<String, usize>,
+    /// Each partitioned table's Delta version after the run (unchanged when the run added nothing).
+    pub versions: BTreeMap<String, i64>,
     /// Outcome per source file, in source order.
     pub outcomes: Vec<(String, Outcome)>,
 }
@@ -377,25 +383,39 @@ pub async fn ingest_listed(
     Ok(summary)
 }
 
-/// Every `report_id` the warehouse holds: in `reports` or in `quarantine`. Only published files
-/// count, so a run interrupted before publishing leaves its sources to the next run.
+/// Reports written between flushes of the table writers: the rows a run holds in memory are
+/// bounded by this, not by the number of files the run has.
+const FLUSH_REPORTS: usize = 1_000;
+
+/// Every `report_id` the warehouse holds: in `reports` or (with `quarantined`) in `quarantine`.
+/// Only committed rows count, so a run interrupted before its commit leaves its sources to the
+/// next run. One column of each live file is read: the check costs the ids, not the reports.
 pub async fn ingested_ids(wh: &Warehouse) -> Result<BTreeSet<String>, PipelineError> {
-    let mut ids = BTreeSet::new();
-    // One column of each file, fetched by range: the check costs the ids, not the reports.
-    for rel in wh.list("reports").await? {
-        if let Some(batch) = wh.read_parquet_columns(&rel, &["report_id"]).await? {
-            let col = convert::string_column(&batch, "reports", "report_id")
-                .map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })?;
-            ids.extend(col.iter().flatten().map(str::to_string));
-        }
-    }
+    let mut ids = reported_ids(wh).await?;
     ids.extend(read_quarantine(wh).await?.into_iter().map(|q| q.report_id));
     Ok(ids)
 }
 
-/// The ingestion times and names of a `reports` file; a damaged file is an error of the run.
-fn report_index(wh: &Warehouse, rel: &str, batch: &RecordBatch) -> Result<HashMap<String, (i64, String)>, StoreError> {
-    convert::report_index(batch).map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })
+/// The `report_id` of every row of `reports`.
+async fn reported_ids(wh: &Warehouse) -> Result<BTreeSet<String>, PipelineError> {
+    let mut ids = BTreeSet::new();
+    for (partition, batch) in wh.read_live("reports", Some(&["report_id"])).await? {
+        let col = convert::string_column(&batch, "reports", "report_id")
+            .map_err(|source| StoreError::Arrow { path: format!("{}/reports/{partition}", wh.uri()), source })?;
+        ids.extend(col.iter().flatten().map(str::to_string));
+    }
+    Ok(ids)
+}
+
+/// `report_id → (ingested_at, source_uri)` of every row of `reports`.
+async fn report_times(wh: &Warehouse) -> Result<HashMap<String, (i64, String)>, PipelineError> {
+    let mut times = HashMap::new();
+    for (partition, batch) in wh.read_live("reports", Some(&["report_id", "source_uri", "ingested_at"])).await? {
+        let index = convert::report_index(&batch)
+            .map_err(|source| StoreError::Arrow { path: format!("{}/reports/{partition}", wh.uri()), source })?;
+        times.extend(index);
+    }
+    Ok(times)
 }
 
 /// The rows of the quarantine table (none when it has no file yet).
@@ -408,12 +428,8 @@ async fn read_quarantine(wh: &Warehouse) -> Result<Vec<QuarantineRow>, StoreErro
 /// Re-parse every archived raw file with the current parser and rewrite every table.
 pub async fn rebuild(wh: &Warehouse, options: &Options, progress: &dyn Progress) -> Result<Summary, PipelineError> {
     // The original names of archived files, from the reports and quarantine tables.
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for rel in wh.list("reports").await? {
-        if let Some(batch) = wh.read_parquet(&rel).await? {
-            names.extend(report_index(wh, &rel, &batch)?.into_iter().map(|(id, (_, uri))| (id, uri)));
-        }
-    }
+    let mut names: BTreeMap<String, String> =
+        report_times(wh).await?.into_iter().map(|(id, (_, uri))| (id, uri)).collect();
     names.extend(read_quarantine(wh).await?.into_iter().map(|q| (q.report_id, q.source_uri)));
     let mut inputs = Vec::new();
     let mut archived = BTreeSet::new();
@@ -429,9 +445,180 @@ pub async fn rebuild(wh: &Warehouse, options: &Options, progress: &dyn Progress)
     run(wh, inputs, missing, options, progress, Mode::Replace, false).await
 }
 
+/// Compact the small files of every partitioned table (`gongkai optimize`): one commit per table
+/// that had files to compact, then the files it replaced are vacuumed.
+pub async fn optimize(wh: &Warehouse, target_bytes: u64) -> Result<OptimizeSummary, PipelineError> {
+    let mut summary = OptimizeSummary { warehouse: wh.uri().to_string(), ..Default::default() };
+    refuse_plain_parquet(wh).await?;
+    for table in TABLES {
+        if let Some((removed, added, version)) = wh.optimize(table, target_bytes).await? {
+            summary.tables.push(OptimizedTable { table: table.to_string(), removed, added, version });
+            summary.versions.insert(table.to_string(), version);
+        }
+    }
+    Ok(summary)
+}
+
+/// What `gongkai optimize` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OptimizeSummary {
+    pub warehouse: String,
+    pub tables: Vec<OptimizedTable>,
+    /// Each table's version afterwards.
+    pub versions: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizedTable {
+    pub table: String,
+    /// Small files replaced.
+    pub removed: u64,
+    /// Compacted files written.
+    pub added: u64,
+    pub version: i64,
+}
+
 /// The `report_id` of a raw archive object `raw/<report_id>.<ext>`.
 fn raw_id(rel: &str) -> &str {
     rel.trim_start_matches("raw/").split('.').next().unwrap_or_default()
+}
+
+/// A warehouse whose tables are plain Parquet files (written before the tables were Delta
+/// tables) is converted by `gongkai rebuild` only: appending to it would lose its rows.
+async fn refuse_plain_parquet(wh: &Warehouse) -> Result<(), PipelineError> {
+    for table in TABLES {
+        if wh.is_plain_parquet(table).await? {
+            return Err(PipelineError::PlainParquet(wh.uri().to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Before a run adds to the warehouse: finish what an interrupted run left. Tables are committed
+/// `reports` last, so a run that died after committing some tables left commits of a run that
+/// `reports` never saw: those are rolled back (their reports are ingested again by this run).
+/// Files no commit added (a run that died while writing) are vacuumed. Returns what it did.
+async fn recover(wh: &Warehouse, run_id: &str) -> Result<Vec<String>, PipelineError> {
+    let mut done = Vec::new();
+    let reports_runs: BTreeSet<String> = wh.recent_runs("reports", 20).await?.into_iter().flatten().collect();
+    for table in TABLES.iter().filter(|t| **t != "reports") {
+        if let Some(Some(last)) = wh.recent_runs(table, 1).await?.first()
+            && !reports_runs.contains(last)
+        {
+            let removed = wh.roll_back_latest(table, run_id).await?;
+            done.push(format!("rolled back {table}: {} file(s) of {last}, a run that did not finish", removed.len()));
+        }
+    }
+    for table in TABLES {
+        let orphans = wh.vacuum(table, true).await?;
+        if !orphans.is_empty() {
+            done.push(format!("removed {} file(s) of {table} that no commit added", orphans.len()));
+        }
+    }
+    Ok(done)
+}
+
+/// The writers of the partitioned tables during one run.
+struct Sink {
+    writers: Vec<TableWriter>,
+    since_flush: usize,
+}
+
+impl Sink {
+    async fn open(wh: &Warehouse) -> Result<Self, PipelineError> {
+        let mut writers = Vec::new();
+        for table in TABLES {
+            writers.push(wh.table_writer(table, &table_schema(table)).await?);
+        }
+        Ok(Sink { writers, since_flush: 0 })
+    }
+
+    /// Write one report's rows to every table.
+    async fn add(
+        &mut self,
+        report: &Report,
+        times: &HashMap<String, (i64, String)>,
+        now: i64,
+    ) -> Result<(), PipelineError> {
+        let partition = store::partition(report.region.province_code.as_deref(), report.year);
+        let reports = [report];
+        for writer in &mut self.writers {
+            let table = writer.table().to_string();
+            let conv = |source| PipelineError::Convert { table: table.clone(), partition: partition.clone(), source };
+            let batch = match table.as_str() {
+                "reports" => convert::reports_batch(&reports, times, now),
+                "cells" => convert::cells_batch(&reports),
+                "facts" => convert::facts_batch(&reports),
+                _ => convert::checks_batch(&reports),
+            }
+            .and_then(|b| store::delta::add_partition_columns(&b, &partition))
+            .map_err(conv)?;
+            writer.write(batch).await?;
+        }
+        self.since_flush += 1;
+        if self.since_flush >= FLUSH_REPORTS {
+            for writer in &mut self.writers {
+                writer.flush().await?;
+            }
+            self.since_flush = 0;
+        }
+        Ok(())
+    }
+
+    /// Write rows kept from the table as it was (a rebuild's reports without a raw object).
+    async fn add_rows(&mut self, table: &str, partition: &str, batch: &RecordBatch) -> Result<(), PipelineError> {
+        let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.into(), source };
+        let batch = store::delta::add_partition_columns(batch, partition).map_err(conv)?;
+        match self.writers.iter_mut().find(|w| w.table() == table) {
+            Some(writer) => writer.write(batch).await.map_err(Into::into),
+            None => Ok(()),
+        }
+    }
+
+    /// Commit every table, `reports` last; `replace`: each commit replaces the table's rows.
+    async fn commit(self, wh: &Warehouse, replace: bool, run_id: &str) -> Result<Vec<Committed>, PipelineError> {
+        let mut committed = Vec::new();
+        let mut writers = self.writers.into_iter();
+        while let Some(writer) = writers.next() {
+            match wh.commit(writer, replace, run_id).await {
+                Ok(c) => committed.push(c),
+                Err(e) => {
+                    for rest in writers {
+                        rest.abandon(wh).await;
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(committed)
+    }
+
+    /// Stop without committing anything: no file of this run stays behind.
+    async fn abandon(self, wh: &Warehouse) {
+        for writer in self.writers {
+            writer.abandon(wh).await;
+        }
+    }
+}
+
+/// The schema of a partitioned table's rows (without the partition columns).
+fn table_schema(table: &str) -> arrow::datatypes::SchemaRef {
+    match table {
+        "reports" => convert::reports_schema(),
+        "cells" => convert::cells_schema(),
+        "facts" => convert::facts_schema(),
+        _ => convert::checks_schema(),
+    }
+}
+
+/// What the read-and-parse phase of a run found.
+#[derive(Default)]
+struct Collected {
+    /// Reports written, by id, with their partition.
+    stored: BTreeMap<String, String>,
+    failed: BTreeMap<String, (String, String)>,
+    /// Rebuild: reports whose raw object could not be read keep their old rows.
+    kept: BTreeSet<String>,
 }
 
 /// One run over `inputs` (URI, raw archive path for a rebuild, source). `missing` (rebuild only):
@@ -446,18 +633,106 @@ async fn run(
     archive: bool,
 ) -> Result<Summary, PipelineError> {
     let now = options.now.unwrap_or_else(now_micros);
-    let run_id = format!("run-{now}");
+    let run_id = format!("run-{now}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut summary = Summary { warehouse: wh.uri().to_string(), files: inputs.len(), ..Summary::default() };
     progress.start(inputs.len());
     let cleared = wh.clear_staging().await?;
     if cleared > 0 {
         progress.step(&format!("removed {cleared} staged file(s) left by an interrupted run"));
     }
-    let known = if options.skip_ingested { ingested_ids(wh).await? } else { BTreeSet::new() };
-    let known = &known;
-    let cancel = &options.cancel;
+    // A rebuild reads the old tables (names, ingestion times, kept rows) as they are, then
+    // replaces every table; adding to the warehouse first finishes what an interrupted run left.
+    let (known, times) = match mode {
+        Mode::Merge => {
+            refuse_plain_parquet(wh).await?;
+            for step in recover(wh, &run_id).await? {
+                progress.step(&step);
+            }
+            let known = if options.skip_ingested { ingested_ids(wh).await? } else { reported_ids(wh).await? };
+            (known, HashMap::new())
+        }
+        Mode::Replace => (BTreeSet::new(), report_times(wh).await?),
+    };
 
-    // Read and parse, a bounded number of files at once, outcomes in source order.
+    let mut sink = Sink::open(wh).await?;
+    let collected = match collect(
+        wh,
+        inputs,
+        missing,
+        options,
+        progress,
+        mode,
+        archive,
+        &known,
+        &times,
+        now,
+        &mut sink,
+        &mut summary,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            sink.abandon(wh).await;
+            return Err(e);
+        }
+    };
+    progress.step("committing the tables");
+    if options.cancel.is_cancelled() {
+        sink.abandon(wh).await;
+        return Err(PipelineError::Cancelled);
+    }
+    let committed = sink.commit(wh, mode == Mode::Replace, &run_id).await?;
+    let wrote_reports = committed.iter().any(|c| c.rows > 0 || !c.removed.is_empty());
+    for c in &committed {
+        summary.versions.insert(c.table.clone(), c.version);
+        *summary.rows.entry(c.table.clone()).or_default() += c.rows;
+        for (path, rows) in &c.written {
+            summary.written.push(WrittenFile { path: format!("{}/{path}", c.table), rows: *rows });
+        }
+    }
+    if mode == Mode::Replace {
+        // The replaced files (and files of a warehouse of plain Parquet) go now, so that the
+        // Parquet files under each table are its live rows.
+        for table in TABLES {
+            summary.deleted.extend(wh.vacuum(table, true).await?.into_iter().map(|f| format!("{table}/{f}")));
+        }
+        summary.deleted.sort();
+    }
+
+    let mut staged = Vec::new();
+    if wrote_reports {
+        let bodies = bodies_of(wh).await?;
+        staged.push(wh.write_staged(&run_id, BODIES_FILE, &bodies).await?);
+    }
+    if let Some(file) = stage_quarantine(wh, &run_id, mode, &collected, now).await? {
+        staged.push(file);
+    }
+    for file in &staged {
+        wh.publish(file).await?;
+        summary.written.push(WrittenFile { path: file.target.clone(), rows: file.rows });
+    }
+    wh.clear_staging().await?;
+    Ok(summary)
+}
+
+/// Read and parse every input, writing each report to the sink; outcomes in source order.
+#[allow(clippy::too_many_arguments)]
+async fn collect(
+    wh: &Warehouse,
+    inputs: Vec<(String, Option<String>, Source)>,
+    missing: Vec<(String, String)>,
+    options: &Options,
+    progress: &dyn Progress,
+    mode: Mode,
+    archive: bool,
+    known: &BTreeSet<String>,
+    times: &HashMap<String, (i64, String)>,
+    now: i64,
+    sink: &mut Sink,
+    summary: &mut Summary,
+) -> Result<Collected, PipelineError> {
+    let cancel = &options.cancel;
     let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, raw, source)| async move {
         if cancel.is_cancelled() {
             return (uri, raw, Err(PipelineError::Cancelled));
@@ -468,10 +743,9 @@ async fn run(
     }))
     .buffered(options.concurrency.max(1));
 
-    let mut reports: BTreeMap<String, Report> = BTreeMap::new();
-    let mut failed: BTreeMap<String, (String, String)> = BTreeMap::new();
-    // Rebuild: reports whose raw object could not be read keep their old rows.
-    let mut kept: BTreeSet<String> = BTreeSet::new();
+    let mut c = Collected::default();
+    let mut partitions = BTreeSet::new();
+    let mut with_failed_identities = 0;
     while let Some((uri, raw, result)) = stream.next().await {
         if cancel.is_cancelled() {
             return Err(PipelineError::Cancelled);
@@ -479,27 +753,27 @@ async fn run(
         let (parsed, archived) = result?;
         summary.raw_archived_new += usize::from(archived);
         let outcome = match parsed {
-            Parsed::Report(report) if reports.contains_key(&report.report_id) => {
+            Parsed::Report(report) if c.stored.contains_key(&report.report_id) => {
                 summary.duplicates += 1;
                 Outcome::Duplicate { report_id: report.report_id.clone() }
             }
             Parsed::Report(report) => {
-                let outcome = Outcome::Stored {
-                    report_id: report.report_id.clone(),
-                    partition: store::partition(report.region.province_code.as_deref(), report.year),
-                    checks_failed: report.failed_checks().count(),
-                };
-                reports.insert(report.report_id.clone(), *report);
-                outcome
+                let partition = store::partition(report.region.province_code.as_deref(), report.year);
+                let checks_failed = report.failed_checks().count();
+                with_failed_identities += usize::from(checks_failed > 0);
+                sink.add(&report, times, now).await?;
+                c.stored.insert(report.report_id.clone(), partition.clone());
+                partitions.insert(partition.clone());
+                Outcome::Stored { report_id: report.report_id.clone(), partition, checks_failed }
             }
             Parsed::Failed { report_id, reason } => {
                 summary.quarantined.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
-                failed.entry(report_id.clone()).or_insert((uri.clone(), reason.clone()));
+                c.failed.entry(report_id.clone()).or_insert((uri.clone(), reason.clone()));
                 Outcome::Quarantined { report_id, reason }
             }
             Parsed::Unreadable(mut reason) => {
                 if let (Mode::Replace, Some(raw)) = (mode, &raw) {
-                    kept.insert(raw_id(raw).to_string());
+                    c.kept.insert(raw_id(raw).to_string());
                     reason += &format!(" ({raw}); the report's rows are kept as they were");
                 }
                 summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
@@ -518,173 +792,84 @@ async fn run(
         let reason = format!("no raw object raw/{id}.*; the report's rows are kept as they were");
         summary.unreadable.push(QuarantinedFile { source_uri: uri.clone(), reason: reason.clone() });
         summary.outcomes.push((uri, Outcome::Unreadable { reason }));
-        kept.insert(id);
+        c.kept.insert(id);
     }
-    summary.kept = kept.iter().cloned().collect();
-    summary.reports = reports.len();
-    summary.reports_with_failed_identities = reports.values().filter(|r| r.failed_checks().next().is_some()).count();
-
-    // Group by partition.
-    let mut partitions: BTreeMap<String, Vec<&Report>> = BTreeMap::new();
-    for report in reports.values() {
-        partitions
-            .entry(store::partition(report.region.province_code.as_deref(), report.year))
-            .or_default()
-            .push(report);
-    }
-
-    // In replace mode the original ingestion times come from the whole reports table, and every
-    // existing partition file that no longer receives rows is deleted after publishing.
-    let mut known: HashMap<String, (i64, String)> = HashMap::new();
-    let mut stale: BTreeSet<String> = BTreeSet::new();
-    // Replace mode: the old rows of the kept reports, per partition file.
-    let mut kept_rows: HashMap<String, RecordBatch> = HashMap::new();
-    if mode == Mode::Replace {
+    // Rebuild: the old rows of the reports that could not be re-parsed.
+    if !c.kept.is_empty() {
         for table in TABLES {
-            for rel in wh.list(table).await? {
-                if table == "reports" || !kept.is_empty() {
-                    let Some(batch) = wh.read_parquet(&rel).await? else { continue };
-                    if table == "reports" {
-                        known.extend(report_index(wh, &rel, &batch)?);
-                    }
-                    let rows = rows_of(&batch, &kept)
-                        .map_err(|source| StoreError::Arrow { path: format!("{}/{rel}", wh.uri()), source })?;
-                    if rows.num_rows() > 0 {
-                        let partition = store::partition_of_file(table, &rel);
-                        partitions.entry(partition.to_string()).or_default();
-                        kept_rows.insert(rel.clone(), rows);
-                    }
+            for (partition, batch) in wh.read_live(table, None).await? {
+                let rows = rows_of(&batch, &c.kept).map_err(|source| PipelineError::Convert {
+                    table: table.into(),
+                    partition: partition.clone(),
+                    source,
+                })?;
+                if rows.num_rows() > 0 {
+                    sink.add_rows(table, &partition, &rows).await?;
+                    partitions.insert(partition);
                 }
-                stale.insert(rel);
             }
         }
     }
-
-    // Write every touched partition under staging.
-    progress.step(&format!("writing {} partition(s)", partitions.len()));
-    let mut staged = Vec::new();
-    // The `reports` rows of every partition written, for the `bodies` table.
-    let mut written_reports: BTreeMap<String, RecordBatch> = BTreeMap::new();
-    for (partition, reports) in &partitions {
-        if cancel.is_cancelled() {
-            return Err(PipelineError::Cancelled);
-        }
-        for table in TABLES {
-            let target = store::partition_file(table, partition);
-            stale.remove(&target);
-            let existing =
-                if mode == Mode::Merge { wh.read_parquet(&target).await? } else { kept_rows.get(&target).cloned() };
-            let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.clone(), source };
-            let (schema, new) = match table {
-                "reports" => {
-                    let mut times = known.clone();
-                    if let Some(batch) = &existing {
-                        times.extend(report_index(wh, &target, batch)?);
-                    }
-                    (convert::reports_schema(), convert::reports_batch(reports, &times, now).map_err(conv)?)
-                }
-                "cells" => (convert::cells_schema(), convert::cells_batch(reports).map_err(conv)?),
-                "facts" => (convert::facts_schema(), convert::facts_batch(reports).map_err(conv)?),
-                _ => (convert::checks_schema(), convert::checks_batch(reports).map_err(conv)?),
-            };
-            let merged = store::merge_by_report(&schema, existing.as_ref(), &new).map_err(|source| {
-                PipelineError::Store(StoreError::Arrow { path: format!("{}/{target}", wh.uri()), source })
-            })?;
-            staged.push(wh.write_staged(&run_id, &target, &merged).await?);
-            if table == "reports" {
-                written_reports.insert(partition.clone(), merged);
-            }
-        }
-        summary.partitions.push(partition.clone());
+    summary.kept = c.kept.iter().cloned().collect();
+    summary.reports = c.stored.len();
+    summary.reports_with_failed_identities = with_failed_identities;
+    for partition in partitions {
         if partition.starts_with("province_code=00/") {
             summary.unknown_region_partitions.push(partition.clone());
         }
-        if partition.ends_with("/year=0000") {
+        if partition.ends_with("/year=0") {
             summary.unknown_year_partitions.push(partition.clone());
         }
+        summary.partitions.push(partition);
     }
-
-    if !written_reports.is_empty() {
-        let bodies = bodies_of(wh, written_reports, mode).await?;
-        staged.push(wh.write_staged(&run_id, BODIES_FILE, &bodies).await?);
-    }
-
-    // The quarantine table: one file, keyed by report_id (the hash of the bytes).
-    let existing_q = read_quarantine(wh).await?;
-    if !failed.is_empty() || !existing_q.is_empty() {
-        let mut rows: BTreeMap<String, QuarantineRow> = BTreeMap::new();
-        let keep = |q: &&QuarantineRow| mode == Mode::Merge || kept.contains(&q.report_id);
-        rows.extend(existing_q.iter().filter(keep).map(|q| (q.report_id.clone(), q.clone())));
-        let first_seen: HashMap<&str, i64> = existing_q.iter().map(|q| (q.report_id.as_str(), q.first_seen)).collect();
-        for (id, (uri, reason)) in &failed {
-            let first = first_seen.get(id.as_str()).copied().unwrap_or(now);
-            rows.insert(
-                id.clone(),
-                QuarantineRow {
-                    source_uri: uri.clone(),
-                    report_id: id.clone(),
-                    reason: reason.clone(),
-                    first_seen: first,
-                    last_seen: now,
-                },
-            );
-        }
-        // A file that now parses leaves the quarantine.
-        rows.retain(|id, _| !reports.contains_key(id));
-        let rows: Vec<QuarantineRow> = rows.into_values().collect();
-        let batch = convert::quarantine_batch(&rows).map_err(|source| PipelineError::Convert {
-            table: "quarantine".into(),
-            partition: "-".into(),
-            source,
-        })?;
-        if rows != existing_q {
-            staged.push(wh.write_staged(&run_id, QUARANTINE_FILE, &batch).await?);
-        }
-    }
-
-    // Publish: each file appears whole under its final name.
-    progress.step(&format!("publishing {} file(s)", staged.len()));
-    for file in &staged {
-        // A partition's files are published cells, checks, reports: stop only between partitions
-        // (the staged rest is removed by the next run, which publishes it again).
-        let table = file.target.split('/').next().unwrap_or_default();
-        if (table == TABLES[0] || file.target == QUARANTINE_FILE) && cancel.is_cancelled() {
-            return Err(PipelineError::Cancelled);
-        }
-        wh.publish(file).await?;
-        if table == "reports" {
-            let partition = store::partition_of_file("reports", &file.target);
-            progress.step(&format!("published {partition}"));
-        }
-        let table = table.to_string();
-        *summary.rows.entry(table).or_default() += file.rows;
-        summary.written.push(WrittenFile { path: file.target.clone(), rows: file.rows });
-    }
-    for rel in stale {
-        wh.delete(&rel).await?;
-        summary.deleted.push(rel);
-    }
-    wh.clear_staging().await?;
-    Ok(summary)
+    Ok(c)
 }
 
-/// The `bodies` table after a run: from the `reports` rows of the partitions it wrote and, when it
-/// adds to the warehouse, of every partition it left as it was.
-async fn bodies_of(
+/// The quarantine table after the run, staged when it changed: one file, keyed by report_id (the
+/// hash of the bytes).
+async fn stage_quarantine(
     wh: &Warehouse,
-    mut reports: BTreeMap<String, RecordBatch>,
+    run_id: &str,
     mode: Mode,
-) -> Result<RecordBatch, PipelineError> {
-    if mode == Mode::Merge {
-        for rel in wh.list("reports").await? {
-            let partition = store::partition_of_file("reports", &rel).to_string();
-            if !reports.contains_key(&partition)
-                && let Some(batch) = wh.read_parquet_columns(&rel, convert::BODY_SOURCE_COLUMNS).await?
-            {
-                reports.insert(partition, batch);
-            }
-        }
+    c: &Collected,
+    now: i64,
+) -> Result<Option<store::Staged>, PipelineError> {
+    let existing = read_quarantine(wh).await?;
+    if c.failed.is_empty() && existing.is_empty() {
+        return Ok(None);
     }
+    let mut rows: BTreeMap<String, QuarantineRow> = BTreeMap::new();
+    let keep = |q: &&QuarantineRow| mode == Mode::Merge || c.kept.contains(&q.report_id);
+    rows.extend(existing.iter().filter(keep).map(|q| (q.report_id.clone(), q.clone())));
+    let first_seen: HashMap<&str, i64> = existing.iter().map(|q| (q.report_id.as_str(), q.first_seen)).collect();
+    for (id, (uri, reason)) in &c.failed {
+        let first = first_seen.get(id.as_str()).copied().unwrap_or(now);
+        let row = QuarantineRow {
+            source_uri: uri.clone(),
+            report_id: id.clone(),
+            reason: reason.clone(),
+            first_seen: first,
+            last_seen: now,
+        };
+        rows.insert(id.clone(), row);
+    }
+    // A file that now parses leaves the quarantine.
+    rows.retain(|id, _| !c.stored.contains_key(id));
+    let rows: Vec<QuarantineRow> = rows.into_values().collect();
+    if rows == existing {
+        return Ok(None);
+    }
+    let batch = convert::quarantine_batch(&rows).map_err(|source| PipelineError::Convert {
+        table: "quarantine".into(),
+        partition: "-".into(),
+        source,
+    })?;
+    Ok(Some(wh.write_staged(run_id, QUARANTINE_FILE, &batch).await?))
+}
+
+/// The `bodies` table, from every row of `reports`.
+async fn bodies_of(wh: &Warehouse) -> Result<RecordBatch, PipelineError> {
+    let reports = wh.read_live("reports", Some(convert::BODY_SOURCE_COLUMNS)).await?;
     let parts: Vec<(i32, &RecordBatch)> = reports.iter().map(|(p, b)| (store::partition_year(p), b)).collect();
     convert::bodies_batch(&parts).map_err(|source| PipelineError::Convert {
         table: "bodies".into(),
@@ -737,6 +922,10 @@ impl Summary {
         }
         for (table, rows) in &self.rows {
             s += &format!("rows       {table}: {rows} in the files written\n");
+        }
+        if !self.versions.is_empty() {
+            let versions: Vec<String> = self.versions.iter().map(|(t, v)| format!("{t} {v}")).collect();
+            s += &format!("versions   {}\n", versions.join(", "));
         }
         for rel in &self.deleted {
             s += &format!("deleted    {rel}\n");

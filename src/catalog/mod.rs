@@ -1,12 +1,13 @@
-//! One query context over the warehouse: the Parquet tables (with their Hive partition columns) and
-//! the views of `sql/`, registered in dependency order. Every way of querying (`gongkai query`,
+//! One query context over the warehouse: the Delta tables (with their partition columns), the
+//! one-file Parquet tables and the views of `sql/`, registered in dependency order. Every way of querying (`gongkai query`,
 //! `gongkai sql`, servers) starts from [`open`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
@@ -14,7 +15,7 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::convert;
-use crate::store::Warehouse;
+use crate::store::{self, At, Warehouse};
 
 /// The view SQL shipped with gongkai: `sql/*.sql`, embedded so the binary runs from anywhere.
 /// (A test checks this list against the folder.)
@@ -34,11 +35,6 @@ pub const EMBEDDED_VIEWS: &[(&str, &str)] = &[
     ("report_metrics", include_str!("../../sql/report_metrics.sql")),
 ];
 
-/// Hive partition columns of the partitioned tables, as they are typed for queries.
-pub fn partition_columns() -> Vec<(String, DataType)> {
-    vec![("province_code".to_string(), DataType::Utf8), ("year".to_string(), DataType::Int32)]
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("table {table}: {source}")]
@@ -51,6 +47,8 @@ pub enum CatalogError {
     Io { path: String, source: std::io::Error },
     #[error("{0}: written by an earlier gongkai without the tables the views read; run `gongkai rebuild`")]
     Outdated(String),
+    #[error("--as-of: {0}")]
+    AsOf(String),
     #[error("{0}")]
     DataFusion(#[from] DataFusionError),
     #[error("{0}")]
@@ -93,8 +91,48 @@ pub fn views_from_dir(dir: &Path) -> Result<Vec<ViewSql>, CatalogError> {
         .collect()
 }
 
-/// A query context over `wh` with every table and `views` registered.
+/// Which state of the warehouse a query context reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AsOf {
+    /// The latest state every table agrees on: a run that is committing its tables is not seen
+    /// until it has committed `reports`, its last.
+    #[default]
+    Latest,
+    /// The warehouse as it was at this version of `reports` (the warehouse version a run records
+    /// in `runs`), with every other table as it was when that version was committed.
+    Version(i64),
+    /// The warehouse as it was at this time (µs since the epoch, UTC).
+    Timestamp(i64),
+}
+
+impl std::str::FromStr for AsOf {
+    type Err = String;
+
+    /// A version number, or an RFC 3339 time (`2026-12-01T08:00:00Z`), or a date (`2026-12-01`,
+    /// meaning its end, UTC).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(v) = s.parse::<i64>() {
+            return if v >= 0 { Ok(AsOf::Version(v)) } else { Err(format!("{s}: a version is 0 or more")) };
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Ok(AsOf::Timestamp(t.timestamp_micros()));
+        }
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            let end = d.and_hms_micro_opt(23, 59, 59, 999_999).expect("a valid time of day");
+            return Ok(AsOf::Timestamp(end.and_utc().timestamp_micros()));
+        }
+        Err(format!("{s}: not a version number, an RFC 3339 time or a date (YYYY-MM-DD)"))
+    }
+}
+
+/// A query context over the latest state of `wh` with every table and `views` registered.
 pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, CatalogError> {
+    open_as_of(wh, views, AsOf::Latest).await
+}
+
+/// A query context over `wh` as of `as_of`, with every table and `views` registered.
+pub async fn open_as_of(wh: &Warehouse, views: &[ViewSql], as_of: AsOf) -> Result<SessionContext, CatalogError> {
     let mut config = SessionConfig::new().with_information_schema(true);
     // Strings stay Utf8 as written (not Utf8View), so results match the warehouse schemas.
     config.options_mut().execution.parquet.schema_force_view_types = false;
@@ -106,30 +144,103 @@ pub async fn open(wh: &Warehouse, views: &[ViewSql]) -> Result<SessionContext, C
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         ctx.register_object_store(&store_url, wh.store());
     }
-    let tables = [
-        ("reports", convert::reports_schema(), true),
-        ("cells", convert::cells_schema(), true),
-        ("checks", convert::checks_schema(), true),
-        ("facts", convert::facts_schema(), true),
-        ("quarantine", convert::quarantine_schema(), false),
-        ("bodies", convert::bodies_schema(), false),
-        ("runs", convert::runs_schema(), false),
-    ];
-    // Each table's folder is listed once: it says both whether the table has files and, below,
-    // whether the warehouse predates `facts`.
-    let mut has_files = std::collections::HashMap::new();
-    for (table, ..) in &tables {
-        has_files.insert(*table, wh.list(table).await?.iter().any(|rel| rel.ends_with(".parquet")));
+    // A warehouse of plain Parquet tables (before Delta), or with reports but no facts: the
+    // views would read nothing or every number as NULL, which is never silent.
+    for table in ["reports", "facts"] {
+        if wh.is_plain_parquet(table).await? {
+            return Err(CatalogError::Outdated(wh.uri().to_string()));
+        }
     }
-    // Reports without facts: the views would read every number as NULL, which is never silent.
-    if has_files["reports"] && !has_files["facts"] {
+    let deltas = delta_tables(wh, as_of).await?;
+    if deltas.contains_key("reports") && !deltas.contains_key("facts") {
         return Err(CatalogError::Outdated(wh.uri().to_string()));
     }
-    for (table, schema, partitioned) in tables {
-        register_table(&ctx, &base, table, schema, partitioned, has_files[table])?;
+    for (table, schema) in [
+        ("reports", convert::reports_schema()),
+        ("cells", convert::cells_schema()),
+        ("checks", convert::checks_schema()),
+        ("facts", convert::facts_schema()),
+    ] {
+        let err = |source| CatalogError::Table { table: table.to_string(), source };
+        let provider: Arc<dyn TableProvider> = match deltas.get(table) {
+            Some(delta) => {
+                delta
+                    .update_datafusion_session(&ctx.state())
+                    .map_err(|e| err(DataFusionError::External(Box::new(e))))?;
+                delta.table_provider().await.map_err(|e| err(DataFusionError::External(Box::new(e))))?
+            }
+            None => {
+                let schema = store::delta::with_partition_columns(&schema);
+                Arc::new(MemTable::try_new(schema, vec![vec![]]).map_err(err)?)
+            }
+        };
+        ctx.register_table(table, provider).map_err(err)?;
+    }
+    for (table, schema) in [
+        ("quarantine", convert::quarantine_schema()),
+        ("bodies", convert::bodies_schema()),
+        ("runs", convert::runs_schema()),
+    ] {
+        let has_files = wh.list(table).await?.iter().any(|rel| rel.ends_with(".parquet"));
+        register_table(&ctx, &base, table, schema, has_files)?;
     }
     register_views(&ctx, views).await?;
     Ok(ctx)
+}
+
+/// The partitioned tables that have a Delta log, each loaded at the state `as_of` names.
+async fn delta_tables(
+    wh: &Warehouse,
+    as_of: AsOf,
+) -> Result<std::collections::HashMap<&'static str, deltalake_core::DeltaTable>, CatalogError> {
+    let mut out = std::collections::HashMap::new();
+    let at = match as_of {
+        AsOf::Latest => At::Latest,
+        AsOf::Version(v) => At::Version(v),
+        AsOf::Timestamp(t) => At::Timestamp(t),
+    };
+    let Some(reports) = wh.delta("reports", at).await? else {
+        if as_of != AsOf::Latest {
+            return Err(CatalogError::AsOf(format!("{}: the warehouse has no versions yet", wh.uri())));
+        }
+        // No reports yet: the other tables as they are (normally empty as well).
+        for table in ["cells", "checks", "facts"] {
+            if let Some(t) = wh.delta(table, At::Latest).await? {
+                out.insert(table, t);
+            }
+        }
+        return Ok(out);
+    };
+    let version = reports.version().unwrap_or_default() as i64;
+    let committed = reports.snapshot().ok().and_then(|s| s.version_timestamp(version as _));
+    let reports_runs: BTreeSet<String> = wh.recent_runs("reports", 20).await?.into_iter().flatten().collect();
+    for table in ["cells", "checks", "facts"] {
+        let pinned = match (as_of, committed) {
+            // Each table as it was when this version of `reports` was committed (tables are
+            // committed `reports` last, so that is the same run's commit).
+            (AsOf::Version(_) | AsOf::Timestamp(_), Some(ms)) => wh.delta(table, At::Timestamp(ms * 1000)).await?,
+            (AsOf::Version(_) | AsOf::Timestamp(_), None) => {
+                return Err(CatalogError::AsOf(format!("{}: no commit time for version {version}", wh.uri())));
+            }
+            (AsOf::Latest, _) => {
+                let latest = wh.delta(table, At::Latest).await?;
+                // A run committing right now: its commit of this table is not seen until its
+                // commit of `reports` is.
+                match (&latest, wh.recent_runs(table, 1).await?.first()) {
+                    (Some(t), Some(Some(run))) if !reports_runs.contains(run) => {
+                        let v = t.version().unwrap_or_default() as i64;
+                        if v > 0 { wh.delta(table, At::Version(v - 1)).await? } else { None }
+                    }
+                    _ => latest,
+                }
+            }
+        };
+        if let Some(t) = pinned {
+            out.insert(table, t);
+        }
+    }
+    out.insert("reports", reports);
+    Ok(out)
 }
 
 /// The URL under which the warehouse's tables live, ending in `/`.
@@ -147,29 +258,23 @@ fn table_base_url(wh: &Warehouse) -> Result<String, CatalogError> {
     Ok(if base.ends_with('/') { base } else { format!("{base}/") })
 }
 
-/// A table of the Parquet files under `TABLE/`: Hive-partitioned (`TABLE/province_code=NN/year=YYYY/`)
-/// or one folder of files (`quarantine/`, `runs/`). An empty table when there are no files yet.
+/// A table of the Parquet files under `TABLE/` (`quarantine/`, `bodies/`, `runs/`). An empty table
+/// when there are no files yet.
 fn register_table(
     ctx: &SessionContext,
     base: &str,
     table: &str,
     schema: SchemaRef,
-    partitioned: bool,
     has_files: bool,
 ) -> Result<(), CatalogError> {
     let err = |source| CatalogError::Table { table: table.to_string(), source };
-    let partitions = if partitioned { partition_columns() } else { Vec::new() };
     if !has_files {
-        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        fields.extend(partitions.into_iter().map(|(name, dt)| Field::new(name, dt, false)));
-        let empty = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;
+        let empty = MemTable::try_new(schema, vec![vec![]]).map_err(err)?;
         ctx.register_table(table, Arc::new(empty)).map_err(err)?;
         return Ok(());
     }
     let url = ListingTableUrl::parse(format!("{base}{table}/")).map_err(err)?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(partitions);
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
     ctx.register_table(table, Arc::new(ListingTable::try_new(config).map_err(err)?)).map_err(err)?;
     Ok(())

@@ -241,6 +241,7 @@ pub fn runs_schema() -> SchemaRef {
         Field::new("quarantined", DataType::Int64, false),
         Field::new("unreadable", DataType::Int64, false),
         Field::new("error", DataType::Utf8, true),
+        Field::new("versions", DataType::Utf8, true),
     ]))
 }
 

@@ -112,6 +112,7 @@ pub async fn run_pipeline(
         quarantined: 0,
         unreadable: 0,
         error: None,
+        versions: None,
     };
     let ttl = p.lease_seconds as i64 * 1_000_000;
     // Losing the lease, or failing to renew it in time, cancels the run.
@@ -184,6 +185,7 @@ async fn attempt_runs(
                 record.reports = summary.reports as i64;
                 record.quarantined = summary.quarantined.len() as i64;
                 record.unreadable = summary.unreadable.len() as i64;
+                record.versions = versions_json(&summary.versions);
                 return;
             }
             Err(PipelineError::Cancelled) => {
@@ -401,7 +403,7 @@ impl Signals {
 /// Run `write` (a manual `ingest` or `rebuild`) while holding the warehouse's lease as `writer`:
 /// one writer per warehouse, whatever starts it. `write` gets `options` with a cancel token that
 /// stops it when the lease is lost or cannot be renewed in time.
-pub async fn exclusive<T>(
+pub async fn exclusive<T: RunResult>(
     wh: &Warehouse,
     writer: &str,
     options: pipeline::Options,
@@ -411,6 +413,7 @@ pub async fn exclusive<T>(
     let holder = holder(&format!("{writer}-{}", &suffix[..8]));
     let cancel = options.cancel.child_token();
     let ttl = config::DEFAULT_LEASE_SECONDS as i64 * 1_000_000;
+    let started = now_micros();
     let held = match lease::hold(wh, writer, &holder, ttl, cancel.clone()).await? {
         Hold::Busy(other) => {
             let until = DateTime::<Utc>::from_timestamp_micros(other.expires).unwrap_or_default();
@@ -419,10 +422,66 @@ pub async fn exclusive<T>(
         Hold::Holding(held) => held,
     };
     let result = write(pipeline::Options { cancel, ..options }).await;
+    // Every command that writes is a run in `runs`, with the versions it produced.
+    let mut record = RunRecord {
+        pipeline: writer.to_string(),
+        run_id: format!("{}-{writer}-{}", Utc::now().format("%Y%m%dT%H%M%SZ"), &suffix[..8]),
+        holder: holder.clone(),
+        scheduled_for: None,
+        started,
+        finished: now_micros(),
+        status: RunStatus::Succeeded.as_str().into(),
+        attempts: 1,
+        files: 0,
+        already_ingested: 0,
+        reports: 0,
+        quarantined: 0,
+        unreadable: 0,
+        error: None,
+        versions: None,
+    };
+    match &result {
+        Ok(done) => done.fill(&mut record),
+        Err(PipelineError::Cancelled) => record.status = RunStatus::Interrupted.as_str().into(),
+        Err(e) => {
+            record.status = RunStatus::Failed.as_str().into();
+            record.error = Some(e.to_string());
+        }
+    }
+    let recorded = runs::append(wh, &record).await;
     if let Err(e) = held.release(wh).await {
         eprintln!("gongkai: releasing the warehouse lease: {e}");
     }
-    Ok(result?)
+    let done = result?;
+    recorded?;
+    Ok(done)
+}
+
+/// What a writing command puts in its `runs` row.
+pub trait RunResult {
+    fn fill(&self, record: &mut RunRecord);
+}
+
+impl RunResult for pipeline::Summary {
+    fn fill(&self, record: &mut RunRecord) {
+        record.files = self.files as i64;
+        record.already_ingested = self.already_ingested as i64;
+        record.reports = self.reports as i64;
+        record.quarantined = self.quarantined.len() as i64;
+        record.unreadable = self.unreadable.len() as i64;
+        record.versions = versions_json(&self.versions);
+    }
+}
+
+impl RunResult for pipeline::OptimizeSummary {
+    fn fill(&self, record: &mut RunRecord) {
+        record.versions = versions_json(&self.versions);
+    }
+}
+
+/// The versions of a run as the JSON of `runs.versions`; `None` when it has none.
+fn versions_json(versions: &std::collections::BTreeMap<String, i64>) -> Option<String> {
+    (!versions.is_empty()).then(|| serde_json::to_string(versions).unwrap_or_default())
 }
 
 /// `gongkai pipeline run NAME`: run one pipeline now (lease and runs as for a scheduled run).

@@ -64,6 +64,10 @@ pub struct RunRecord {
     pub quarantined: i64,
     pub unreadable: i64,
     pub error: Option<String>,
+    /// The Delta version of each partitioned table after the run, as JSON
+    /// (`{"cells":3,"checks":3,"facts":3,"reports":3}`): the `reports` version is the warehouse
+    /// version `gongkai query --as-of` takes. `None` when the run committed nothing.
+    pub versions: Option<String>,
 }
 
 fn to_batch(r: &RunRecord) -> Result<RecordBatch, arrow::error::ArrowError> {
@@ -87,6 +91,7 @@ fn to_batch(r: &RunRecord) -> Result<RecordBatch, arrow::error::ArrowError> {
             n(r.quarantined),
             n(r.unreadable),
             Arc::new(StringArray::from(vec![r.error.clone()])),
+            Arc::new(StringArray::from(vec![r.versions.clone()])),
         ],
     )
 }
@@ -129,6 +134,8 @@ pub async fn read_runs(wh: &Warehouse, pipeline: Option<&str>) -> Result<Vec<Run
         };
         let (pl, id, holder, status, error) =
             (strs("pipeline")?, strs("run_id")?, strs("holder")?, strs("status")?, strs("error")?);
+        // Runs recorded before versions were recorded have no such column.
+        let versions = batch.column_by_name("versions").and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
         let (sched, started, finished) = (times("scheduled_for")?, times("started")?, times("finished")?);
         let (attempts, files, already, reports, quarantined, unreadable) = (
             ints("attempts")?,
@@ -157,6 +164,7 @@ pub async fn read_runs(wh: &Warehouse, pipeline: Option<&str>) -> Result<Vec<Run
                 quarantined: quarantined.value(i),
                 unreadable: unreadable.value(i),
                 error: error.is_valid(i).then(|| error.value(i).to_string()),
+                versions: versions.as_ref().filter(|v| v.is_valid(i)).map(|v| v.value(i).to_string()),
             });
         }
     }

@@ -1,17 +1,18 @@
 //! The warehouse on object storage: URL → ObjectStore (one function), partition paths (one
-//! function), Parquet read and write, write-then-publish, the raw archive.
+//! function), Parquet read and write, the Delta tables ([`delta`]), write-then-publish of the
+//! one-file tables, the raw archive.
 //!
-//! Writing is separate from publishing: [`Warehouse::write_staged`] writes a complete Parquet file
-//! under `_staging/<run>/…` and returns a [`Staged`]; [`Warehouse::publish`] renames it to its final
-//! name. Readers never see a partial file: on a local disk the rename is atomic, on S3 the final
-//! object appears whole (server-side copy) or not at all.
+//! The partitioned tables are Delta tables: files appear to readers by commit. The one-file tables
+//! (`quarantine`, `bodies`) are written apart from publishing: [`Warehouse::write_staged`] writes a
+//! complete Parquet file under `_staging/<run>/…` and returns a [`Staged`]; [`Warehouse::publish`]
+//! renames it to its final name. Readers never see a partial file: on a local disk the rename is
+//! atomic, on S3 the final object appears whole (server-side copy) or not at all.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, StringArray};
-use arrow::compute::{concat_batches, filter_record_batch, take_record_batch};
-use arrow::datatypes::SchemaRef;
+use arrow::array::RecordBatch;
+use arrow::compute::concat_batches;
 use arrow::error::ArrowError;
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -26,6 +27,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
+
+pub mod delta;
+pub use delta::{At, Committed, PARTITION_COLUMNS, TableWriter};
 
 /// The `created_by` written into every Parquet footer: fixed, so that rewriting the same rows gives
 /// the same bytes whatever the library version.
@@ -54,6 +58,8 @@ pub enum StoreError {
     Arrow { path: String, source: ArrowError },
     #[error("{path}: cannot create the warehouse directory: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("{path}: Delta table: {reason}")]
+    Delta { path: String, reason: String },
     #[error("{uri}: no such directory (only ingest, rebuild and pipeline runs create a warehouse)")]
     Missing { uri: String },
 }
@@ -137,27 +143,35 @@ fn local(uri: &str, dir: &std::path::Path, create: bool) -> Result<(Arc<dyn Obje
     Ok((Arc::new(store), Path::default()))
 }
 
-/// The partition directory of a report, relative to its table: `province_code=NN/year=YYYY`.
-/// An unknown province is `00`; an unknown year is `0000`.
+/// The partition directory of a report, relative to its table: `province_code=NN/year=YYYY`, as
+/// the Delta writer names it from the partition values. An unknown province is `00`; an unknown
+/// year is `0`.
 pub fn partition(province_code: Option<&str>, year: Option<i32>) -> String {
     let province = province_code.filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit())).unwrap_or("00");
-    format!("province_code={province}/year={:04}", year.filter(|y| (0..=9999).contains(y)).unwrap_or(0))
+    format!("province_code={province}/year={}", year.filter(|y| (0..=9999).contains(y)).unwrap_or(0))
 }
 
-/// The one data file of a table partition.
-pub fn partition_file(table: &str, partition: &str) -> String {
-    format!("{table}/{partition}/part-0.parquet")
-}
-
-/// The partition of a table's data file (the inverse of [`partition_file`]).
+/// The partition directory of a table's data file `TABLE/province_code=NN/year=YYYY/NAME`.
 pub fn partition_of_file<'a>(table: &str, rel: &'a str) -> &'a str {
     let rel = rel.strip_prefix(table).and_then(|r| r.strip_prefix('/')).unwrap_or(rel);
-    rel.strip_suffix("/part-0.parquet").unwrap_or(rel)
+    rel.rsplit_once('/').map_or(rel, |(dir, _)| dir)
+}
+
+/// The province code and year of a partition directory; `00` and 0 when unknown.
+pub fn partition_values(partition: &str) -> (String, i32) {
+    let value = |key: &str| partition.split('/').find_map(|p| p.strip_prefix(key)).unwrap_or_default();
+    let province = value("province_code=");
+    (if province.is_empty() { "00".into() } else { province.to_string() }, value("year=").parse().unwrap_or(0))
 }
 
 /// The year of a partition directory (`province_code=NN/year=YYYY`); 0 when unknown.
 pub fn partition_year(partition: &str) -> i32 {
-    partition.rsplit_once("year=").and_then(|(_, y)| y.parse().ok()).unwrap_or(0)
+    partition_values(partition).1
+}
+
+/// Whether `rel` is a data file of a partitioned table (not its Delta log).
+pub fn is_data_file(table: &str, rel: &str) -> bool {
+    rel.ends_with(".parquet") && !rel.starts_with(&format!("{table}/_delta_log/"))
 }
 
 /// A file written under the staging prefix, not yet visible.
@@ -291,6 +305,32 @@ impl Warehouse {
         Ok(Some(batch))
     }
 
+    /// The data files of a partitioned table, relative to the warehouse root: once a command has
+    /// finished (vacuumed), exactly the table's live rows.
+    pub async fn data_files(&self, table: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.list(table).await?.into_iter().filter(|rel| is_data_file(table, rel)).collect())
+    }
+
+    /// Every row of a partitioned table's data files (only `columns` when given), each batch with
+    /// its partition directory.
+    pub async fn read_data_files(
+        &self,
+        table: &str,
+        columns: Option<&[&str]>,
+    ) -> Result<Vec<(String, RecordBatch)>, StoreError> {
+        let mut out = Vec::new();
+        for rel in self.data_files(table).await? {
+            let batch = match columns {
+                Some(columns) => self.read_parquet_columns(&rel, columns).await?,
+                None => self.read_parquet(&rel).await?,
+            };
+            if let Some(batch) = batch {
+                out.push((partition_of_file(table, &rel).to_string(), batch));
+            }
+        }
+        Ok(out)
+    }
+
     /// Write `batch` as zstd Parquet under the staging prefix of `run`; nothing is visible yet.
     pub async fn write_staged(&self, run: &str, target: &str, batch: &RecordBatch) -> Result<Staged, StoreError> {
         let staging = self.path(&format!("{STAGING}/{run}/{target}"));
@@ -337,42 +377,6 @@ fn remove_empty_dirs(dir: &std::path::Path) {
         // Fails, harmlessly, when files remain.
         let _ = std::fs::remove_dir(dir);
     }
-}
-
-/// Merge `new` rows into `existing` rows of the same table: rows of a `report_id` present in `new`
-/// replace the existing rows of that report; the result is sorted by `report_id` (stable, so a
-/// report's rows keep their order). The same input always gives the same rows in the same order.
-pub fn merge_by_report(
-    schema: &SchemaRef,
-    existing: Option<&RecordBatch>,
-    new: &RecordBatch,
-) -> Result<RecordBatch, ArrowError> {
-    let ids = |b: &RecordBatch| -> Result<StringArray, ArrowError> {
-        b.column_by_name("report_id")
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-            .cloned()
-            .ok_or_else(|| ArrowError::SchemaError("no report_id column".into()))
-    };
-    let new_ids = ids(new)?;
-    let replaced: std::collections::HashSet<&str> = new_ids.iter().flatten().collect();
-    let mut parts = Vec::new();
-    if let Some(existing) = existing {
-        if existing.schema().fields() != schema.fields() {
-            return Err(ArrowError::SchemaError(
-                "the existing file has another schema; run `gongkai rebuild` to rewrite the warehouse".into(),
-            ));
-        }
-        let old_ids = ids(existing)?;
-        let keep: arrow::array::BooleanArray =
-            old_ids.iter().map(|id| Some(!replaced.contains(id.unwrap_or("")))).collect();
-        parts.push(filter_record_batch(existing, &keep)?);
-    }
-    parts.push(new.clone());
-    let all = concat_batches(schema, &parts)?;
-    let all_ids = ids(&all)?;
-    let mut order: Vec<u32> = (0..all.num_rows() as u32).collect();
-    order.sort_by(|a, b| all_ids.value(*a as usize).cmp(all_ids.value(*b as usize)));
-    take_record_batch(&all, &arrow::array::UInt32Array::from(order))
 }
 
 #[cfg(test)]

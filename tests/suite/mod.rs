@@ -53,3 +53,32 @@ pub fn python_with(modules: &str) -> Option<PathBuf> {
     eprintln!("skipping: python3 cannot import {modules}");
     None
 }
+
+/// Every live row of every partitioned table and of `bodies`, each row as text with its
+/// partition, sorted: what a reader gets, whatever files hold it.
+pub async fn table_rows(wh: &gongkai::store::Warehouse) -> std::collections::BTreeMap<String, Vec<String>> {
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let format = |partition: &str, batch: &arrow::array::RecordBatch, out: &mut Vec<String>| {
+        let options = FormatOptions::default().with_null("NULL");
+        let columns: Vec<_> = batch.columns().iter().map(|c| ArrayFormatter::try_new(c, &options).unwrap()).collect();
+        for i in 0..batch.num_rows() {
+            let cells: Vec<String> = columns.iter().map(|f| f.value(i).to_string()).collect();
+            out.push(format!("{partition}|{}", cells.join("|")));
+        }
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for table in gongkai::pipeline::TABLES {
+        let mut lines = Vec::new();
+        for (partition, batch) in wh.read_live(table, None).await.unwrap() {
+            format(&partition, &batch, &mut lines);
+        }
+        lines.sort();
+        out.insert(table.to_string(), lines);
+    }
+    if let Some(bodies) = wh.read_parquet(gongkai::store::BODIES_FILE).await.unwrap() {
+        let mut lines = Vec::new();
+        format("-", &bodies, &mut lines);
+        out.insert("bodies".into(), lines);
+    }
+    out
+}

@@ -1,6 +1,7 @@
-//! The warehouse: ingest into memory:// and file:// stores, idempotent re-ingest (byte-identical
-//! Parquet), partitions holding exactly their region/year, quarantine, raw archive, rebuild, and an
-//! independent read of the result with DuckDB and pyarrow.
+//! The warehouse: ingest into memory:// and file:// stores, idempotent re-ingest (a second ingest
+//! of the same files adds no rows and no commit), partitions holding exactly their region/year,
+//! quarantine, raw archive, interrupted runs, rebuild (also of a warehouse of plain Parquet),
+//! `--as-of`, and an independent read of the result with DuckDB and pyarrow.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -68,8 +69,35 @@ fn strings(batch: &arrow::array::RecordBatch, col: &str) -> Vec<String> {
     (0..a.len()).map(|i| a.value(i).to_string()).collect()
 }
 
-fn read(rt: &tokio::runtime::Runtime, wh: &Warehouse, rel: &str) -> arrow::array::RecordBatch {
+/// Every live row of one partition of a table.
+fn read(rt: &tokio::runtime::Runtime, wh: &Warehouse, table: &str, partition: &str) -> arrow::array::RecordBatch {
+    let parts = rt.block_on(wh.read_live(table, None)).unwrap();
+    let batches: Vec<_> = parts.into_iter().filter(|(p, _)| p == partition).map(|(_, b)| b).collect();
+    assert!(!batches.is_empty(), "{table}/{partition} has no rows");
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+/// The one-file tables (quarantine, bodies).
+fn read_file(rt: &tokio::runtime::Runtime, wh: &Warehouse, rel: &str) -> arrow::array::RecordBatch {
     rt.block_on(wh.read_parquet(rel)).unwrap().unwrap_or_else(|| panic!("{rel} missing"))
+}
+
+/// Every live row of every partitioned table and of `bodies` (see [`super::table_rows`]).
+fn rows(rt: &tokio::runtime::Runtime, wh: &Warehouse) -> BTreeMap<String, Vec<String>> {
+    rt.block_on(super::table_rows(wh))
+}
+
+/// The data files under a table's folder (what plain-Parquet readers see).
+fn data_files(rt: &tokio::runtime::Runtime, wh: &Warehouse, table: &str) -> BTreeSet<String> {
+    rt.block_on(wh.data_files(table)).unwrap().into_iter().collect()
+}
+
+/// The live files of every table equal the data files in its folder.
+fn assert_files_are_live_rows(rt: &tokio::runtime::Runtime, wh: &Warehouse) {
+    for table in pipeline::TABLES {
+        let live: BTreeSet<String> = rt.block_on(wh.live_files(table)).unwrap().into_iter().collect();
+        assert_eq!(live, data_files(rt, wh, table), "{table}: files that are not live rows");
+    }
 }
 
 /// report_id of each stored source, by file name.
@@ -93,9 +121,9 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
     assert_eq!(ids["a_huining_2023.txt"].1, "province_code=62/year=2023");
     assert_eq!(ids["c_miyi_2022.txt"].1, "province_code=51/year=2022");
     assert_eq!(ids["d_unknown_region.txt"].1, "province_code=00/year=2023");
-    assert_eq!(ids["e_no_year.txt"].1, "province_code=62/year=0000");
+    assert_eq!(ids["e_no_year.txt"].1, "province_code=62/year=0");
     assert_eq!(summary.unknown_region_partitions, vec!["province_code=00/year=2023".to_string()]);
-    assert_eq!(summary.unknown_year_partitions, vec!["province_code=62/year=0000".to_string()]);
+    assert_eq!(summary.unknown_year_partitions, vec!["province_code=62/year=0".to_string()]);
 
     // Each partition holds exactly the reports of its region and year, in every table.
     let mut expected: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
@@ -105,17 +133,19 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
     assert_eq!(expected["province_code=62/year=2023"].len(), 2);
     for (partition, want) in &expected {
         for table in ["reports", "cells", "checks", "facts"] {
-            let batch = read(rt, wh, &format!("{table}/{partition}/part-0.parquet"));
+            let batch = read(rt, wh, table, partition);
             let got: BTreeSet<String> = strings(&batch, "report_id").into_iter().collect();
             assert_eq!(&got, want, "{table}/{partition}");
         }
     }
-    let files: Vec<String> = rt.block_on(wh.list("reports")).unwrap();
+    // One file per partition for a run this small; every file is a live one.
+    let files = data_files(rt, wh, "reports");
     assert_eq!(files.len(), expected.len(), "{files:?}");
+    assert_files_are_live_rows(rt, wh);
 
     // Blanks stay NULL in cells: the fixture's blank cell (carried_over, legal_service_org).
     let a = &ids["a_huining_2023.txt"].0;
-    let cells = read(rt, wh, "cells/province_code=62/year=2023/part-0.parquet");
+    let cells = read(rt, wh, "cells", "province_code=62/year=2023");
     let (rid, row, col, kind) =
         (strings(&cells, "report_id"), strings(&cells, "row"), strings(&cells, "col"), strings(&cells, "kind"));
     let value = cells.column_by_name("value").unwrap().as_any().downcast_ref::<Decimal128Array>().unwrap();
@@ -129,8 +159,8 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
 
     // facts: the same numbers, one row per report, one column per cell; the blank stays NULL.
     for partition in expected.keys() {
-        let cells = read(rt, wh, &format!("cells/{partition}/part-0.parquet"));
-        let facts = read(rt, wh, &format!("facts/{partition}/part-0.parquet"));
+        let cells = read(rt, wh, "cells", partition);
+        let facts = read(rt, wh, "facts", partition);
         let fact_ids = strings(&facts, "report_id");
         let (rid, sec, row, col) =
             (strings(&cells, "report_id"), strings(&cells, "section"), strings(&cells, "row"), strings(&cells, "col"));
@@ -151,7 +181,7 @@ fn check_layout(rt: &tokio::runtime::Runtime, wh: &Warehouse, summary: &Summary,
     }
 
     // Quarantine: both bad files, with their reasons; raw bytes of every file archived.
-    let q = read(rt, wh, "quarantine/part-0.parquet");
+    let q = read_file(rt, wh, "quarantine/part-0.parquet");
     let uris = strings(&q, "source_uri");
     let reasons = strings(&q, "reason");
     assert_eq!(q.num_rows(), 2, "{uris:?}");
@@ -185,13 +215,17 @@ fn memory_ingest_lands_partitions_and_reingest_is_a_no_op() {
     let before = snapshot(&rt, &wh);
     assert!(before.keys().all(|k| !k.starts_with("_staging")), "staging left behind");
 
+    // The same files again: no rows, no commit, no file changed.
     let second = ingest(&rt, &wh, &sources, 1_700_000_999_000_000);
-    assert_eq!(second.reports, 5);
+    assert_eq!(second.reports, 0);
+    assert_eq!(second.already_ingested, 5, "{}", second.render());
+    assert_eq!(second.versions, first.versions, "a second ingest makes no commit");
+    assert_eq!(second.rows.values().sum::<usize>(), 0);
     let after = snapshot(&rt, &wh);
     assert_eq!(without_quarantine(before.clone()), without_quarantine(after.clone()), "re-ingest changed a file");
 
     // The quarantine keeps first_seen and moves last_seen.
-    let q = read(&rt, &wh, gongkai::store::QUARANTINE_FILE);
+    let q = read_file(&rt, &wh, gongkai::store::QUARANTINE_FILE);
     let ts =
         |c: &str| q.column_by_name(c).unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0);
     assert_eq!(ts("first_seen"), 1_700_000_000_000_000);
@@ -208,7 +242,8 @@ fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
     let wh = Warehouse::open(&uri, &[]).unwrap();
     let first = ingest(&rt, &wh, &sources, 1_000_000);
     check_layout(&rt, &wh, &first, &inbox);
-    assert!(tmp.path().join("wh/reports/province_code=62/year=2023/part-0.parquet").is_file());
+    assert!(tmp.path().join("wh/reports/_delta_log").is_dir(), "reports is a Delta table");
+    assert!(tmp.path().join("wh/reports/province_code=62/year=2023").is_dir(), "Hive layout kept");
     assert!(!tmp.path().join("wh/_staging").exists(), "a finished run leaves no staging folders");
     let before = snapshot(&rt, &wh);
 
@@ -222,21 +257,28 @@ fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
     std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
     std::fs::copy(inbox.join("a_huining_2023.txt"), &copy).unwrap();
     ingest(&rt, &wh, &[copy.display().to_string()], 2_500_000);
-    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+    assert_eq!(without_quarantine(before.clone()), without_quarantine(snapshot(&rt, &wh)));
 
-    // A new report in an existing partition: the partition is rewritten with both, the old row
-    // keeps its ingestion time; other partitions are untouched.
+    // A new report in an existing partition: one new file appended in one commit per table; every
+    // file already there stays as it was, the old rows keep their ingestion times.
     let extra = tmp.path().join("extra/h.txt");
     std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
     std::fs::write(&extra, report_text("会宁县柴家门镇", Some(2023), 99)).unwrap();
     let third = ingest(&rt, &wh, &[extra.display().to_string()], 3_000_000);
     assert_eq!(third.partitions, vec!["province_code=62/year=2023".to_string()]);
-    let reports = read(&rt, &wh, "reports/province_code=62/year=2023/part-0.parquet");
+    for (table, version) in &third.versions {
+        assert_eq!(*version, first.versions[table] + 1, "{table}: one commit");
+    }
+    let after = snapshot(&rt, &wh);
+    for (rel, bytes) in &before {
+        if !rel.starts_with("bodies/") && rel != gongkai::store::QUARANTINE_FILE {
+            assert_eq!(after.get(rel), Some(bytes), "{rel} was rewritten");
+        }
+    }
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k) && !k.contains("_delta_log")).collect();
+    assert_eq!(added.len(), 5, "one file per table and the raw file: {added:?}");
+    let reports = read(&rt, &wh, "reports", "province_code=62/year=2023");
     assert_eq!(reports.num_rows(), 3);
-    let ids = strings(&reports, "report_id");
-    let mut sorted = ids.clone();
-    sorted.sort();
-    assert_eq!(ids, sorted, "rows sorted by report_id");
     let at =
         reports.column_by_name("ingested_at").unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap();
     let mut times: Vec<i64> = (0..3).map(|i| at.value(i)).collect();
@@ -252,13 +294,74 @@ fn interrupted_run_leaves_old_state_and_rerun_completes() {
     let wh = Warehouse::open(&tmp.path().join("wh").display().to_string(), &[]).unwrap();
     ingest(&rt, &wh, &sources, 1_000_000);
     let before = snapshot(&rt, &wh);
-    // A run that died after staging a half-written file: readers see only published files.
-    rt.block_on(wh.put("_staging/run-5/reports/province_code=62/year=2023/part-0.parquet", "PAR1 trunc".into()))
-        .unwrap();
-    ingest(&rt, &wh, &sources, 2_000_000);
+    let before_rows = rows(&rt, &wh);
+    // A run that died while writing: a staged half-written file, and a data file no commit added.
+    rt.block_on(wh.put("_staging/run-5/bodies/part-0.parquet", "PAR1 trunc".into())).unwrap();
+    let orphan = "cells/province_code=62/year=2023/part-00000-dead-c000.zstd.parquet";
+    rt.block_on(
+        wh.put(orphan, before.iter().find(|(k, _)| k.starts_with("cells/province_code=62/")).unwrap().1.clone().into()),
+    )
+    .unwrap();
+    let again = ingest(&rt, &wh, &sources, 2_000_000);
+    assert_eq!(again.reports, 0);
     let after = snapshot(&rt, &wh);
     assert!(after.keys().all(|k| !k.starts_with("_staging")));
-    assert_eq!(without_quarantine(before), without_quarantine(after));
+    assert!(!after.contains_key(orphan), "the file no commit added is removed");
+    assert_files_are_live_rows(&rt, &wh);
+    assert_eq!(before_rows, rows(&rt, &wh));
+    // Every data file that was live is still there, unchanged.
+    for (rel, bytes) in before
+        .iter()
+        .filter(|(k, _)| k.ends_with(".parquet") && !k.contains("_delta_log") && !k.starts_with("quarantine/"))
+    {
+        assert!(after.get(rel) == Some(bytes), "{rel} changed");
+    }
+}
+
+#[test]
+fn a_run_that_committed_some_tables_is_rolled_back_and_redone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    let sources = write_sources(&inbox);
+    let rt = runtime();
+    // The whole batch in one clean run, for comparison.
+    let clean = Warehouse::open("memory://clean/", &[]).unwrap();
+    ingest(&rt, &clean, &sources, 1_000_000);
+
+    // The same batch in two runs, the second of which died after committing `cells` only.
+    let wh = Warehouse::open("memory://crashed/", &[]).unwrap();
+    ingest(&rt, &wh, &[inbox.join("a_huining_2023.txt").display().to_string()], 1_000_000);
+    let late = std::fs::read(inbox.join("c_miyi_2022.txt")).unwrap();
+    let report = gongkai::parse::parse_bytes(&late, &inbox.join("c_miyi_2022.txt").display().to_string()).unwrap();
+    rt.block_on(async {
+        let schema = gongkai::convert::cells_schema();
+        let mut writer = wh.table_writer("cells", &schema).await.unwrap();
+        let partition = gongkai::store::partition(report.region.province_code.as_deref(), report.year);
+        let batch = gongkai::convert::cells_batch(&[&report]).unwrap();
+        writer.write(gongkai::store::delta::add_partition_columns(&batch, &partition).unwrap()).await.unwrap();
+        wh.commit(writer, false, "run-died").await.unwrap();
+    });
+    // Readers do not see the half-committed run.
+    let count = |wh: &Warehouse, table: &str| -> i64 {
+        rt.block_on(async {
+            let ctx = gongkai::catalog::open(wh, &[]).await.unwrap();
+            let batches = ctx
+                .sql(&format!("SELECT count(DISTINCT report_id) FROM {table}"))
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap();
+            batches[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0)
+        })
+    };
+    assert_eq!(count(&wh, "cells"), 1, "a reader sees cells of reports it cannot see");
+    // The next run rolls the dead run back and ingests its reports again: the same rows as one
+    // clean run.
+    ingest(&rt, &wh, &sources, 1_000_000);
+    assert_eq!(rows(&rt, &wh), rows(&rt, &clean));
+    assert_files_are_live_rows(&rt, &wh);
+    assert_eq!(count(&wh, "cells"), count(&clean, "cells"));
 }
 
 #[test]
@@ -267,31 +370,99 @@ fn rebuild_reparses_the_raw_archive() {
     let sources = write_sources(&tmp.path().join("in"));
     let rt = runtime();
     let wh = Warehouse::open("memory://warehouse/", &[]).unwrap();
-    ingest(&rt, &wh, &sources, 1_000_000);
-    let before = snapshot(&rt, &wh);
-    // A stray partition file no report belongs to is removed by the rebuild.
+    let first = ingest(&rt, &wh, &sources, 1_000_000);
+    let before = rows(&rt, &wh);
+    let old_files = data_files(&rt, &wh, "cells");
+    // A stray partition file no commit added is removed by the rebuild.
     let stray = "cells/province_code=99/year=1999/part-0.parquet";
-    rt.block_on(wh.put(stray, before["cells/province_code=51/year=2022/part-0.parquet"].clone().into())).unwrap();
+    let some_cells = rt.block_on(wh.get(old_files.iter().next().unwrap())).unwrap().unwrap();
+    rt.block_on(wh.put(stray, some_cells)).unwrap();
     let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new(), ..Options::default() };
     let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
     assert_eq!(summary.files, 7);
     assert_eq!(summary.reports, 5);
     assert_eq!(summary.quarantined.len(), 2);
-    assert_eq!(summary.deleted, vec![stray.to_string()]);
-    // Same parser, same raw files: the same bytes, original names and ingestion times kept.
-    assert_eq!(without_quarantine(before.clone()), without_quarantine(snapshot(&rt, &wh)));
+    assert!(summary.deleted.contains(&stray.to_string()), "{:?}", summary.deleted);
+    // One replacing commit per table; the replaced files are gone, so the files under each table
+    // are its live rows.
+    assert!(summary.versions["reports"] > first.versions["reports"]);
+    assert!(old_files.iter().all(|f| summary.deleted.contains(f)), "{:?}", summary.deleted);
+    assert_files_are_live_rows(&rt, &wh);
+    // Same parser, same raw files: the same rows, original names and ingestion times kept.
+    assert_eq!(before, rows(&rt, &wh));
+}
 
-    // A warehouse of an earlier gongkai, with reports but no facts: queries say to rebuild rather
-    // than read every number as NULL; the rebuild writes the facts again.
-    for rel in before.keys().filter(|k| k.starts_with("facts/")) {
-        rt.block_on(wh.delete(rel)).unwrap();
+#[test]
+fn a_warehouse_of_plain_parquet_is_converted_by_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = write_sources(&tmp.path().join("in"));
+    let rt = runtime();
+    let delta = Warehouse::open("memory://delta/", &[]).unwrap();
+    ingest(&rt, &delta, &sources, 1_000_000);
+    // The same files without the Delta logs: how an earlier gongkai left a warehouse.
+    let plain = Warehouse::open("memory://plain/", &[]).unwrap();
+    for (rel, bytes) in snapshot(&rt, &delta) {
+        if !rel.contains("/_delta_log/") {
+            rt.block_on(plain.put(&rel, bytes.into())).unwrap();
+        }
     }
-    let Err(err) = rt.block_on(gongkai::catalog::open(&wh, &gongkai::catalog::embedded_views())) else {
-        panic!("a warehouse without facts opened for queries");
+    let Err(err) = rt.block_on(gongkai::catalog::open(&plain, &gongkai::catalog::embedded_views())) else {
+        panic!("a warehouse of plain Parquet opened for queries");
     };
     assert!(err.to_string().contains("run `gongkai rebuild`"), "{err}");
-    rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
-    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+    let options = Options { concurrency: 2, now: Some(5_000_000), ..Options::default() };
+    let Err(err) = rt.block_on(pipeline::ingest(&plain, &sources, &options, &Quiet)) else {
+        panic!("a run added to a warehouse of plain Parquet");
+    };
+    assert!(err.to_string().contains("run `gongkai rebuild`"), "{err}");
+    rt.block_on(pipeline::rebuild(&plain, &options, &Quiet)).unwrap();
+    assert_eq!(rows(&rt, &plain), rows(&rt, &delta));
+    assert_files_are_live_rows(&rt, &plain);
+    rt.block_on(gongkai::catalog::open(&plain, &gongkai::catalog::embedded_views())).unwrap();
+}
+
+#[test]
+fn as_of_reads_the_warehouse_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    let sources = write_sources(&inbox);
+    let rt = runtime();
+    let wh = Warehouse::open(&tmp.path().join("wh").display().to_string(), &[]).unwrap();
+    let first = ingest(&rt, &wh, &[inbox.join("a_huining_2023.txt").display().to_string()], 1_000_000);
+    let second = ingest(&rt, &wh, &sources, 2_000_000);
+    let count = |as_of: gongkai::catalog::AsOf| -> (i64, i64) {
+        rt.block_on(async {
+            let ctx = gongkai::catalog::open_as_of(&wh, &[], as_of).await.unwrap();
+            let sql = "SELECT (SELECT count(*) FROM reports), (SELECT count(DISTINCT report_id) FROM cells)";
+            let b = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+            let n = |i: usize| b[0].column(i).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
+            (n(0), n(1))
+        })
+    };
+    assert_eq!(count(gongkai::catalog::AsOf::Latest), (5, 5));
+    assert_eq!(count(gongkai::catalog::AsOf::Version(second.versions["reports"])), (5, 5));
+    assert_eq!(count(gongkai::catalog::AsOf::Version(first.versions["reports"])), (1, 1));
+    assert_eq!(count(gongkai::catalog::AsOf::Version(0)), (0, 0), "version 0 is the empty table");
+    // By time: the commit time of the first run's reports.
+    let log = tmp.path().join(format!("wh/reports/_delta_log/{:020}.json", first.versions["reports"]));
+    let committed = std::fs::metadata(&log).unwrap().modified().unwrap();
+    let micros = committed.duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64;
+    assert_eq!(count(gongkai::catalog::AsOf::Timestamp(micros)), (1, 1));
+    // The CLI takes a version or a time.
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["query", "--warehouse"])
+        .arg(tmp.path().join("wh"))
+        .args([
+            "--as-of",
+            &first.versions["reports"].to_string(),
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM reports",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "n\n1");
 }
 
 #[test]
@@ -414,10 +585,20 @@ fn s3_ingest_against_moto() {
     assert_eq!(first.quarantined.len(), 2);
     assert!(first.outcomes.iter().all(|(uri, _)| uri.starts_with("s3://gongkai/inbox/")));
     let before = snapshot(&rt, &wh);
-    assert!(before.contains_key("reports/province_code=00/year=2023/part-0.parquet"), "{:?}", before.keys());
+    assert!(before.keys().any(|k| k.starts_with("reports/province_code=00/year=2023/")), "{:?}", before.keys());
+    assert!(before.keys().any(|k| k.starts_with("reports/_delta_log/")), "{:?}", before.keys());
     assert_eq!(before.keys().filter(|k| k.starts_with("raw/")).count(), 7);
-    run(2_000_000);
+    let second = run(2_000_000);
+    assert_eq!(second.reports, 0);
     assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
+    // A new report appends one commit on the S3 server (conditional put of the log entry).
+    let more = Warehouse::open("s3://gongkai/inbox2", &options).unwrap();
+    rt.block_on(more.put("h.txt", report_text("会宁县柴家门镇", Some(2023), 99).into())).unwrap();
+    let opts = Options { concurrency: 3, now: Some(3_000_000), source_options: options.clone(), ..Options::default() };
+    let third = rt.block_on(pipeline::ingest(&wh, &["s3://gongkai/inbox2/".to_string()], &opts, &Quiet)).unwrap();
+    assert_eq!(third.reports, 1);
+    assert_eq!(third.versions["reports"], first.versions["reports"] + 1);
+    assert_files_are_live_rows(&rt, &wh);
 }
 
 #[test]
@@ -430,17 +611,16 @@ fn rebuild_keeps_the_rows_of_reports_whose_raw_object_cannot_be_read() {
     let (lost, _) = stored_ids(&first)["c_miyi_2022.txt"].clone();
     let raw = rt.block_on(wh.list("raw")).unwrap().into_iter().find(|r| r.contains(&lost)).unwrap();
     rt.block_on(wh.delete(&raw)).unwrap();
-    let before = snapshot(&rt, &wh);
+    let before = rows(&rt, &wh);
     let options = Options { concurrency: 2, now: Some(5_000_000), source_options: Vec::new(), ..Options::default() };
     let summary = rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
     assert_eq!(summary.kept, vec![lost.clone()]);
     assert!(summary.had_failures(), "the exit code says a report could not be re-read");
     assert!(summary.unreadable.iter().any(|u| u.source_uri.ends_with("c_miyi_2022.txt")), "{}", summary.render());
     assert!(summary.render().contains("kept "), "{}", summary.render());
-    // Its partition is neither rewritten without it nor deleted: every table file is as it was.
-    assert!(summary.deleted.is_empty(), "{:?}", summary.deleted);
-    assert_eq!(without_quarantine(before), without_quarantine(snapshot(&rt, &wh)));
-    let reports = read(&rt, &wh, "reports/province_code=51/year=2022/part-0.parquet");
+    // Its rows are neither dropped nor changed: every table holds what it held.
+    assert_eq!(before, rows(&rt, &wh));
+    let reports = read(&rt, &wh, "reports", "province_code=51/year=2022");
     assert_eq!(strings(&reports, "report_id"), vec![lost]);
 }
 
