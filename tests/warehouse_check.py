@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Read a gongkai warehouse with DuckDB and pyarrow (Hive partitioning) and compare with gongkai.
 
-Usage: warehouse_check.py WAREHOUSE_DIR [--summary SUMMARY_JSON] [--expect-reports N]
+Usage: warehouse_check.py WAREHOUSE_DIR [--summary SUMMARY_JSON] [--expect-reports N] [--delta]
 
 Prints row counts per table and per partition and a few values. With --summary (the file written by
 `gongkai ingest --summary-json`), every file the run wrote must hold the row count gongkai reported,
-read independently by DuckDB and by pyarrow. Exits 1 on any mismatch.
+read independently by DuckDB and by pyarrow. With --delta, each partitioned table is also read as a
+Delta table by delta-rs' Python package (`deltalake`): its live files must be exactly the Parquet
+files under the table and its rows those DuckDB reads. Exits 1 on any mismatch.
 """
 
 import argparse
@@ -32,6 +34,7 @@ def main():
     ap.add_argument("warehouse")
     ap.add_argument("--summary")
     ap.add_argument("--expect-reports", type=int)
+    ap.add_argument("--delta", action="store_true")
     args = ap.parse_args()
     wh = os.path.abspath(args.warehouse)
     con = duckdb.connect()
@@ -55,6 +58,26 @@ def main():
             errors.append(f"{table}: duckdb reads {total} rows, pyarrow {dataset.count_rows()}")
         if "province_code" not in dataset.schema.names or "year" not in dataset.schema.names:
             errors.append(f"{table}: pyarrow sees no partition columns")
+
+    if args.delta:
+        from deltalake import DeltaTable
+
+        for table in TABLES:
+            if table not in counts:
+                continue
+            dt = DeltaTable(os.path.join(wh, table))
+            live = {f.replace("%3D", "=") for f in dt.file_uris()}
+            live = {os.path.relpath(f.removeprefix("file://"), os.path.join(wh, table)) for f in live}
+            on_disk = set()
+            for root, dirs, files in os.walk(os.path.join(wh, table)):
+                dirs[:] = [d for d in dirs if not d.startswith("_")]
+                on_disk |= {os.path.relpath(os.path.join(root, f), os.path.join(wh, table)) for f in files if f.endswith(".parquet")}
+            if live != on_disk:
+                errors.append(f"{table}: Delta live files {sorted(live - on_disk)} missing, {sorted(on_disk - live)} not live")
+            rows = dt.to_pyarrow_dataset().count_rows()
+            if rows != counts[table]:
+                errors.append(f"{table}: the Delta table has {rows} rows, the Parquet files {counts[table]}")
+            print(f"{table}: Delta version {dt.version()}, {len(live)} live file(s), {rows} rows")
 
     qfile = os.path.join(wh, "quarantine", "part-0.parquet")
     if os.path.exists(qfile):

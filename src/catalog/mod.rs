@@ -213,6 +213,12 @@ async fn delta_tables(
     };
     let version = reports.version().unwrap_or_default() as i64;
     let committed = reports.snapshot().ok().and_then(|s| s.version_timestamp(version as _));
+    if let (AsOf::Timestamp(t), Some(ms)) = (as_of, committed)
+        && ms * 1000 > t
+    {
+        let when = chrono::DateTime::from_timestamp_micros(t).unwrap_or_default().to_rfc3339();
+        return Err(CatalogError::AsOf(format!("{}: the warehouse has no version at or before {when}", wh.uri())));
+    }
     let reports_runs: BTreeSet<String> = wh.recent_runs("reports", 20).await?.into_iter().flatten().collect();
     for table in ["cells", "checks", "facts"] {
         let pinned = match (as_of, committed) {
@@ -240,6 +246,20 @@ async fn delta_tables(
         }
     }
     out.insert("reports", reports);
+    if as_of != AsOf::Latest {
+        // Commits since then may have replaced files (rebuild, optimize) that were deleted once
+        // they were no live rows: such a state is gone, which is said, not read half.
+        for (table, delta) in &out {
+            let present: BTreeSet<String> = wh.data_files(table).await?.into_iter().collect();
+            if wh.snapshot_files(delta, table)?.iter().any(|f| !present.contains(f)) {
+                let version = delta.version().unwrap_or_default();
+                return Err(CatalogError::AsOf(format!(
+                    "{}: version {version} of {table} reads files that a later rebuild or optimize replaced and removed; it can no longer be read",
+                    wh.uri()
+                )));
+            }
+        }
+    }
     Ok(out)
 }
 

@@ -206,6 +206,11 @@ impl Warehouse {
         Ok(live_paths(&delta, table, self)?.into_iter().map(|p| format!("{table}/{p}")).collect())
     }
 
+    /// The files a loaded snapshot of `table` reads, relative to the warehouse root.
+    pub fn snapshot_files(&self, delta: &DeltaTable, table: &str) -> Result<Vec<String>, StoreError> {
+        Ok(live_paths(delta, table, self)?.into_iter().map(|p| format!("{table}/{p}")).collect())
+    }
+
     /// Every live row of a partitioned table (only `columns` when given), each batch with its
     /// partition directory.
     pub async fn read_live(

@@ -285,8 +285,8 @@ impl Warehouse {
             .map_err(perr)?
             .collect::<Result<_, _>>()
             .map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
-        let batch = concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path, source })?;
-        Ok(Some(batch))
+        let batch = concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
+        Ok(Some(plain_strings(batch).map_err(|source| StoreError::Arrow { path, source })?))
     }
 
     /// Only the columns `columns` of the Parquet file at `rel` (`None` when it does not exist):
@@ -300,8 +300,9 @@ impl Warehouse {
         let schema = arrow::array::RecordBatchReader::schema(&reader);
         let batches: Vec<RecordBatch> =
             reader.collect::<Result<_, _>>().map_err(|source| StoreError::Arrow { path: rel.to_string(), source })?;
-        let batch =
-            concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path: rel.to_string(), source })?;
+        let batch = concat_batches(&schema, &batches)
+            .and_then(plain_strings)
+            .map_err(|source| StoreError::Arrow { path: rel.to_string(), source })?;
         Ok(Some(batch))
     }
 
@@ -364,6 +365,28 @@ impl Warehouse {
         }
         Ok(left.len())
     }
+}
+
+/// `batch` with its string-view columns as plain strings: files `optimize` compacted (through
+/// DataFusion) record their strings as views, and every reader of gongkai expects the warehouse
+/// schemas.
+fn plain_strings(batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    if !batch.schema().fields().iter().any(|f| f.data_type() == &DataType::Utf8View) {
+        return Ok(batch);
+    }
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if field.data_type() == &DataType::Utf8View {
+            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+            columns.push(arrow::compute::cast(column, &DataType::Utf8)?);
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns)
 }
 
 /// Remove `dir` and the folders below it when they hold no files; anything else stays.

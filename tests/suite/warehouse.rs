@@ -463,11 +463,19 @@ fn as_of_reads_the_warehouse_as_it_was() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "n\n1");
+    // Before the first commit there is nothing to read: said, not an empty warehouse.
+    let open = |as_of| rt.block_on(gongkai::catalog::open_as_of(&wh, &[], as_of)).map(|_| ()).unwrap_err().to_string();
+    assert!(open(gongkai::catalog::AsOf::Timestamp(0)).contains("no version at or before"));
+    // Compaction removed a file of the first version: that state can no longer be read, and says so.
+    rt.block_on(pipeline::optimize(&wh, 64 * 1024 * 1024)).unwrap();
+    let err = open(gongkai::catalog::AsOf::Version(first.versions["reports"]));
+    assert!(err.contains("can no longer be read"), "{err}");
+    assert_eq!(count(gongkai::catalog::AsOf::Latest), (5, 5));
 }
 
 #[test]
 fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
-    let Some(python) = super::python_with("duckdb, pyarrow") else { return };
+    let Some(python) = super::python_with("duckdb, pyarrow, deltalake") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let sources = write_sources(&tmp.path().join("in"));
     let wh = tmp.path().join("wh");
@@ -490,7 +498,7 @@ fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
         .arg(&wh)
         .arg("--summary")
         .arg(&summary)
-        .args(["--expect-reports", "5"])
+        .args(["--expect-reports", "5", "--delta"])
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&check.stdout);
@@ -498,6 +506,53 @@ fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
     assert!(report.contains("reports: 5 rows"), "{report}");
     assert!(report.contains("province_code=00/year=2023: 1"), "{report}");
     assert!(report.contains("quarantine: 2 rows"), "{report}");
+    assert!(report.contains("reports: Delta version 1, 4 live file(s), 5 rows"), "{report}");
+}
+
+/// DuckDB, pyarrow and delta-rs read the same rows as gongkai after each kind of commit: runs that
+/// append, `optimize` and `rebuild`.
+#[test]
+fn optimize_compacts_and_every_reader_agrees_after_each_command() {
+    let Some(python) = super::python_with("duckdb, pyarrow, deltalake") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    write_sources(&inbox);
+    let rt = runtime();
+    let dir = tmp.path().join("wh");
+    let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
+    // One run per file: the two reports of province_code=62/year=2023 arrive in two files.
+    let mut names: Vec<_> = std::fs::read_dir(&inbox).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for (i, path) in names.iter().enumerate() {
+        ingest(&rt, &wh, &[path.display().to_string()], 1_000_000 + i as i64);
+    }
+    let check = |stage: &str| {
+        let out = Command::new(&python)
+            .arg(repo().join("tests/warehouse_check.py"))
+            .arg(&dir)
+            .args(["--expect-reports", "5", "--delta"])
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stage}: {report}\n{}", String::from_utf8_lossy(&out.stderr));
+        report
+    };
+    let before = rows(&rt, &wh);
+    assert!(check("appended").contains("reports: Delta version 5, 5 live file(s), 5 rows"));
+
+    let optimized = rt.block_on(pipeline::optimize(&wh, 64 * 1024 * 1024)).unwrap();
+    let reports = optimized.tables.iter().find(|t| t.table == "reports").unwrap();
+    assert_eq!((reports.removed, reports.added), (2, 1), "the partition with two files is compacted");
+    assert_eq!(data_files(&rt, &wh, "reports").len(), 4, "one file per partition");
+    assert_files_are_live_rows(&rt, &wh);
+    assert_eq!(rows(&rt, &wh), before);
+    assert!(check("optimized").contains("4 live file(s), 5 rows"));
+
+    let options = Options { concurrency: 2, now: Some(9_000_000), ..Options::default() };
+    rt.block_on(pipeline::rebuild(&wh, &options, &Quiet)).unwrap();
+    assert_files_are_live_rows(&rt, &wh);
+    assert_eq!(rows(&rt, &wh), before);
+    check("rebuilt");
 }
 
 /// A `moto_server` on a free local port, killed when dropped.
