@@ -135,14 +135,20 @@ enum Command {
         target_mib: u64,
     },
     /// Generate made-up reports in every layout with their truth: OUT/raw/NAME.ext and
-    /// OUT/gold/NAME.json (the gold format, for tools/gold_check.py). Same seed, same files.
+    /// OUT/gold/NAME.json (the gold format, for tools/gold_check.py). Same seed, same files. With
+    /// --warehouse instead of --out, the reports go straight into a warehouse.
     Synth {
         /// Number of reports.
-        #[arg(long)]
+        #[arg(long, visible_alias = "reports")]
         count: usize,
         /// Output directory.
+        #[arg(long, required_unless_present = "warehouse", conflicts_with = "warehouse")]
+        out: Option<PathBuf>,
+        /// Ingest the reports into this warehouse as they are generated (no files, no raw archive;
+        /// memory stays bounded whatever the count): a warehouse of any size for benchmarks and
+        /// demos. Storage settings come from the AWS_* variables.
         #[arg(long)]
-        out: PathBuf,
+        warehouse: Option<String>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Comma-separated layouts, or `all`: tabs, markdown, cell-per-line, docx-lines, one-line,
@@ -197,7 +203,7 @@ impl PipelinesDir {
 }
 
 /// Options of a warehouse run (ingest, rebuild).
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 struct RunArgs {
     /// Also write the run summary as JSON to this file.
     #[arg(long)]
@@ -406,10 +412,22 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { count, out, seed, layouts, years, fault_rate, panel, duplicates, raw_only } => {
+        Command::Synth { count, out, warehouse, seed, layouts, years, fault_rate, panel, duplicates, raw_only } => {
             let layouts = synth::parse_layouts(&layouts).map_err(anyhow::Error::msg)?;
             let years = synth::parse_years(&years).map_err(anyhow::Error::msg)?;
             let opts = synth::Options { count, seed, layouts, years, fault_rate, panel, duplicates };
+            let Some(out) = out else {
+                let wh = Warehouse::open(warehouse.as_deref().unwrap_or_default(), &[])?;
+                // A line per thousand reports, not per report, and no outcome kept per report.
+                let options = pipeline::Options { record_outcomes: false, ..pipeline::Options::default() };
+                let progress = Every(1000, std::sync::atomic::AtomicUsize::new(0));
+                let write = async |options: pipeline::Options| {
+                    pipeline::ingest_generated(&wh, count, synth::Stream::new(&opts), &options, &progress).await
+                };
+                let summary = runtime()?.block_on(schedule::exclusive(&wh, "synth", options, write))?;
+                print!("{}", summary.render());
+                return Ok(if summary.had_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            };
             let n = synth::write(&opts, &out, raw_only).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
             if raw_only {
                 println!("wrote {n} reports to {}", out.display());
@@ -544,6 +562,24 @@ fn warehouse_command(
         serde_json::to_writer_pretty(file, &summary)?;
     }
     Ok(if summary.had_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Progress as a log line every N files.
+struct Every(usize, std::sync::atomic::AtomicUsize);
+
+impl Progress for Every {
+    fn start(&self, total: usize) {
+        eprintln!("gongkai: {total} file(s)");
+    }
+    fn file(&self, _: &str, _: &pipeline::Outcome) {
+        let n = self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_multiple_of(self.0) {
+            eprintln!("gongkai: {n} file(s) done");
+        }
+    }
+    fn step(&self, message: &str) {
+        eprintln!("gongkai: {message}");
+    }
 }
 
 /// A progress bar on a terminal, plain log lines on stderr otherwise.

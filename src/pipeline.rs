@@ -68,6 +68,9 @@ pub struct Options {
     /// Checked between files and between published partitions: when cancelled, the run stops
     /// taking new work, leaves every published file whole and returns [`PipelineError::Cancelled`].
     pub cancel: CancellationToken,
+    /// Keep each file's outcome in the summary (off for runs of millions of generated reports,
+    /// whose outcomes would be most of the run's memory).
+    pub record_outcomes: bool,
 }
 
 impl Default for Options {
@@ -78,6 +81,7 @@ impl Default for Options {
             source_options: Vec::new(),
             skip_ingested: false,
             cancel: CancellationToken::new(),
+            record_outcomes: true,
         }
     }
 }
@@ -180,14 +184,23 @@ pub struct QuarantinedFile {
 #[derive(Debug, Clone)]
 pub enum Source {
     Local(PathBuf),
-    Object { store: Arc<dyn ObjectStore>, path: Path, uri: String },
+    Object {
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        uri: String,
+    },
+    /// Bytes made in the process (`gongkai synth --warehouse`), named by `uri`.
+    Memory {
+        uri: String,
+        bytes: Bytes,
+    },
 }
 
 impl Source {
     pub fn uri(&self) -> String {
         match self {
             Source::Local(p) => p.display().to_string(),
-            Source::Object { uri, .. } => uri.clone(),
+            Source::Object { uri, .. } | Source::Memory { uri, .. } => uri.clone(),
         }
     }
 
@@ -198,6 +211,7 @@ impl Source {
                 let got = store.get(path).await.map_err(|e| e.to_string())?;
                 got.bytes().await.map_err(|e| e.to_string())
             }
+            Source::Memory { bytes, .. } => Ok(bytes.clone()),
         }
     }
 }
@@ -373,8 +387,9 @@ pub async fn ingest_listed(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<Summary, PipelineError> {
-    let inputs = listed.sources.into_iter().map(|s| (s.uri(), None::<String>, s));
-    let mut summary = run(wh, inputs.collect(), Vec::new(), options, progress, Mode::Merge, true).await?;
+    let total = listed.sources.len();
+    let inputs = Box::new(listed.sources.into_iter().map(|s| (s.uri(), None::<String>, s)));
+    let mut summary = run(wh, (total, inputs), Vec::new(), options, progress, Mode::Merge, true).await?;
     summary.skipped = listed.skipped;
     for q in listed.unreadable {
         summary.outcomes.push((q.source_uri.clone(), Outcome::Unreadable { reason: q.reason.clone() }));
@@ -383,9 +398,10 @@ pub async fn ingest_listed(
     Ok(summary)
 }
 
-/// Reports written between flushes of the table writers: the rows a run holds in memory are
-/// bounded by this, not by the number of files the run has.
-const FLUSH_REPORTS: usize = 1_000;
+/// Reports whose rows are held before they are written out (about 35 KB of rows each, so some
+/// 350 MB at most): the rows a run holds are bounded by this, not by the number of files the run
+/// has. Each flush writes a file per partition, so fewer flushes make fewer, larger files.
+const FLUSH_REPORTS: usize = 10_000;
 
 /// Every `report_id` the warehouse holds: in `reports` or (with `quarantined`) in `quarantine`.
 /// Only committed rows count, so a run interrupted before its commit leaves its sources to the
@@ -442,8 +458,30 @@ pub async fn rebuild(wh: &Warehouse, options: &Options, progress: &dyn Progress)
     }
     // Reports whose raw object is gone cannot be re-parsed: their rows are kept, not dropped.
     let missing = names.into_iter().filter(|(id, _)| !archived.contains(id)).collect();
+    let inputs: Inputs = (inputs.len(), Box::new(inputs.into_iter()));
     run(wh, inputs, missing, options, progress, Mode::Replace, false).await
 }
+
+/// Ingest `total` reports made in the process, one at a time as `sources` yields them, without
+/// archiving their bytes (`gongkai synth --warehouse`: a benchmark or demo warehouse of any size in
+/// bounded memory; a rebuild keeps such reports' rows, having no raw file to re-parse).
+pub async fn ingest_generated(
+    wh: &Warehouse,
+    total: usize,
+    sources: impl Iterator<Item = (String, Vec<u8>)> + Send + 'static,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<Summary, PipelineError> {
+    let inputs = sources.map(|(uri, bytes)| {
+        let source = Source::Memory { uri: uri.clone(), bytes: Bytes::from(bytes) };
+        (uri, None, source)
+    });
+    run(wh, (total, Box::new(inputs)), Vec::new(), options, progress, Mode::Merge, false).await
+}
+
+/// The sources of a run, as they come: their number, and each one's URI, raw archive path (a
+/// rebuild) and source.
+type Inputs = (usize, Box<dyn Iterator<Item = (String, Option<String>, Source)> + Send>);
 
 /// Compact the small files of every partitioned table (`gongkai optimize`): one commit per table
 /// that had files to compact, then the files it replaced are vacuumed.
@@ -518,9 +556,13 @@ async fn recover(wh: &Warehouse, run_id: &str) -> Result<Vec<String>, PipelineEr
     Ok(done)
 }
 
-/// The writers of the partitioned tables during one run.
+/// The writers of the partitioned tables during one run. Rows are held per table and partition
+/// until a flush, which writes each partition's rows as one file and closes it before the next:
+/// one file is open at a time, so memory is the rows of the reports since the last flush.
 struct Sink {
     writers: Vec<TableWriter>,
+    /// Per table (in the order of `writers`): the rows of each partition since the last flush.
+    held: Vec<BTreeMap<String, Vec<RecordBatch>>>,
     since_flush: usize,
 }
 
@@ -530,10 +572,10 @@ impl Sink {
         for table in TABLES {
             writers.push(wh.table_writer(table, &table_schema(table)).await?);
         }
-        Ok(Sink { writers, since_flush: 0 })
+        Ok(Sink { held: vec![BTreeMap::new(); writers.len()], writers, since_flush: 0 })
     }
 
-    /// Write one report's rows to every table.
+    /// Hold one report's rows for every table.
     async fn add(
         &mut self,
         report: &Report,
@@ -542,41 +584,73 @@ impl Sink {
     ) -> Result<(), PipelineError> {
         let partition = store::partition(report.region.province_code.as_deref(), report.year);
         let reports = [report];
-        for writer in &mut self.writers {
-            let table = writer.table().to_string();
-            let conv = |source| PipelineError::Convert { table: table.clone(), partition: partition.clone(), source };
-            let batch = match table.as_str() {
+        for (writer, held) in self.writers.iter().zip(&mut self.held) {
+            let table = writer.table();
+            let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.clone(), source };
+            let batch = match table {
                 "reports" => convert::reports_batch(&reports, times, now),
                 "cells" => convert::cells_batch(&reports),
                 "facts" => convert::facts_batch(&reports),
                 _ => convert::checks_batch(&reports),
             }
-            .and_then(|b| store::delta::add_partition_columns(&b, &partition))
             .map_err(conv)?;
-            writer.write(batch).await?;
+            held.entry(partition.clone()).or_default().push(batch);
         }
         self.since_flush += 1;
         if self.since_flush >= FLUSH_REPORTS {
-            for writer in &mut self.writers {
-                writer.flush().await?;
-            }
-            self.since_flush = 0;
+            self.flush().await?;
         }
         Ok(())
     }
 
-    /// Write rows kept from the table as it was (a rebuild's reports without a raw object).
-    async fn add_rows(&mut self, table: &str, partition: &str, batch: &RecordBatch) -> Result<(), PipelineError> {
+    /// Hold rows kept from the table as it was (a rebuild's reports without a raw object), in the
+    /// table's schema (a file read back may name a list's items otherwise).
+    fn add_rows(&mut self, table: &str, partition: &str, batch: RecordBatch) -> Result<(), PipelineError> {
         let conv = |source| PipelineError::Convert { table: table.into(), partition: partition.into(), source };
-        let batch = store::delta::add_partition_columns(batch, partition).map_err(conv)?;
-        match self.writers.iter_mut().find(|w| w.table() == table) {
-            Some(writer) => writer.write(batch).await.map_err(Into::into),
-            None => Ok(()),
+        let schema = table_schema(table);
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let column = batch.column_by_name(f.name()).ok_or_else(|| {
+                    arrow::error::ArrowError::SchemaError(format!("no column {} in the kept rows", f.name()))
+                })?;
+                arrow::compute::cast(column, f.data_type())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(conv)?;
+        let batch = RecordBatch::try_new(schema, columns).map_err(conv)?;
+        if let Some(i) = self.writers.iter().position(|w| w.table() == table) {
+            self.held[i].entry(partition.to_string()).or_default().push(batch);
         }
+        Ok(())
+    }
+
+    /// Write the rows held, one closed file per table and partition (not yet visible).
+    async fn flush(&mut self) -> Result<(), PipelineError> {
+        for (writer, held) in self.writers.iter_mut().zip(&mut self.held) {
+            for (partition, batches) in std::mem::take(held) {
+                let table = writer.table().to_string();
+                let conv =
+                    |source| PipelineError::Convert { table: table.clone(), partition: partition.clone(), source };
+                let schema = table_schema(&table);
+                let rows = arrow::compute::concat_batches(&schema, &batches)
+                    .and_then(|b| store::delta::add_partition_columns(&b, &partition))
+                    .map_err(conv)?;
+                writer.write(rows).await?;
+                writer.flush().await?;
+            }
+        }
+        self.since_flush = 0;
+        Ok(())
     }
 
     /// Commit every table, `reports` last; `replace`: each commit replaces the table's rows.
-    async fn commit(self, wh: &Warehouse, replace: bool, run_id: &str) -> Result<Vec<Committed>, PipelineError> {
+    async fn commit(mut self, wh: &Warehouse, replace: bool, run_id: &str) -> Result<Vec<Committed>, PipelineError> {
+        if let Err(e) = self.flush().await {
+            self.abandon(wh).await;
+            return Err(e);
+        }
         let mut committed = Vec::new();
         let mut writers = self.writers.into_iter();
         while let Some(writer) = writers.next() {
@@ -625,7 +699,7 @@ struct Collected {
 /// reports in the warehouse without a raw object, whose rows are kept as they are.
 async fn run(
     wh: &Warehouse,
-    inputs: Vec<(String, Option<String>, Source)>,
+    inputs: Inputs,
     missing: Vec<(String, String)>,
     options: &Options,
     progress: &dyn Progress,
@@ -634,8 +708,8 @@ async fn run(
 ) -> Result<Summary, PipelineError> {
     let now = options.now.unwrap_or_else(now_micros);
     let run_id = format!("run-{now}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let mut summary = Summary { warehouse: wh.uri().to_string(), files: inputs.len(), ..Summary::default() };
-    progress.start(inputs.len());
+    let mut summary = Summary { warehouse: wh.uri().to_string(), files: inputs.0, ..Summary::default() };
+    progress.start(inputs.0);
     let cleared = wh.clear_staging().await?;
     if cleared > 0 {
         progress.step(&format!("removed {cleared} staged file(s) left by an interrupted run"));
@@ -720,7 +794,7 @@ async fn run(
 #[allow(clippy::too_many_arguments)]
 async fn collect(
     wh: &Warehouse,
-    inputs: Vec<(String, Option<String>, Source)>,
+    (_, inputs): Inputs,
     missing: Vec<(String, String)>,
     options: &Options,
     progress: &dyn Progress,
@@ -733,7 +807,7 @@ async fn collect(
     summary: &mut Summary,
 ) -> Result<Collected, PipelineError> {
     let cancel = &options.cancel;
-    let mut stream = futures::stream::iter(inputs.into_iter().map(|(uri, raw, source)| async move {
+    let mut stream = futures::stream::iter(inputs.map(|(uri, raw, source)| async move {
         if cancel.is_cancelled() {
             return (uri, raw, Err(PipelineError::Cancelled));
         }
@@ -785,7 +859,9 @@ async fn collect(
             }
         };
         progress.file(&uri, &outcome);
-        summary.outcomes.push((uri, outcome));
+        if options.record_outcomes {
+            summary.outcomes.push((uri, outcome));
+        }
     }
     drop(stream);
     for (id, uri) in missing {
@@ -804,7 +880,7 @@ async fn collect(
                     source,
                 })?;
                 if rows.num_rows() > 0 {
-                    sink.add_rows(table, &partition, &rows).await?;
+                    sink.add_rows(table, &partition, rows)?;
                     partitions.insert(partition);
                 }
             }

@@ -285,7 +285,8 @@ impl Warehouse {
             .map_err(perr)?
             .collect::<Result<_, _>>()
             .map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
-        let batch = concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
+        let batch =
+            concat_batches(&schema, &batches).map_err(|source| StoreError::Arrow { path: path.clone(), source })?;
         Ok(Some(plain_strings(batch).map_err(|source| StoreError::Arrow { path, source })?))
     }
 

@@ -215,6 +215,71 @@ pub fn generate_with(opts: &Options) -> Vec<(String, Vec<u8>, Value)> {
     out
 }
 
+/// Reports generated one at a time, `(file name, bytes)`, for corpora too large to hold
+/// (`gongkai synth --warehouse`): the same bodies and numbers as [`generate_with`] draws, without
+/// second copies or truth, rendered as each is drawn (so the bytes are not those of
+/// [`generate_with`] for the same seed).
+pub struct Stream {
+    opts: Options,
+    layouts: Vec<Layout>,
+    rng: Rng,
+    made: usize,
+    /// The body being drawn, its state and the years it has left.
+    current: Option<(Body, State, std::ops::Range<u16>)>,
+}
+
+impl Stream {
+    pub fn new(opts: &Options) -> Self {
+        let layouts = if opts.layouts.is_empty() { Layout::ALL.to_vec() } else { opts.layouts.clone() };
+        Stream { opts: opts.clone(), layouts, rng: Rng::new(opts.seed), made: 0, current: None }
+    }
+}
+
+impl Iterator for Stream {
+    type Item = (String, Vec<u8>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.made >= self.opts.count {
+            return None;
+        }
+        let (first, last) = self.opts.years;
+        let span = usize::from(last - first) + 1;
+        loop {
+            if let Some((body, state, years)) = &mut self.current
+                && let Some(year) = years.next()
+            {
+                let index = self.made;
+                let layout = self.layouts[index % self.layouts.len()];
+                let mut report = Report::draw(body, year, state, &mut self.rng);
+                if self.rng.chance(self.opts.fault_rate) {
+                    report.inject_fault(layout, &mut self.rng);
+                }
+                let name =
+                    format!("{index:07}_{}_{}_{}.{}", report.body.code(), year, layout.name(), layout.extension());
+                let bytes = render::render(&report, layout, &mut self.rng);
+                self.made += 1;
+                return Some((name, bytes));
+            }
+            let body = Body::draw(&mut self.rng);
+            let (start, len) = if self.opts.panel || self.rng.chance(0.4) {
+                (first, span)
+            } else {
+                let len = 1 + self.rng.below(span);
+                (first + self.rng.below(span - len + 1) as u16, len)
+            };
+            let state = State::new(&body, &mut self.rng);
+            self.current = Some((body, state, start..start + len as u16));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.opts.count - self.made;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Stream {}
+
 /// Write a corpus: `DIR/raw/NAME.ext` and `DIR/gold/NAME.json`, or with `raw_only` just the
 /// report files in `DIR`. Returns the number of reports written.
 pub fn write(opts: &Options, dir: &Path, raw_only: bool) -> std::io::Result<usize> {
