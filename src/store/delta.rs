@@ -176,11 +176,26 @@ impl Warehouse {
             predicate: None,
         };
         let metadata = HashMap::from([("gongkai.run".to_string(), serde_json::Value::from(run_id))]);
-        let finalized = CommitBuilder::from(CommitProperties::default().with_metadata(metadata))
+        // An append is committed on top of another writer's commit; a replacing commit is not:
+        // it would keep rows it never saw (and may hold the same reports), so it fails instead.
+        let mut properties = CommitProperties::default().with_metadata(metadata);
+        if replace {
+            properties = properties.with_max_retries(0);
+        }
+        let finalized = match CommitBuilder::from(properties)
             .with_actions(actions)
             .build(Some(snapshot), writer.delta.log_store(), operation)
             .await
-            .map_err(&err)?;
+        {
+            Ok(finalized) => finalized,
+            Err(e) => {
+                // The files of a commit that failed are no rows of the table: they go now.
+                for (path, _) in &written {
+                    let _ = self.delete(&format!("{}/{path}", writer.table)).await;
+                }
+                return Err(err(e));
+            }
+        };
         Ok(Committed { table: writer.table, version: finalized.version() as i64, written, removed, rows: writer.rows })
     }
 
@@ -374,4 +389,42 @@ pub struct Committed {
     /// Files the commit removed (replace only).
     pub removed: Vec<String>,
     pub rows: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Int64Array;
+
+    fn rows(n: i64) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![n]))]).unwrap();
+        add_partition_columns(&batch, "province_code=62/year=2023").unwrap()
+    }
+
+    /// Two writers that both started from one version: appends do not conflict (the second is
+    /// committed on top of the first), but a replacing commit after another writer's commit fails
+    /// cleanly instead of dropping that writer's rows.
+    #[tokio::test]
+    async fn concurrent_writers_append_or_fail_cleanly() {
+        let wh = Warehouse::open("memory://", &[]).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let (mut a, mut b) =
+            (wh.table_writer("t", &schema).await.unwrap(), wh.table_writer("t", &schema).await.unwrap());
+        a.write(rows(1)).await.unwrap();
+        b.write(rows(2)).await.unwrap();
+        assert_eq!(wh.commit(a, false, "run-a").await.unwrap().version, 1);
+        assert_eq!(wh.commit(b, false, "run-b").await.unwrap().version, 2);
+        assert_eq!(wh.live_files("t").await.unwrap().len(), 2);
+
+        let (mut c, mut d) =
+            (wh.table_writer("t", &schema).await.unwrap(), wh.table_writer("t", &schema).await.unwrap());
+        c.write(rows(3)).await.unwrap();
+        d.write(rows(4)).await.unwrap();
+        wh.commit(c, false, "run-c").await.unwrap();
+        let err = wh.commit(d, true, "run-d").await.unwrap_err();
+        assert!(matches!(err, StoreError::Delta { .. }), "{err}");
+        assert_eq!(wh.live_files("t").await.unwrap().len(), 3, "the replacing writer changed nothing");
+        assert_eq!(wh.data_files("t").await.unwrap().len(), 3, "nor left its file behind");
+    }
 }
