@@ -398,6 +398,9 @@ pub async fn ingest_listed(
     Ok(summary)
 }
 
+/// The footer key of `bodies/part-0.parquet` naming the `reports` version it was made from.
+const BODIES_FROM: &str = "gongkai.reports_version";
+
 /// Reports whose rows are held before they are written out (about 35 KB of rows each, so some
 /// 350 MB at most): the rows a run holds are bounded by this, not by the number of files the run
 /// has. Each flush writes a file per partition, so fewer flushes make fewer, larger files.
@@ -775,9 +778,13 @@ async fn run(
     }
 
     let mut staged = Vec::new();
-    if wrote_reports {
+    // `bodies` says which version of `reports` it was made from, so that a run that died after
+    // committing `reports` and before writing `bodies` is made good by the next one.
+    let reports_version = summary.versions.get("reports").map(i64::to_string).unwrap_or_default();
+    if wrote_reports || wh.footer_value(BODIES_FILE, BODIES_FROM).await? != Some(reports_version.clone()) {
         let bodies = bodies_of(wh).await?;
-        staged.push(wh.write_staged(&run_id, BODIES_FILE, &bodies).await?);
+        let from = vec![(BODIES_FROM.to_string(), reports_version)];
+        staged.push(wh.write_staged_with(&run_id, BODIES_FILE, &bodies, from).await?);
     }
     if let Some(file) = stage_quarantine(wh, &run_id, mode, &collected, now).await? {
         staged.push(file);

@@ -103,6 +103,22 @@ pub async fn current(wh: &Warehouse) -> Result<Option<LeaseBody>, StoreError> {
     Ok(read(wh.store().as_ref(), &wh.path(LEASE_FILE)).await?.map(|(b, _)| b))
 }
 
+/// Whether `holder` (`host/pid/run`) was a process of this machine that no longer runs: a writer
+/// killed outright (SIGKILL, out of memory) cannot release its lease, and waiting out the rest of
+/// it would hold up the next run for nothing. A holder elsewhere, or one whose process id is alive
+/// (perhaps reused), is taken at its word.
+fn died_here(holder: &str) -> bool {
+    let mut parts = holder.splitn(3, '/');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<u32>().ok())) else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    host == super::host()
+        && pid != std::process::id()
+        && proc.join("self").exists()
+        && !proc.join(pid.to_string()).exists()
+}
+
 /// Try to take the warehouse's lease for `writer` (run by `holder`) until `now + ttl`.
 pub async fn acquire(
     wh: &Warehouse,
@@ -122,7 +138,7 @@ pub async fn acquire(
             Err(e) => return Err(err(&path)(e)),
         }
         let Some((old, version)) = read(store.as_ref(), &path).await? else { continue };
-        if old.expires > now {
+        if old.expires > now && !died_here(&old.holder) {
             return Ok(Acquired::Held(old));
         }
         // Expired: take it over on the version just read.

@@ -62,7 +62,7 @@ fn holder(run_id: &str) -> String {
     format!("{}/{}/{run_id}", host(), std::process::id())
 }
 
-fn host() -> String {
+pub(crate) fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|h| h.trim().to_string())

@@ -290,6 +290,16 @@ impl Warehouse {
         Ok(Some(plain_strings(batch).map_err(|source| StoreError::Arrow { path, source })?))
     }
 
+    /// The value of `key` in the footer metadata of the Parquet file at `rel` (`None` when the file
+    /// or the key is missing).
+    pub async fn footer_value(&self, rel: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let Some(bytes) = self.get(rel).await? else { return Ok(None) };
+        let perr = |source| StoreError::Parquet { path: rel.to_string(), source };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(perr)?;
+        let pairs = builder.metadata().file_metadata().key_value_metadata();
+        Ok(pairs.and_then(|kv| kv.iter().find(|p| p.key == key).and_then(|p| p.value.clone())))
+    }
+
     /// Only the columns `columns` of the Parquet file at `rel` (`None` when it does not exist):
     /// the other columns are never decoded, so reading the ids of a large table stays small.
     pub async fn read_parquet_columns(&self, rel: &str, columns: &[&str]) -> Result<Option<RecordBatch>, StoreError> {
@@ -335,11 +345,24 @@ impl Warehouse {
 
     /// Write `batch` as zstd Parquet under the staging prefix of `run`; nothing is visible yet.
     pub async fn write_staged(&self, run: &str, target: &str, batch: &RecordBatch) -> Result<Staged, StoreError> {
+        self.write_staged_with(run, target, batch, Vec::new()).await
+    }
+
+    /// [`Warehouse::write_staged`] with key-value metadata in the file's footer.
+    pub async fn write_staged_with(
+        &self,
+        run: &str,
+        target: &str,
+        batch: &RecordBatch,
+        metadata: Vec<(String, String)>,
+    ) -> Result<Staged, StoreError> {
         let staging = self.path(&format!("{STAGING}/{run}/{target}"));
         let perr = |source| StoreError::Parquet { path: target.to_string(), source };
+        let metadata = metadata.into_iter().map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v)).collect();
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(perr)?))
             .set_created_by(CREATED_BY.to_string())
+            .set_key_value_metadata(Some(metadata))
             .build();
         let out = BufWriter::new(self.store.clone(), staging.clone());
         let mut writer = AsyncArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(perr)?;

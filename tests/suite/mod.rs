@@ -4,6 +4,7 @@ mod accuracy;
 mod bodies;
 mod cli;
 mod config;
+mod crash;
 mod deploy;
 mod distributed;
 mod formats;
@@ -57,10 +58,25 @@ pub fn python_with(modules: &str) -> Option<PathBuf> {
 /// Every live row of every partitioned table and of `bodies`, each row as text with its
 /// partition, sorted: what a reader gets, whatever files hold it.
 pub async fn table_rows(wh: &gongkai::store::Warehouse) -> std::collections::BTreeMap<String, Vec<String>> {
+    table_rows_except(wh, &[]).await
+}
+
+/// [`table_rows`] without the columns `except` (such as `ingested_at`, which differs between runs).
+pub async fn table_rows_except(
+    wh: &gongkai::store::Warehouse,
+    except: &[&str],
+) -> std::collections::BTreeMap<String, Vec<String>> {
     use arrow::util::display::{ArrayFormatter, FormatOptions};
     let format = |partition: &str, batch: &arrow::array::RecordBatch, out: &mut Vec<String>| {
         let options = FormatOptions::default().with_null("NULL");
-        let columns: Vec<_> = batch.columns().iter().map(|c| ArrayFormatter::try_new(c, &options).unwrap()).collect();
+        let columns: Vec<_> = batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .filter(|(f, _)| !except.contains(&f.name().as_str()))
+            .map(|(_, c)| ArrayFormatter::try_new(c, &options).unwrap())
+            .collect();
         for i in 0..batch.num_rows() {
             let cells: Vec<String> = columns.iter().map(|f| f.value(i).to_string()).collect();
             out.push(format!("{partition}|{}", cells.join("|")));

@@ -556,9 +556,9 @@ fn optimize_compacts_and_every_reader_agrees_after_each_command() {
 }
 
 /// A `moto_server` on a free local port, killed when dropped.
-struct Moto {
+pub struct Moto {
     child: std::process::Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Moto {
@@ -570,7 +570,7 @@ impl Drop for Moto {
 
 /// Start `moto_server` (fails when CI=true and it is not on PATH; skips otherwise) and create
 /// `bucket` with a plain PUT.
-fn moto(bucket: &str) -> Option<Moto> {
+pub fn moto(bucket: &str) -> Option<Moto> {
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
