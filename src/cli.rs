@@ -539,8 +539,26 @@ fn check_store(store: &StoreArgs) -> Vec<String> {
     errors
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+fn runtime() -> anyhow::Result<Runtime> {
+    Ok(Runtime(Some(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)))
+}
+
+/// The command's runtime. Dropping it does not wait for blocking tasks: a parse given up past its
+/// budget must not keep the finished command from exiting.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.as_ref().expect("the runtime lives until dropped").block_on(future)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Run one warehouse command with a progress bar (terminal) or log lines, print the summary, and

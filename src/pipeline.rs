@@ -53,6 +53,13 @@ pub enum PipelineError {
     PlainParquet(String),
 }
 
+/// The largest file a run parses: the largest real reports (scanned PDFs aside, which have no text
+/// to read) are a few MB.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The longest a run waits for one file's parse (reports parse in milliseconds).
+pub const PARSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Settings of one run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -68,6 +75,10 @@ pub struct Options {
     /// Checked between files and between published partitions: when cancelled, the run stops
     /// taking new work, leaves every published file whole and returns [`PipelineError::Cancelled`].
     pub cancel: CancellationToken,
+    /// Files larger than this are quarantined unparsed.
+    pub max_file_bytes: u64,
+    /// A file whose parse takes longer is quarantined; the run does not wait for it.
+    pub parse_budget: std::time::Duration,
     /// Keep each file's outcome in the summary (off for runs of millions of generated reports,
     /// whose outcomes would be most of the run's memory).
     pub record_outcomes: bool,
@@ -82,6 +93,8 @@ impl Default for Options {
             skip_ingested: false,
             cancel: CancellationToken::new(),
             record_outcomes: true,
+            max_file_bytes: MAX_FILE_BYTES,
+            parse_budget: PARSE_BUDGET,
         }
     }
 }
@@ -322,13 +335,15 @@ enum Parsed {
     Known(String),
 }
 
-/// Read, archive and parse one source.
+/// Read, archive and parse one source. A file over the size limit or the parse budget is
+/// quarantined with that reason (its bytes archived all the same), and the run goes on.
 async fn process(
     wh: &Warehouse,
     uri: String,
     bytes: Result<Bytes, String>,
     archive: bool,
     known: &BTreeSet<String>,
+    options: &Options,
 ) -> Result<(Parsed, bool), PipelineError> {
     let bytes = match bytes {
         Ok(b) => b,
@@ -343,10 +358,25 @@ async fn process(
     } else {
         false
     };
+    if bytes.len() as u64 > options.max_file_bytes {
+        let reason = format!(
+            "{} bytes, over the limit of {} bytes a file (no report is this large)",
+            bytes.len(),
+            options.max_file_bytes
+        );
+        return Ok((Parsed::Failed { report_id, reason }, archived));
+    }
     let name = uri.clone();
-    let result = tokio::task::spawn_blocking(move || parse::parse_bytes(&bytes, &name))
-        .await
-        .map_err(|_| PipelineError::Join { uri: uri.clone() })?;
+    let task = tokio::task::spawn_blocking(move || parse::parse_bytes(&bytes, &name));
+    // A parse past its budget is given up: its thread ends on its own, the batch does not wait.
+    let result = match tokio::time::timeout(options.parse_budget, task).await {
+        Ok(joined) => joined.map_err(|_| PipelineError::Join { uri: uri.clone() })?,
+        Err(_) => {
+            let reason =
+                format!("parsing took longer than the budget of {} s a file", options.parse_budget.as_secs_f64());
+            return Ok((Parsed::Failed { report_id, reason }, archived));
+        }
+    };
     Ok(match result {
         Ok(report) => match convert::out_of_range(&report) {
             // A number the warehouse cannot hold is never stored wrapped: the file is quarantined.
@@ -819,7 +849,7 @@ async fn collect(
             return (uri, raw, Err(PipelineError::Cancelled));
         }
         let bytes = source.bytes().await;
-        let result = process(wh, uri.clone(), bytes, archive, known).await;
+        let result = process(wh, uri.clone(), bytes, archive, known, options).await;
         (uri, raw, result)
     }))
     .buffered(options.concurrency.max(1));

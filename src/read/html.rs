@@ -49,6 +49,48 @@ const BLOCKS: &[&str] = &[
     "aside",
 ];
 
+/// The deepest nesting [`check_depth`] lets through: the HTML parser's time grows with the square
+/// of the nesting, and 200,000 nested elements take it minutes.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// Refuse a page nested deeper than [`MAX_DEPTH`], by a scan of its tags before the parse. Elements
+/// a page may leave open (`p`, `li`, `td`, …) and void elements are not counted, so messy real
+/// pages stay far below the limit.
+pub fn check_depth(html: &str) -> Result<(), super::ReadError> {
+    const UNCOUNTED: &[&str] = &[
+        "p", "li", "td", "th", "tr", "tbody", "thead", "tfoot", "option", "optgroup", "dt", "dd", "colgroup",
+        "caption", "rb", "rt", "rp", "head", "body", "html", "br", "img", "hr", "meta", "link", "input", "col", "area",
+        "base", "embed", "param", "source", "track", "wbr",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut at) = (0usize, 0usize);
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
+        let start = at + offset + 1;
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = start + usize::from(closing);
+        let name_len = bytes[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        at = name_start + name_len;
+        if name_len == 0 {
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        if UNCOUNTED.contains(&name.as_str()) {
+            continue;
+        }
+        let end = bytes[at..].iter().position(|&b| b == b'>').map_or(bytes.len(), |p| at + p);
+        let self_closing = end > 0 && bytes.get(end - 1) == Some(&b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(super::ReadError::TooDeep { limit: MAX_DEPTH });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Lay out an HTML document (already decoded to text) as rows, returning the rows and the text lines.
 pub fn rows(html: &str) -> (Vec<Row>, String) {
     let html = unescape_js_string(html);
@@ -255,6 +297,17 @@ fn collect_cell(td: ElementRef, parts: &mut Vec<String>, cur: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nesting_past_the_limit_is_refused_before_the_parse() {
+        let nested = |n: usize| format!("<html><body>{}x{}</body></html>", "<div>".repeat(n), "</div>".repeat(n));
+        assert!(check_depth(&nested(MAX_DEPTH)).is_ok());
+        assert!(matches!(check_depth(&nested(MAX_DEPTH + 1)), Err(super::super::ReadError::TooDeep { .. })));
+        // Cells and paragraphs left open, void and self-closing elements, comments: not nesting.
+        let messy =
+            "<table>".to_string() + &"<tr><td>1<td>2<p>x<br><img src=a.png/><!-- c -->".repeat(20_000) + "</table>";
+        assert!(check_depth(&messy).is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -30,7 +30,15 @@ pub enum ReadError {
     NoTextLayer,
     #[error("archive too large: {size} bytes decompressed, limit {limit}")]
     TooLarge { size: u64, limit: u64 },
+    #[error("{format} of {size} bytes, over the limit of {limit} bytes for one report")]
+    TooLong { format: &'static str, size: u64, limit: u64 },
+    #[error("HTML nested more than {limit} elements deep (a report's page is nested tens deep)")]
+    TooDeep { limit: usize },
 }
+
+/// The longest text, Markdown, CSV or HTML file read as one report: a report's text is tens of
+/// KB; a crawler's export of a whole site is not one report, and reading it would take minutes.
+pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Image formats by their magic numbers: a scan renamed `.pdf` must not be taken for a PDF.
 fn image_kind(bytes: &[u8]) -> Option<&'static str> {
@@ -86,6 +94,12 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
         return Err(ReadError::Unsupported("legacy Word (.doc, OLE)"));
     }
     let format = sniff(bytes, name);
+    if matches!(format, SourceFormat::Txt | SourceFormat::Md | SourceFormat::Html)
+        && bytes.len() as u64 > MAX_TEXT_BYTES
+    {
+        let format = if format == SourceFormat::Html { "HTML" } else { "text" };
+        return Err(ReadError::TooLong { format, size: bytes.len() as u64, limit: MAX_TEXT_BYTES });
+    }
     match format {
         SourceFormat::Txt | SourceFormat::Md => {
             let decoded = decode_text(bytes)?;
@@ -113,6 +127,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
         }
         SourceFormat::Html => {
             let decoded = decode_text(bytes)?;
+            html::check_depth(&decoded.text)?;
             let (rows, text) = html::rows(&decoded.text);
             Ok(normalized(format, decoded.encoding, rows, &text))
         }

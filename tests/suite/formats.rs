@@ -216,7 +216,7 @@ fn docx_report() -> Vec<u8> {
     zip_of(&[("[Content_Types].xml", "<Types/>"), ("word/document.xml", &xml)])
 }
 
-fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+pub fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
@@ -273,7 +273,7 @@ fn docx_tables_with_grid_span_and_vertical_merge() {
 
 /// A one-page PDF whose text is drawn glyph run by glyph run at the given positions (points from the
 /// top-left), in a CID font with a ToUnicode map so the text layer reads back as Unicode.
-fn pdf_of(runs: &[(f64, f64, &str)]) -> Vec<u8> {
+pub fn pdf_of(runs: &[(f64, f64, &str)]) -> Vec<u8> {
     use lopdf::content::{Content, Operation};
     use lopdf::{Document, Object, Stream, dictionary};
 
@@ -336,7 +336,7 @@ fn pdf_of(runs: &[(f64, f64, &str)]) -> Vec<u8> {
 
 /// A made-up report laid out like a PDF table: labels at x=40, seven value columns from x=330, rows
 /// 15pt apart; a label wrapped above and below its values; a number drawn as two close glyph runs.
-fn pdf_report() -> Vec<u8> {
+pub fn pdf_report() -> Vec<u8> {
     let mut runs: Vec<(f64, f64, String)> = vec![
         (200.0, 70.0, "样例市样例局".into()),
         (150.0, 85.0, "2022年政府信息公开工作年度报告".into()),

@@ -9,6 +9,7 @@ mod deploy;
 mod distributed;
 mod formats;
 mod gold;
+mod hostile;
 mod layouts;
 mod parser_safety;
 mod schedule;
