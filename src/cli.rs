@@ -11,7 +11,7 @@ use gongkai::pipeline::{self, Outcome, Progress};
 use gongkai::query::{self, OutputFormat};
 use gongkai::schedule::{self, RunStatus, config};
 use gongkai::store::Warehouse;
-use gongkai::{catalog, parse, shell, synth};
+use gongkai::{catalog, parse, serve, shell, synth};
 
 use crate::settings::{self, ConfigFile, Effective};
 
@@ -93,6 +93,9 @@ enum Command {
         #[command(flatten)]
         catalog: CatalogArgs,
     },
+    /// Serve the warehouse's tables and views, read-only, to PostgreSQL clients (BI tools, psql,
+    /// scripts) until SIGTERM/SIGINT (see README: Serving the warehouse).
+    Serve(ServeArgs),
     /// Run every pipeline of the pipelines directory on its cron schedule until SIGTERM/SIGINT
     /// (see README: Pipelines).
     Schedule {
@@ -159,6 +162,115 @@ enum Command {
     },
 }
 
+/// `gongkai serve`: which servers to start and their limits. The dashboard (`--http`) is to join
+/// `--pg` here; each server is started by its own flag.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct ServeArgs {
+    #[command(subcommand)]
+    command: Option<ServeCommand>,
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    /// Serve the PostgreSQL wire protocol on HOST:PORT (PORT alone: 127.0.0.1:PORT; port 0 picks a
+    /// free one, printed at start).
+    #[arg(long, value_name = "ADDR")]
+    pg: Option<String>,
+    /// The users who may log in: a TOML file of [[user]] entries from `gongkai serve
+    /// hash-password`. GONGKAI_PG_USER with GONGKAI_PG_PASSWORD adds one more.
+    #[arg(long = "users", id = "pg_users", value_name = "FILE")]
+    pg_users: Option<PathBuf>,
+    /// The longest one statement may run (e.g. 60s, 500ms, 5min); clients may set a shorter
+    /// statement_timeout.
+    #[arg(long, default_value = "60s")]
+    statement_timeout: String,
+    /// The memory one statement's joins, sorts and aggregations may reserve (e.g. 1GiB, 512MiB).
+    #[arg(long, default_value = "1GiB")]
+    memory_limit: String,
+    /// Connections open at once; more are refused.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// TLS certificate chain (PEM); with --tls-key, only TLS connections are accepted.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// Read a password from standard input (its first line) and print the users-file entry for
+    /// NAME: the password salted and hashed for SCRAM-SHA-256.
+    HashPassword { name: String },
+}
+
+/// Connections open at once when --max-connections is not given.
+const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+impl ServeArgs {
+    fn run(self) -> anyhow::Result<ExitCode> {
+        if let Some(ServeCommand::HashPassword { name }) = self.command {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                anyhow::bail!("hash-password: give the password on standard input");
+            }
+            let name = toml::Value::String(name);
+            println!("[[user]]\nname = {name}\npassword = \"{}\"", serve::auth::Secret::new(password).encode());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let Some(pg) = &self.pg else {
+            anyhow::bail!("serve: nothing to serve; give --pg ADDR (e.g. --pg 127.0.0.1:5433)");
+        };
+        let listen = serve::parse_listen(pg).map_err(|e| anyhow::anyhow!("--pg {pg}: {e}"))?;
+        let env = |name: &str| std::env::var(name).ok();
+        let users =
+            serve::auth::Users::load(self.pg_users.as_deref(), (env("GONGKAI_PG_USER"), env("GONGKAI_PG_PASSWORD")))?;
+        let statement_timeout = serve::parse_duration(&self.statement_timeout)
+            .map_err(|e| anyhow::anyhow!("--statement-timeout {}: {e}", self.statement_timeout))?;
+        let memory_limit = serve::parse_bytes(&self.memory_limit)
+            .map_err(|e| anyhow::anyhow!("--memory-limit {}: {e}", self.memory_limit))?;
+        let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if max_connections == 0 {
+            anyhow::bail!("--max-connections: must be at least 1");
+        }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(serve::pg::Tls { cert, key }),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key: give both or neither"),
+        };
+        let limits = serve::pg::Limits { statement_timeout, memory_limit, max_connections };
+        runtime()?.block_on(async {
+            let wh = Warehouse::open_existing(&self.catalog.store.warehouse, &self.catalog.store.options()?)?;
+            let live = std::sync::Arc::new(serve::Live::open(wh, self.catalog.views()?).await?);
+            let names: Vec<&str> = users.names().collect();
+            eprintln!("gongkai: PostgreSQL users: {}", names.join(", "));
+            let options = serve::pg::Options { listen, users, limits, tls };
+            let server = serve::pg::serve(live, options, |addr| {
+                eprintln!("gongkai: PostgreSQL listening on {addr}");
+            });
+            tokio::select! {
+                served = server => served?,
+                signal = shutdown() => signal?,
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    eprintln!("gongkai: stopping the server");
+    Ok(())
+}
+
 #[derive(Subcommand)]
 enum PipelineCommand {
     /// Run the pipeline NAME once, now (its lease and the runs table as for a scheduled run).
@@ -211,11 +323,14 @@ impl CatalogArgs {
     /// The query context: the warehouse tables and the views. Reading never creates a warehouse.
     async fn open(&self) -> anyhow::Result<datafusion::prelude::SessionContext> {
         let wh = Warehouse::open_existing(&self.store.warehouse, &self.store.options()?)?;
-        let views = match &self.sql_dir {
+        Ok(catalog::open(&wh, &self.views()?).await?)
+    }
+
+    fn views(&self) -> anyhow::Result<Vec<catalog::ViewSql>> {
+        Ok(match &self.sql_dir {
             Some(dir) => catalog::views_from_dir(dir)?,
             None => catalog::embedded_views(),
-        };
-        Ok(catalog::open(&wh, &views).await?)
+        })
     }
 }
 
@@ -342,6 +457,7 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }),
+        Command::Serve(args) => args.run(),
         Command::Schedule { dir } => {
             let pipelines = dir.load()?;
             if pipelines.is_empty() {

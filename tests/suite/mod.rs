@@ -11,6 +11,7 @@ mod gold;
 mod layouts;
 mod parser_safety;
 mod schedule;
+mod serve;
 mod streams;
 mod synth;
 mod views;
