@@ -79,6 +79,7 @@ pub fn classify(statement: &Statement) -> Verdict {
             Verdict::Session
         }
         Statement::Fetch { .. } | Statement::Close { .. } => Verdict::Session,
+        Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => Verdict::Session,
         other => refused(other),
     }
 }
@@ -207,12 +208,73 @@ impl QueryHook for Guard {
     }
 }
 
-/// The guard, then datafusion-postgres's session hooks (cursors, SET/SHOW, transactions).
+/// Savepoints, which psycopg sets around nested transactions: with nothing ever written there is
+/// nothing to keep or undo, so each is acknowledged and the transaction goes on (datafusion-postgres
+/// answers ROLLBACK TO SAVEPOINT as the end of the transaction, which it is not).
+#[derive(Debug)]
+pub struct Savepoints;
+
+impl Savepoints {
+    fn tag(statement: &Statement) -> Option<&'static str> {
+        match statement {
+            Statement::Savepoint { .. } => Some("SAVEPOINT"),
+            Statement::ReleaseSavepoint { .. } => Some("RELEASE"),
+            Statement::Rollback { savepoint: Some(_), .. } => Some("ROLLBACK"),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait]
+impl QueryHook for Savepoints {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Savepoints::tag(statement).map(|tag| Ok(Response::Execution(pgwire::api::results::Tag::new(tag))))
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        _ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        Savepoints::tag(statement).map(|_| {
+            Ok(LogicalPlan::EmptyRelation(datafusion::logical_expr::EmptyRelation {
+                produce_one_row: false,
+                schema: Arc::new(datafusion::common::DFSchema::empty()),
+            }))
+        })
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        Savepoints::tag(statement).map(|tag| Ok(Response::Execution(pgwire::api::results::Tag::new(tag))))
+    }
+}
+
+/// The guard, savepoints, then datafusion-postgres's session hooks (cursors, SET/SHOW,
+/// transactions).
 pub fn hooks() -> Vec<Arc<dyn QueryHook>> {
     use datafusion_postgres::hooks::{
         cursor::CursorStatementHook, set_show::SetShowHook, transactions::TransactionStatementHook,
     };
-    vec![Arc::new(Guard), Arc::new(CursorStatementHook), Arc::new(SetShowHook), Arc::new(TransactionStatementHook)]
+    vec![
+        Arc::new(Guard),
+        Arc::new(Savepoints),
+        Arc::new(CursorStatementHook),
+        Arc::new(SetShowHook),
+        Arc::new(TransactionStatementHook),
+    ]
 }
 
 #[cfg(test)]
@@ -246,6 +308,8 @@ mod tests {
             "BEGIN",
             "COMMIT",
             "DECLARE c CURSOR FOR SELECT 1",
+            "SAVEPOINT s",
+            "RELEASE SAVEPOINT s",
         ] {
             assert_eq!(classify(&parse::one(sql)), Verdict::Session, "{sql}");
         }

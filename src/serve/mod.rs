@@ -6,6 +6,7 @@
 //! opened again, so new queries see new data without a restart.
 
 pub mod auth;
+mod functions;
 pub mod guard;
 pub mod pg;
 
@@ -60,6 +61,7 @@ impl Live {
 async fn open_for_pg(wh: &Warehouse, views: &[ViewSql]) -> Result<Arc<SessionContext>, CatalogError> {
     let ctx = catalog::open(wh, views).await?;
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider).map_err(|e| CatalogError::DataFusion(*e))?;
+    functions::register(&ctx).await.map_err(CatalogError::DataFusion)?;
     Ok(Arc::new(ctx))
 }
 
