@@ -9,6 +9,9 @@ Rust test compares it with what `gongkai query` returns.
     pg_clients.py fresh DSN SQL COMMAND...       SQL, then COMMAND (an ingest), then SQL again, on
                                                  one connection
     pg_clients.py capped DSN                     the error of a connection past max_connections
+    pg_clients.py connect DSN FILE               every client's statements of FILE (pg_connect.json)
+                                                 over the simple and the extended protocol: the
+                                                 ones that failed
 """
 
 import json
@@ -100,6 +103,26 @@ def capped(dsn):
             return {"error": str(e).strip()}
 
 
+def connect(dsn, path):
+    with open(path, encoding="utf-8") as f:
+        clients = json.load(f)["clients"]
+    failed = []
+    for client, statements in clients.items():
+        for protocol in ("simple", "extended"):
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for sql in statements:
+                    try:
+                        if protocol == "simple":
+                            # A client-side cursor sends the statement as one Query message, as
+                            # psql does; conn.execute parses, binds and executes, as JDBC does.
+                            psycopg.ClientCursor(conn).execute(sql)
+                        else:
+                            conn.execute(sql, prepare=True)
+                    except psycopg.Error as e:
+                        failed.append({"client": client, "protocol": protocol, "sql": sql, "error": str(e).strip()})
+    return {"statements": sum(len(s) for s in clients.values()), "failed": failed}
+
+
 def main():
     cmd, target = sys.argv[1], sys.argv[2]
     if cmd == "query":
@@ -112,6 +135,8 @@ def main():
         out = with_sqlalchemy(target, int(sys.argv[3]))
     elif cmd == "fresh":
         out = fresh(target, sys.argv[3], sys.argv[4:])
+    elif cmd == "connect":
+        out = connect(target, sys.argv[3])
     elif cmd == "capped":
         out = capped(target)
     else:

@@ -1,7 +1,7 @@
 //! `gongkai serve --pg` with real clients over a warehouse of the bundled samples: psql (the rows
 //! of `gongkai query`, `\dt`, `\d`, refused logins and refused writes), psycopg and SQLAlchemy
-//! (tests/pg_clients.py: bound parameters, reflection, 50 clients at once, fresh data on an open
-//! connection), the statement timeout and the connection cap. Each server is started on port 0,
+//! (tests/pg_clients.py: bound parameters, reflection, what BI tools send at connect time, 50
+//! clients at once, fresh data on an open connection), the statement timeout and the connection cap. Each server is started on port 0,
 //! found by the address it prints, and killed when its test ends. psql, psycopg and SQLAlchemy are
 //! required when CI=true; otherwise a test without them is skipped with a message.
 
@@ -462,6 +462,18 @@ fn psycopg_binds_parameters_and_sqlalchemy_reflects_the_views() {
     assert_eq!(reflected, columns_of(wh, "report_metrics"), "report_metrics' columns");
     let count = query_csv(wh, &format!("SELECT count(*) FROM reports WHERE year = {year}"));
     assert_eq!(got["count"].to_string(), count[1][0], "bound count");
+}
+
+#[test]
+fn what_bi_tools_send_when_they_connect_is_answered() {
+    if super::python_with("psycopg, sqlalchemy").is_none() {
+        return;
+    }
+    let server = Server::start(samples_warehouse(), &[]);
+    let fixture = repo().join("tests/fixtures/pg_connect.json");
+    let got = pg_clients(&["connect", &server.dsn(PASSWORD), fixture.to_str().unwrap()]);
+    assert!(got["statements"].as_u64().unwrap() > 40, "{got}");
+    assert_eq!(got["failed"], Value::Array(vec![]), "statements that failed:\n{got:#}");
 }
 
 #[test]
