@@ -105,6 +105,27 @@ fn refused(statement: &Statement) -> Verdict {
     Verdict::Refused(format!("{kind} is not allowed: this server answers queries only"))
 }
 
+/// The refusal for a statement the parser could not read, when its first word says it would
+/// write: the read-only answer is clearer than the syntax error (`CREATE EXTERNAL TABLE … STORED AS
+/// CSV` is DataFusion's syntax, not PostgreSQL's).
+pub fn refuse_unparsed(sql: &str) -> Option<String> {
+    let first = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or("").trim())
+        .find(|l| !l.is_empty())?
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
+    const WRITES: &[&str] = &["CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "TRUNCATE", "MERGE"];
+    let word = first.split(' ').next()?;
+    WRITES.contains(&word).then(|| {
+        let kind = if first.starts_with("CREATE EXTERNAL TABLE") { "CREATE EXTERNAL TABLE" } else { word };
+        format!("{kind} is not allowed: this server answers queries only")
+    })
+}
+
 /// A query, unless it writes: `SELECT … INTO` (which creates a table) or a data-changing
 /// statement inside it, at any depth of the query, its set operations and its CTEs.
 fn query_verdict(query: &Query) -> Verdict {
@@ -316,7 +337,6 @@ mod tests {
         for sql in [
             "CREATE TABLE t (a INT)",
             "CREATE VIEW v AS SELECT 1",
-            "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/passwd'",
             "INSERT INTO reports VALUES (1)",
             "DELETE FROM reports",
             "DROP VIEW coverage",
@@ -330,6 +350,14 @@ mod tests {
         ] {
             assert!(matches!(classify(&parse::one(sql)), Verdict::Refused(_)), "{sql}");
         }
+    }
+
+    #[test]
+    fn unparsable_writes_are_refused_by_their_first_word() {
+        let refusal = refuse_unparsed("-- load\n  create external table t stored as csv location '/etc/passwd'");
+        assert_eq!(refusal.as_deref(), Some("CREATE EXTERNAL TABLE is not allowed: this server answers queries only"));
+        assert!(refuse_unparsed("COPY x FROM PROGRAM 'sh'").is_some());
+        assert_eq!(refuse_unparsed("SELEC 1"), None, "a typo in a query stays a syntax error");
     }
 
     #[tokio::test]

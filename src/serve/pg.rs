@@ -264,7 +264,10 @@ impl SimpleQueryHandler for Queries {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let statements =
-            PostgresCompatibilityParser::new().parse(query).map_err(|e| user_error("42601", e.to_string()))?;
+            PostgresCompatibilityParser::new().parse(query).map_err(|e| match guard::refuse_unparsed(query) {
+                Some(why) => guard::read_only_error(why),
+                None => user_error("42601", e.to_string()),
+            })?;
         if statements.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
         }
@@ -350,7 +353,12 @@ impl QueryParser for Planner {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let service = self.shared.service(self.shared.live.current().await.map_err(|e| internal(e.to_string()))?);
-        let parsed = service.query_parser().parse_sql(client, sql, types).await?;
+        let parsed = service.query_parser().parse_sql(client, sql, types).await.map_err(|e| {
+            match guard::refuse_unparsed(sql) {
+                Some(why) => guard::read_only_error(why),
+                None => e,
+            }
+        })?;
         if let Some((_, Some((statement, plan)))) = &parsed {
             match guard::classify(statement) {
                 Verdict::Query => guard::check_plan(plan)?,
