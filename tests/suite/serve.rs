@@ -1,9 +1,10 @@
 //! `gongkai serve --pg` with real clients over a warehouse of the bundled samples: psql (the rows
 //! of `gongkai query`, `\dt`, `\d`, refused logins and refused writes), psycopg and SQLAlchemy
 //! (tests/pg_clients.py: bound parameters, reflection, what BI tools send at connect time, 50
-//! clients at once, fresh data on an open connection), the statement timeout and the connection cap. Each server is started on port 0,
-//! found by the address it prints, and killed when its test ends. psql, psycopg and SQLAlchemy are
-//! required when CI=true; otherwise a test without them is skipped with a message.
+//! clients at once, fresh data on an open connection), the statement timeout, the memory limit,
+//! the connection cap and TLS. Each server is started on port 0, found by the address it prints,
+//! and killed when its test ends. psql, openssl, psycopg and SQLAlchemy are required when CI=true;
+//! otherwise a test without them is skipped with a message.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -539,6 +540,90 @@ fn connections_past_the_cap_are_refused() {
     let server = Server::start(samples_warehouse(), &["--max-connections", "1"]);
     let got = pg_clients(&["capped", &server.dsn(PASSWORD)]);
     assert!(got["error"].as_str().is_some_and(|e| e.contains("too many connections")), "{got}");
+}
+
+#[test]
+fn a_statement_past_its_memory_limit_fails_and_others_run() {
+    if !have_psql() {
+        return;
+    }
+    let wh = samples_warehouse();
+    let grouped = "SELECT count(*) FROM (SELECT n, count(*) FROM generate_series(1, 1000000) AS t(n) GROUP BY n) AS g";
+    let small = Server::start(wh, &["--memory-limit", "2MiB"]);
+    let out = small.sql(grouped);
+    assert!(!out.status.success(), "a million groups do not fit in 2 MiB");
+    assert!(text(&out.stderr).contains("Resources exhausted"), "{}", text(&out.stderr));
+    let ok = small.psql(USER, Some(PASSWORD), &["-A", "-t", "-c", "SELECT count(*) FROM reports"]);
+    assert!(ok.status.success(), "a small query still runs: {}", text(&ok.stderr));
+    // The same statement under the default limit: it was the limit that stopped it.
+    let default = Server::start(wh, &[]);
+    let out = default.psql(USER, Some(PASSWORD), &["-A", "-t", "-c", grouped]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "1000000");
+}
+
+/// `openssl` makes the test's certificate; with CI=true it must run.
+fn have_openssl() -> bool {
+    let ok = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
+    assert!(ok || std::env::var("CI").as_deref() != Ok("true"), "CI=true but openssl does not run");
+    if !ok {
+        eprintln!("skipping: openssl not found");
+    }
+    ok
+}
+
+#[test]
+fn with_a_certificate_only_tls_connections_are_accepted() {
+    if !have_psql() || !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let tls = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let server = Server::start(samples_warehouse(), &tls);
+    let connect = |options: &str| {
+        let conninfo = format!("host=127.0.0.1 port={} user={USER} dbname=gongkai {options}", server.port);
+        Command::new("psql")
+            .args(["-X", "-w", "-A", "-t", "-d", &conninfo, "-c", "SELECT count(*) > 0 FROM reports"])
+            .env("PGPASSWORD", PASSWORD)
+            .env("PGPASSFILE", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    let verified = connect(&format!("sslmode=verify-full sslrootcert={}", cert.display()));
+    assert!(
+        verified.status.success(),
+        "TLS with the certificate verified: {}\n{}",
+        text(&verified.stderr),
+        server.log()
+    );
+    assert_eq!(text(&verified.stdout).trim(), "t");
+    let bound = connect("sslmode=require channel_binding=require");
+    assert!(bound.status.success(), "SCRAM with channel binding: {}", text(&bound.stderr));
+    let plain = connect("sslmode=disable");
+    assert!(!plain.status.success(), "an unencrypted connection is refused");
+    assert!(text(&plain.stderr).contains("only TLS connections"), "{}", text(&plain.stderr));
+
+    // A key that cannot be read stops the server instead of serving without TLS.
+    std::fs::write(&key, "not a key").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["serve", "--warehouse", samples_warehouse().to_str().unwrap(), "--pg", "127.0.0.1:0"])
+        .args(tls)
+        .env("GONGKAI_PG_USER", USER)
+        .env("GONGKAI_PG_PASSWORD", PASSWORD)
+        .env_remove("GONGKAI_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && text(&out.stderr).contains("no private key"), "{}", text(&out.stderr));
 }
 
 #[test]
