@@ -1,7 +1,8 @@
 //! The settings a deployment configures (where the warehouse is, how to reach S3, which pipeline
-//! files and views to use, how many files to parse at once), each settable in three places: a flag,
-//! a `GONGKAI_*` environment variable and the config file, in that order of precedence, then the
-//! built-in default. [`SETTINGS`] is the one list (README's "Configuration" table shows the same).
+//! files and views to use, how many files to parse at once, where and how the PostgreSQL server
+//! listens), each settable in three places: a flag, a `GONGKAI_*` environment variable and the
+//! config file, in that order of precedence, then the built-in default. [`SETTINGS`] is the one
+//! list (README's "Configuration" table shows the same).
 //!
 //! clap reads the flags and the variables (its `env` feature). The config file is read before
 //! clap parses, and its values become the arguments' defaults, so they rank below both. A setting

@@ -33,7 +33,7 @@ pub enum Verdict {
 
 /// Session settings a client may change: formatting and client bookkeeping that BI tools send at
 /// connect time. Settings of the engine (`datafusion.*`, memory, paths) are not among them.
-const SETTABLE: &[&str] = &[
+pub(crate) const SETTABLE: &[&str] = &[
     "application_name",
     "bytea_output",
     "client_encoding",
@@ -292,6 +292,7 @@ pub fn hooks() -> Vec<Arc<dyn QueryHook>> {
     vec![
         Arc::new(Guard),
         Arc::new(Savepoints),
+        Arc::new(super::functions::SetConfig),
         Arc::new(CursorStatementHook),
         Arc::new(SetShowHook),
         Arc::new(TransactionStatementHook),

@@ -289,6 +289,13 @@ fn logins_without_the_right_password_are_refused() {
     let ok = server.psql(USER, Some(PASSWORD), &["-A", "-t", "-c", "SELECT 1 + 1"]);
     assert!(ok.status.success(), "the right password: {}\n{}", text(&ok.stderr), server.log());
     assert_eq!(text(&ok.stdout).trim(), "2");
+    // set_config changes a session setting as SET does.
+    let set = server.psql(
+        USER,
+        Some(PASSWORD),
+        &["-A", "-t", "-c", "SELECT set_config('application_name', 'report 42', false)", "-c", "SHOW application_name"],
+    );
+    assert_eq!(text(&set.stdout).lines().collect::<Vec<_>>(), ["report 42", "report 42"], "{}", text(&set.stderr));
     for (user, password, why) in [
         (USER, None, "no password"),
         (USER, Some("wrong"), "a wrong password"),
@@ -384,6 +391,7 @@ fn writes_are_refused_and_nothing_is_written() {
         format!("COPY (SELECT * FROM reports) TO '{}'", copied.display()),
         format!("CREATE EXTERNAL TABLE ext STORED AS CSV LOCATION '{}'", external.display()),
         "SET datafusion.execution.batch_size = 1".to_string(),
+        "SELECT set_config('datafusion.execution.batch_size', '1', false)".to_string(),
         format!("SELECT * FROM '{}'", external.display()),
     ];
     for sql in &statements {
@@ -652,4 +660,29 @@ fn data_published_after_start_is_seen_on_an_open_connection() {
     let now = query_csv(&wh, "SELECT count(*) FROM reports");
     assert!(now[1][0].parse::<i64>().unwrap() > 1, "the ingest added reports");
     assert_eq!(got["after"][0]["reports"].to_string(), now[1][0], "the open connection sees them: {got}");
+}
+
+#[test]
+fn serve_settings_come_from_the_flag_the_variable_and_the_config_file_in_that_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gongkai.toml");
+    std::fs::write(&config, "pg = \"127.0.0.1:0\"\nstatement_timeout = \"from-file\"\n").unwrap();
+    let serve = |env: &[(&str, &str)], flags: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .args(flags)
+            .env("GONGKAI_PG_USER", USER)
+            .env("GONGKAI_PG_PASSWORD", PASSWORD)
+            .env_remove("GONGKAI_STATEMENT_TIMEOUT")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        text(&out.stderr)
+    };
+    // The address comes from the file (no --pg given); each bad timeout names where it came from.
+    assert!(serve(&[], &[]).contains("--statement-timeout from-file"), "{}", serve(&[], &[]));
+    let env = [("GONGKAI_STATEMENT_TIMEOUT", "from-env")];
+    assert!(serve(&env, &[]).contains("--statement-timeout from-env"));
+    assert!(serve(&env, &["--statement-timeout", "from-flag"]).contains("--statement-timeout from-flag"));
 }
