@@ -120,6 +120,8 @@ enum Command {
         /// Files read and parsed at once (checked here for ingest and rebuild).
         #[arg(long)]
         concurrency: Option<usize>,
+        #[command(flatten)]
+        serve: ServeSettings,
     },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
@@ -171,6 +173,13 @@ struct ServeArgs {
     command: Option<ServeCommand>,
     #[command(flatten)]
     catalog: CatalogArgs,
+    #[command(flatten)]
+    settings: ServeSettings,
+}
+
+/// The PostgreSQL server's settings: taken by `serve`, and by `check` to validate them.
+#[derive(clap::Args)]
+struct ServeSettings {
     /// Serve the PostgreSQL wire protocol on HOST:PORT (PORT alone: 127.0.0.1:PORT; port 0 picks a
     /// free one, printed at start).
     #[arg(long, value_name = "ADDR")]
@@ -197,6 +206,72 @@ struct ServeArgs {
     tls_key: Option<PathBuf>,
 }
 
+/// The server's settings checked and parsed.
+struct ServeOptions {
+    listen: Option<std::net::SocketAddr>,
+    limits: serve::pg::Limits,
+    tls: Option<serve::pg::Tls>,
+}
+
+impl ServeSettings {
+    /// The settings parsed, or every error among them.
+    fn resolve(&self) -> Result<ServeOptions, Vec<String>> {
+        let mut errors = Vec::new();
+        let listen = self
+            .pg
+            .as_deref()
+            .and_then(|pg| serve::parse_listen(pg).map_err(|e| errors.push(format!("--pg {pg}: {e}"))).ok());
+        let statement_timeout = serve::parse_duration(&self.statement_timeout)
+            .map_err(|e| errors.push(format!("--statement-timeout {}: {e}", self.statement_timeout)))
+            .unwrap_or_default();
+        let memory_limit = serve::parse_bytes(&self.memory_limit)
+            .map_err(|e| errors.push(format!("--memory-limit {}: {e}", self.memory_limit)))
+            .unwrap_or_default();
+        let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if max_connections == 0 {
+            errors.push("--max-connections: must be at least 1".into());
+        }
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(serve::pg::Tls { cert: cert.clone(), key: key.clone() }),
+            (None, None) => None,
+            _ => {
+                errors.push("--tls-cert and --tls-key: give both or neither".into());
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ServeOptions { listen, limits: serve::pg::Limits { statement_timeout, memory_limit, max_connections }, tls })
+    }
+
+    /// Every error `serve` would stop at before it opens the warehouse: the settings, the users
+    /// file and the TLS files.
+    fn check(&self) -> Vec<String> {
+        let options = match self.resolve() {
+            Ok(options) => options,
+            Err(errors) => return errors,
+        };
+        let mut errors = Vec::new();
+        if let Some(path) = &self.pg_users {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Err(e) = serve::auth::Users::parse(&path.display().to_string(), &text) {
+                        errors.push(format!("--users: {e}"));
+                    }
+                }
+                Err(e) => errors.push(format!("--users {}: {e}", path.display())),
+            }
+        }
+        if let Some(tls) = &options.tls
+            && let Err(e) = serve::pg::check_tls(tls)
+        {
+            errors.push(format!("TLS: {e}"));
+        }
+        errors
+    }
+}
+
 #[derive(Subcommand)]
 enum ServeCommand {
     /// Read a password from standard input (its first line) and print the users-file entry for
@@ -220,27 +295,16 @@ impl ServeArgs {
             println!("[[user]]\nname = {name}\npassword = \"{}\"", serve::auth::Secret::new(password).encode());
             return Ok(ExitCode::SUCCESS);
         }
-        let Some(pg) = &self.pg else {
+        let ServeOptions { listen, limits, tls } =
+            self.settings.resolve().map_err(|errors| anyhow::anyhow!("{}", errors.join("; ")))?;
+        let Some(listen) = listen else {
             anyhow::bail!("serve: nothing to serve; give --pg ADDR (e.g. --pg 127.0.0.1:5433)");
         };
-        let listen = serve::parse_listen(pg).map_err(|e| anyhow::anyhow!("--pg {pg}: {e}"))?;
         let env = |name: &str| std::env::var(name).ok();
-        let users =
-            serve::auth::Users::load(self.pg_users.as_deref(), (env("GONGKAI_PG_USER"), env("GONGKAI_PG_PASSWORD")))?;
-        let statement_timeout = serve::parse_duration(&self.statement_timeout)
-            .map_err(|e| anyhow::anyhow!("--statement-timeout {}: {e}", self.statement_timeout))?;
-        let memory_limit = serve::parse_bytes(&self.memory_limit)
-            .map_err(|e| anyhow::anyhow!("--memory-limit {}: {e}", self.memory_limit))?;
-        let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
-        if max_connections == 0 {
-            anyhow::bail!("--max-connections: must be at least 1");
-        }
-        let tls = match (self.tls_cert, self.tls_key) {
-            (Some(cert), Some(key)) => Some(serve::pg::Tls { cert, key }),
-            (None, None) => None,
-            _ => anyhow::bail!("--tls-cert and --tls-key: give both or neither"),
-        };
-        let limits = serve::pg::Limits { statement_timeout, memory_limit, max_connections };
+        let users = serve::auth::Users::load(
+            self.settings.pg_users.as_deref(),
+            (env("GONGKAI_PG_USER"), env("GONGKAI_PG_PASSWORD")),
+        )?;
         runtime()?.block_on(async {
             let wh = Warehouse::open_existing(&self.catalog.store.warehouse, &self.catalog.store.options()?)?;
             let live = std::sync::Arc::new(serve::Live::open(wh, self.catalog.views()?).await?);
@@ -466,8 +530,8 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(schedule::serve(pipelines))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir, sql_dir, store, concurrency } => {
-            check_command(&dir.pipelines, sql_dir.as_deref(), &store, concurrency, &loaded)
+        Command::Check { dir, sql_dir, store, concurrency, serve } => {
+            check_command(&dir.pipelines, sql_dir.as_deref(), &store, concurrency, &serve, &loaded)
         }
         Command::Pipeline { command: PipelineCommand::Run { name, dir } } => {
             let pipelines = dir.load()?;
@@ -542,6 +606,7 @@ fn check_command(
     sql_dir: Option<&std::path::Path>,
     store: &StoreArgs,
     concurrency: Option<usize>,
+    serve: &ServeSettings,
     loaded: &Loaded,
 ) -> anyhow::Result<ExitCode> {
     let mut errors: Vec<String> = loaded.file.errors.clone();
@@ -556,6 +621,7 @@ fn check_command(
     if concurrency == Some(0) {
         errors.push("concurrency: must be at least 1".into());
     }
+    errors.extend(serve.check());
     match config::load_dir(dir) {
         Ok(pipelines) => {
             for p in &pipelines {

@@ -116,6 +116,11 @@ pub async fn serve(live: Arc<Live>, options: Options, ready: impl FnOnce(SocketA
     }
 }
 
+/// Whether `serve` could use these files (for `gongkai check`).
+pub fn check_tls(tls: &Tls) -> Result<(), ServeError> {
+    load_tls(tls).map(|_| ())
+}
+
 /// The acceptor and the certificate as PEM (for SCRAM channel binding). A file that cannot be
 /// used stops the server: it never falls back to plain text.
 fn load_tls(tls: &Tls) -> Result<(TlsAcceptor, Vec<u8>), ServeError> {

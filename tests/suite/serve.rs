@@ -686,3 +686,30 @@ fn serve_settings_come_from_the_flag_the_variable_and_the_config_file_in_that_or
     assert!(serve(&env, &[]).contains("--statement-timeout from-env"));
     assert!(serve(&env, &["--statement-timeout", "from-flag"]).contains("--statement-timeout from-flag"));
 }
+
+#[test]
+fn check_finds_the_servers_setting_errors_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.toml");
+    std::fs::write(&users, "[[user]]\nname = \"a\"\npassword = \"plain text\"\n").unwrap();
+    let config = dir.path().join("gongkai.toml");
+    std::fs::write(&config, format!("memory_limit = \"lots\"\npg_users = \"{}\"\n", users.display())).unwrap();
+    let check = |flags: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .args(["check", "--config", config.to_str().unwrap(), "--pipelines", dir.path().to_str().unwrap()])
+            .args(flags)
+            .env_remove("GONGKAI_MEMORY_LIMIT")
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    let (code, err) = check(&["--statement-timeout", "soon"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--statement-timeout soon") && err.contains("--memory-limit lots"),
+        "every error at once: {err}"
+    );
+    let (code, err) = check(&["--memory-limit", "1GiB"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("user a: expected scram-sha-256"), "the users file is read: {err}");
+}
