@@ -9,6 +9,9 @@ Rust test compares it with what `gongkai query` returns.
     pg_clients.py fresh DSN SQL COMMAND...       SQL, then COMMAND (an ingest), then SQL again, on
                                                  one connection
     pg_clients.py capped DSN                     the error of a connection past max_connections
+    pg_clients.py cancelled DSN SQL              SQL cancelled after a second (a cancel request, as
+                                                 psql sends on Ctrl-C), over both protocols, then
+                                                 a query on the same connection
     pg_clients.py connect DSN FILE               every client's statements of FILE (pg_connect.json)
                                                  over the simple and the extended protocol: the
                                                  ones that failed
@@ -103,6 +106,30 @@ def capped(dsn):
             return {"error": str(e).strip()}
 
 
+def cancelled(dsn, sql):
+    import threading
+    import time
+
+    out = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for protocol in ("simple", "extended"):
+            timer = threading.Timer(1.0, conn.cancel_safe)
+            started = time.monotonic()
+            timer.start()
+            try:
+                if protocol == "simple":
+                    psycopg.ClientCursor(conn).execute(sql)
+                else:
+                    conn.execute(sql, prepare=True)
+                error = None
+            except psycopg.Error as e:
+                error = {"sqlstate": e.sqlstate, "message": str(e).strip()}
+            timer.join()
+            after = conn.execute("SELECT 40 + 2").fetchone()[0]
+            out[protocol] = {"error": error, "seconds": time.monotonic() - started, "after": after}
+    return out
+
+
 def connect(dsn, path):
     with open(path, encoding="utf-8") as f:
         clients = json.load(f)["clients"]
@@ -135,6 +162,8 @@ def main():
         out = with_sqlalchemy(target, int(sys.argv[3]))
     elif cmd == "fresh":
         out = fresh(target, sys.argv[3], sys.argv[4:])
+    elif cmd == "cancelled":
+        out = cancelled(target, sys.argv[3])
     elif cmd == "connect":
         out = connect(target, sys.argv[3])
     elif cmd == "capped":

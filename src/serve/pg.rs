@@ -1,8 +1,8 @@
 //! The PostgreSQL wire protocol over the catalog: SCRAM-SHA-256 logins ([`super::auth`]), the
-//! read-only guard ([`super::guard`]), a deadline and a memory pool for every statement, a cap
-//! on connections, and TLS when given a certificate. datafusion-postgres answers what clients send
-//! (pg_catalog, SET/SHOW, cursors, parameter binding); this module decides who gets there and
-//! what may run.
+//! read-only guard ([`super::guard`]), a deadline, cancel requests and a memory pool for every
+//! statement, a cap on connections, and TLS when given a certificate. datafusion-postgres answers
+//! what clients send (pg_catalog, SET/SHOW, cursors, parameter binding); this module decides who
+//! gets there and what may run.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg::datatypes::df;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
-use futures::{Sink, StreamExt};
+use futures::{FutureExt, Sink, StreamExt};
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::sasl::scram::ScramAuth;
 use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
@@ -28,7 +28,7 @@ use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{FieldInfo, Response, SendableRowStream};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers, Type};
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle, ConnectionManager, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
@@ -188,6 +188,63 @@ impl Shared {
     }
 }
 
+/// What ends a statement early: its deadline, and a cancel request from the client (psql's
+/// Ctrl-C).
+#[derive(Clone)]
+struct Stop {
+    deadline: Instant,
+    cancel: futures::future::Shared<futures::future::BoxFuture<'static, ()>>,
+}
+
+impl Stop {
+    /// `work` (planning, and whatever a hook does), unless the deadline passes first. pgwire
+    /// itself answers a cancel request while `do_query` runs.
+    async fn run<T>(deadline: Instant, work: impl std::future::Future<Output = PgWireResult<T>>) -> PgWireResult<T> {
+        tokio::time::timeout_at(deadline, work).await.map_err(|_| timed_out())?
+    }
+
+    /// Once `do_query` has its responses. The rows are produced as they are sent, after pgwire
+    /// stopped listening for cancel requests, so the request is listened for here; taking the
+    /// connection's cancel receiver ends pgwire's, which is why this comes last in `do_query`.
+    async fn for_rows(deadline: Instant, client: &(impl ClientInfo + ?Sized)) -> Stop {
+        let receiver = match client.session_extensions().get::<Arc<ConnectionHandle>>() {
+            Some(handle) => Some(handle.start_query().await),
+            None => None,
+        };
+        let cancel = async move {
+            // Err: the next statement took the receiver; this one is past cancelling.
+            let requested = match receiver {
+                Some(rx) => rx.await.is_ok(),
+                None => false,
+            };
+            if !requested {
+                std::future::pending::<()>().await;
+            }
+        };
+        Stop { deadline, cancel: cancel.boxed().shared() }
+    }
+
+    /// The rows of `response`, cut off with SQLSTATE 57014 when the statement is stopped;
+    /// dropping the stream stops the query's work.
+    fn rows(&self, response: Response) -> Response {
+        let Response::Query(mut query) = response else { return response };
+        let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
+        let timer = Box::pin(tokio::time::sleep_until(self.deadline));
+        let state = Some((rows, timer, self.cancel.clone()));
+        let limited: SendableRowStream = Box::pin(futures::stream::unfold(state, |state| async move {
+            let (mut rows, mut timer, cancel) = state?;
+            tokio::select! {
+                biased;
+                _ = &mut timer => Some((Err(timed_out()), None)),
+                _ = cancel.clone() => Some((Err(cancelled()), None)),
+                row = rows.next() => row.map(|row| (row, Some((rows, timer, cancel)))),
+            }
+        }));
+        query.data_rows = limited;
+        Response::Query(query)
+    }
+}
+
 /// The handlers of one connection.
 struct Connection {
     shared: Arc<Shared>,
@@ -282,16 +339,15 @@ impl SimpleQueryHandler for Queries {
             let ctx = self.shared.statement_context().await?;
             for hook in &self.shared.hooks {
                 if let Some(result) = hook.handle_simple_query(&statement, &ctx, client).await {
-                    results.push(with_deadline(result?, deadline));
+                    results.push((result?, deadline));
                     continue 'statement;
                 }
             }
-            let response = tokio::time::timeout_at(deadline, run_query(&ctx, statement, client.metadata()))
-                .await
-                .map_err(|_| timed_out())??;
-            results.push(with_deadline(response, deadline));
+            let response = Stop::run(deadline, run_query(&ctx, statement, client.metadata())).await?;
+            results.push((response, deadline));
         }
-        Ok(results)
+        let stop = Stop::for_rows(Instant::now(), client).await;
+        Ok(results.into_iter().map(|(response, deadline)| Stop { deadline, ..stop.clone() }.rows(response)).collect())
     }
 }
 
@@ -335,11 +391,8 @@ impl ExtendedQueryHandler for Queries {
     {
         let deadline = self.shared.deadline(client);
         let service = self.shared.service(self.shared.statement_context().await?);
-        let response =
-            tokio::time::timeout_at(deadline, ExtendedQueryHandler::do_query(&service, client, portal, max_rows))
-                .await
-                .map_err(|_| timed_out())??;
-        Ok(with_deadline(response, deadline))
+        let response = Stop::run(deadline, ExtendedQueryHandler::do_query(&service, client, portal, max_rows)).await?;
+        Ok(Stop::for_rows(deadline, client).await.rows(response))
     }
 }
 
@@ -383,27 +436,12 @@ impl QueryParser for Planner {
     }
 }
 
-/// The rows of `response`, cut off with a statement-timeout error at `deadline`. The rows are
-/// produced as they are sent, so the deadline has to travel with them; dropping the stream stops
-/// the query's work.
-fn with_deadline(response: Response, deadline: Instant) -> Response {
-    let Response::Query(mut query) = response else { return response };
-    let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
-    let timer = Box::pin(tokio::time::sleep_until(deadline));
-    let limited: SendableRowStream = Box::pin(futures::stream::unfold(Some((rows, timer)), |state| async move {
-        let (mut rows, mut timer) = state?;
-        tokio::select! {
-            biased;
-            _ = &mut timer => Some((Err(timed_out()), None)),
-            row = rows.next() => row.map(|row| (row, Some((rows, timer)))),
-        }
-    }));
-    query.data_rows = limited;
-    Response::Query(query)
-}
-
 fn timed_out() -> PgWireError {
     user_error("57014", "canceling statement due to statement timeout".into())
+}
+
+fn cancelled() -> PgWireError {
+    user_error("57014", "canceling statement due to user request".into())
 }
 
 fn user_error(code: &str, message: String) -> PgWireError {

@@ -541,6 +541,24 @@ fn a_statement_past_its_timeout_is_cancelled_and_the_server_serves_on() {
 }
 
 #[test]
+fn a_cancel_request_stops_a_running_statement() {
+    if super::python_with("psycopg, sqlalchemy").is_none() {
+        return;
+    }
+    let server = Server::start(samples_warehouse(), &[]);
+    let got =
+        pg_clients(&["cancelled", &server.dsn(PASSWORD), "SELECT count(*) FROM generate_series(1, 1000000000000)"]);
+    for protocol in ["simple", "extended"] {
+        let run = &got[protocol];
+        assert_eq!(run["error"]["sqlstate"], "57014", "{protocol}: {got}");
+        assert!(run["error"]["message"].as_str().unwrap().contains("user request"), "{protocol}: {got}");
+        // Well before the 60 s statement timeout.
+        assert!(run["seconds"].as_f64().unwrap() < 30.0, "{protocol}: {got}");
+        assert_eq!(run["after"], 42, "{protocol}: the connection is usable after: {got}");
+    }
+}
+
+#[test]
 fn connections_past_the_cap_are_refused() {
     if super::python_with("psycopg, sqlalchemy").is_none() {
         return;
