@@ -304,10 +304,8 @@ mod tests {
     use super::*;
     use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
-    mod parse {
-        pub fn one(sql: &str) -> super::Statement {
-            super::PostgresCompatibilityParser::new().parse(sql).unwrap().remove(0)
-        }
+    fn parse(sql: &str) -> Statement {
+        PostgresCompatibilityParser::new().parse(sql).unwrap().remove(0)
     }
 
     #[test]
@@ -319,7 +317,7 @@ mod tests {
             "SHOW server_version",
             "SHOW TABLES",
         ] {
-            assert_eq!(classify(&parse::one(sql)), Verdict::Query, "{sql}");
+            assert_eq!(classify(&parse(sql)), Verdict::Query, "{sql}");
         }
         for sql in [
             "SET extra_float_digits = 3",
@@ -333,7 +331,7 @@ mod tests {
             "SAVEPOINT s",
             "RELEASE SAVEPOINT s",
         ] {
-            assert_eq!(classify(&parse::one(sql)), Verdict::Session, "{sql}");
+            assert_eq!(classify(&parse(sql)), Verdict::Session, "{sql}");
         }
         for sql in [
             "CREATE TABLE t (a INT)",
@@ -349,7 +347,7 @@ mod tests {
             "SET datafusion.runtime.memory_limit = '100G'",
             "SET ROLE postgres",
         ] {
-            assert!(matches!(classify(&parse::one(sql)), Verdict::Refused(_)), "{sql}");
+            assert!(matches!(classify(&parse(sql)), Verdict::Refused(_)), "{sql}");
         }
     }
 
