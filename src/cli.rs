@@ -11,7 +11,7 @@ use gongkai::pipeline::{self, Outcome, Progress};
 use gongkai::query::{self, OutputFormat};
 use gongkai::schedule::{self, RunStatus, config};
 use gongkai::store::Warehouse;
-use gongkai::{catalog, parse, shell, synth};
+use gongkai::{catalog, parse, serve, shell, synth};
 
 use crate::settings::{self, ConfigFile, Effective};
 
@@ -93,6 +93,9 @@ enum Command {
         #[command(flatten)]
         catalog: CatalogArgs,
     },
+    /// Serve the warehouse's tables and views, read-only, to PostgreSQL clients (BI tools, psql,
+    /// scripts) until SIGTERM/SIGINT (see README: Serving the warehouse).
+    Serve(ServeArgs),
     /// Run every pipeline of the pipelines directory on its cron schedule until SIGTERM/SIGINT
     /// (see README: Pipelines).
     Schedule {
@@ -117,6 +120,8 @@ enum Command {
         /// Files read and parsed at once (checked here for ingest and rebuild).
         #[arg(long)]
         concurrency: Option<usize>,
+        #[command(flatten)]
+        serve: ServeSettings,
     },
     /// Re-parse every archived raw file with the current parser and rewrite every table.
     Rebuild {
@@ -172,6 +177,177 @@ enum Command {
         #[arg(long)]
         raw_only: bool,
     },
+}
+
+/// `gongkai serve`: which servers to start and their limits. The dashboard (`--http`) is to join
+/// `--pg` here; each server is started by its own flag.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct ServeArgs {
+    #[command(subcommand)]
+    command: Option<ServeCommand>,
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    #[command(flatten)]
+    settings: ServeSettings,
+}
+
+/// The PostgreSQL server's settings: taken by `serve`, and by `check` to validate them.
+#[derive(clap::Args)]
+struct ServeSettings {
+    /// Serve the PostgreSQL wire protocol on HOST:PORT (PORT alone: 127.0.0.1:PORT; port 0 picks a
+    /// free one, printed at start).
+    #[arg(long, value_name = "ADDR")]
+    pg: Option<String>,
+    /// The users who may log in: a TOML file of [[user]] entries from `gongkai serve
+    /// hash-password`. GONGKAI_PG_USER with GONGKAI_PG_PASSWORD adds one more.
+    #[arg(long = "users", id = "pg_users", value_name = "FILE")]
+    pg_users: Option<PathBuf>,
+    /// The longest one statement may run (e.g. 60s, 500ms, 5min); clients may set a shorter
+    /// statement_timeout.
+    #[arg(long, default_value = "60s")]
+    statement_timeout: String,
+    /// The memory one statement's joins, sorts and aggregations may reserve (e.g. 1GiB, 512MiB).
+    #[arg(long, default_value = "1GiB")]
+    memory_limit: String,
+    /// Connections open at once; more are refused.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// TLS certificate chain (PEM); with --tls-key, only TLS connections are accepted.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+}
+
+/// The server's settings checked and parsed.
+struct ServeOptions {
+    listen: Option<std::net::SocketAddr>,
+    limits: serve::pg::Limits,
+    tls: Option<serve::pg::Tls>,
+}
+
+impl ServeSettings {
+    /// The settings parsed, or every error among them.
+    fn resolve(&self) -> Result<ServeOptions, Vec<String>> {
+        let mut errors = Vec::new();
+        let listen = self
+            .pg
+            .as_deref()
+            .and_then(|pg| serve::parse_listen(pg).map_err(|e| errors.push(format!("--pg {pg}: {e}"))).ok());
+        let statement_timeout = serve::parse_duration(&self.statement_timeout)
+            .map_err(|e| errors.push(format!("--statement-timeout {}: {e}", self.statement_timeout)))
+            .unwrap_or_default();
+        let memory_limit = serve::parse_bytes(&self.memory_limit)
+            .map_err(|e| errors.push(format!("--memory-limit {}: {e}", self.memory_limit)))
+            .unwrap_or_default();
+        let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if max_connections == 0 {
+            errors.push("--max-connections: must be at least 1".into());
+        }
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(serve::pg::Tls { cert: cert.clone(), key: key.clone() }),
+            (None, None) => None,
+            _ => {
+                errors.push("--tls-cert and --tls-key: give both or neither".into());
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ServeOptions { listen, limits: serve::pg::Limits { statement_timeout, memory_limit, max_connections }, tls })
+    }
+
+    /// Every error `serve` would stop at before it opens the warehouse: the settings, the users
+    /// file and the TLS files.
+    fn check(&self) -> Vec<String> {
+        let options = match self.resolve() {
+            Ok(options) => options,
+            Err(errors) => return errors,
+        };
+        let mut errors = Vec::new();
+        if let Some(path) = &self.pg_users {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Err(e) = serve::auth::Users::parse(&path.display().to_string(), &text) {
+                        errors.push(format!("--users: {e}"));
+                    }
+                }
+                Err(e) => errors.push(format!("--users {}: {e}", path.display())),
+            }
+        }
+        if let Some(tls) = &options.tls
+            && let Err(e) = serve::pg::check_tls(tls)
+        {
+            errors.push(format!("TLS: {e}"));
+        }
+        errors
+    }
+}
+
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// Read a password from standard input (its first line) and print the users-file entry for
+    /// NAME: the password salted and hashed for SCRAM-SHA-256.
+    HashPassword { name: String },
+}
+
+/// Connections open at once when --max-connections is not given.
+const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+impl ServeArgs {
+    fn run(self) -> anyhow::Result<ExitCode> {
+        if let Some(ServeCommand::HashPassword { name }) = self.command {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                anyhow::bail!("hash-password: give the password on standard input");
+            }
+            let name = toml::Value::String(name);
+            println!("[[user]]\nname = {name}\npassword = \"{}\"", serve::auth::Secret::new(password).encode());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let ServeOptions { listen, limits, tls } =
+            self.settings.resolve().map_err(|errors| anyhow::anyhow!("{}", errors.join("; ")))?;
+        let Some(listen) = listen else {
+            anyhow::bail!("serve: nothing to serve; give --pg ADDR (e.g. --pg 127.0.0.1:5433)");
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let users = serve::auth::Users::load(
+            self.settings.pg_users.as_deref(),
+            (env("GONGKAI_PG_USER"), env("GONGKAI_PG_PASSWORD")),
+        )?;
+        runtime()?.block_on(async {
+            let wh = Warehouse::open_existing(&self.catalog.store.warehouse, &self.catalog.store.options()?)?;
+            let live = std::sync::Arc::new(serve::Live::open(wh, self.catalog.views()?).await?);
+            let names: Vec<&str> = users.names().collect();
+            eprintln!("gongkai: PostgreSQL users: {}", names.join(", "));
+            let options = serve::pg::Options { listen, users, limits, tls };
+            let server = serve::pg::serve(live, options, |addr| {
+                eprintln!("gongkai: PostgreSQL listening on {addr}");
+            });
+            tokio::select! {
+                served = server => served?,
+                signal = shutdown() => signal?,
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    eprintln!("gongkai: stopping the server");
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -230,11 +406,14 @@ impl CatalogArgs {
     /// The query context: the warehouse tables and the views. Reading never creates a warehouse.
     async fn open(&self) -> anyhow::Result<datafusion::prelude::SessionContext> {
         let wh = Warehouse::open_existing(&self.store.warehouse, &self.store.options()?)?;
-        let views = match &self.sql_dir {
+        Ok(catalog::open_as_of(&wh, &self.views()?, self.as_of.unwrap_or_default()).await?)
+    }
+
+    fn views(&self) -> anyhow::Result<Vec<catalog::ViewSql>> {
+        Ok(match &self.sql_dir {
             Some(dir) => catalog::views_from_dir(dir)?,
             None => catalog::embedded_views(),
-        };
-        Ok(catalog::open_as_of(&wh, &views, self.as_of.unwrap_or_default()).await?)
+        })
     }
 }
 
@@ -361,6 +540,7 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }),
+        Command::Serve(args) => args.run(),
         Command::Schedule { dir } => {
             let pipelines = dir.load()?;
             if pipelines.is_empty() {
@@ -369,8 +549,8 @@ pub fn run(cli: Cli, loaded: Loaded) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(schedule::serve(pipelines))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir, sql_dir, store, concurrency } => {
-            check_command(&dir.pipelines, sql_dir.as_deref(), &store, concurrency, &loaded)
+        Command::Check { dir, sql_dir, store, concurrency, serve } => {
+            check_command(&dir.pipelines, sql_dir.as_deref(), &store, concurrency, &serve, &loaded)
         }
         Command::Pipeline { command: PipelineCommand::Run { name, dir } } => {
             let pipelines = dir.load()?;
@@ -467,6 +647,7 @@ fn check_command(
     sql_dir: Option<&std::path::Path>,
     store: &StoreArgs,
     concurrency: Option<usize>,
+    serve: &ServeSettings,
     loaded: &Loaded,
 ) -> anyhow::Result<ExitCode> {
     let mut errors: Vec<String> = loaded.file.errors.clone();
@@ -481,6 +662,7 @@ fn check_command(
     if concurrency == Some(0) {
         errors.push("concurrency: must be at least 1".into());
     }
+    errors.extend(serve.check());
     match config::load_dir(dir) {
         Ok(pipelines) => {
             for p in &pipelines {

@@ -6,7 +6,7 @@
 //! [`region`] (place names → division codes) and [`body`] (which body published it); [`parse`] runs the stages for one file;
 //! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
 //! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
-//! [`schedule`] runs pipelines on cron schedules. Types shared by every stage live in [`model`].
+//! [`schedule`] runs pipelines on cron schedules; [`serve`] serves the catalog to PostgreSQL clients. Types shared by every stage live in [`model`].
 //! [`synth`] generates reports in every layout with their truth, from [`template`].
 
 pub mod body;
@@ -21,6 +21,7 @@ pub mod query;
 pub mod read;
 pub mod region;
 pub mod schedule;
+pub mod serve;
 pub mod shell;
 pub mod store;
 pub mod synth;

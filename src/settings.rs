@@ -1,7 +1,8 @@
 //! The settings a deployment configures (where the warehouse is, how to reach S3, which pipeline
-//! files and views to use, how many files to parse at once), each settable in three places: a flag,
-//! a `GONGKAI_*` environment variable and the config file, in that order of precedence, then the
-//! built-in default. [`SETTINGS`] is the one list (README's "Configuration" table shows the same).
+//! files and views to use, how many files to parse at once, where and how the PostgreSQL server
+//! listens), each settable in three places: a flag, a `GONGKAI_*` environment variable and the
+//! config file, in that order of precedence, then the built-in default. [`SETTINGS`] is the one
+//! list (README's "Configuration" table shows the same).
 //!
 //! clap reads the flags and the variables (its `env` feature). The config file is read before
 //! clap parses, and its values become the arguments' defaults, so they rank below both. A setting
@@ -45,6 +46,18 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sql_dir", flag: "--sql-dir", env: "GONGKAI_SQL_DIR", kind: Kind::Text },
     Setting { key: "pipelines", flag: "--pipelines", env: "GONGKAI_PIPELINES", kind: Kind::Text },
     Setting { key: "concurrency", flag: "--concurrency", env: "GONGKAI_CONCURRENCY", kind: Kind::Count },
+    Setting { key: "pg", flag: "--pg", env: "GONGKAI_PG", kind: Kind::Text },
+    Setting { key: "pg_users", flag: "--users", env: "GONGKAI_PG_USERS", kind: Kind::Text },
+    Setting {
+        key: "statement_timeout",
+        flag: "--statement-timeout",
+        env: "GONGKAI_STATEMENT_TIMEOUT",
+        kind: Kind::Text,
+    },
+    Setting { key: "memory_limit", flag: "--memory-limit", env: "GONGKAI_MEMORY_LIMIT", kind: Kind::Text },
+    Setting { key: "max_connections", flag: "--max-connections", env: "GONGKAI_MAX_CONNECTIONS", kind: Kind::Count },
+    Setting { key: "tls_cert", flag: "--tls-cert", env: "GONGKAI_TLS_CERT", kind: Kind::Text },
+    Setting { key: "tls_key", flag: "--tls-key", env: "GONGKAI_TLS_KEY", kind: Kind::Text },
 ];
 
 /// The config file named by `--config FILE` (or `--config=FILE`) among `args`, else by

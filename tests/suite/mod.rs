@@ -13,6 +13,7 @@ mod hostile;
 mod layouts;
 mod parser_safety;
 mod schedule;
+mod serve;
 mod streams;
 mod synth;
 mod views;

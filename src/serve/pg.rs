@@ -1,0 +1,461 @@
+//! The PostgreSQL wire protocol over the catalog: SCRAM-SHA-256 logins ([`super::auth`]), the
+//! read-only guard ([`super::guard`]), a deadline, cancel requests and a memory pool for every
+//! statement, a cap on connections, and TLS when given a certificate. datafusion-postgres answers
+//! what clients send (pg_catalog, SET/SHOW, cursors, parameter binding); this module decides who
+//! gets there and what may run.
+
+use std::fmt::Debug;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_postgres::arrow_pg::datatypes::df;
+use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use datafusion_postgres::{DfSessionService, Parser, QueryHook};
+use futures::{FutureExt, Sink, StreamExt};
+use pgwire::api::auth::sasl::SASLAuthStartupHandler;
+use pgwire::api::auth::sasl::scram::ScramAuth;
+use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
+use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldInfo, Response, SendableRowStream};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle, ConnectionManager, PgWireServerHandlers, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::types::format::FormatOptions;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
+
+use super::Live;
+use super::auth::{ITERATIONS, ScramSource, Users};
+use super::guard::{self, Verdict};
+
+/// What one statement may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The longest a statement runs, planning and sending its rows included; a client's
+    /// `SET statement_timeout` may shorten it, not lengthen it.
+    pub statement_timeout: Duration,
+    /// Bytes of memory that one statement's operators may reserve (DataFusion's memory pool).
+    pub memory_limit: usize,
+    /// Connections open at once; one more is refused with SQLSTATE 53300.
+    pub max_connections: usize,
+}
+
+/// The server's certificate chain and private key, PEM files.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub struct Options {
+    pub listen: SocketAddr,
+    pub users: Users,
+    pub limits: Limits,
+    pub tls: Option<Tls>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{path}: {message}")]
+    Tls { path: String, message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Listen on `options.listen`, call `ready` with the bound address (port 0 picks one), and serve
+/// until the task is dropped.
+pub async fn serve(live: Arc<Live>, options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let tls = options.tls.as_ref().map(load_tls).transpose()?;
+    let listener =
+        TcpListener::bind(options.listen).await.map_err(|source| ServeError::Bind { addr: options.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.listen, source })?;
+    let shared = Arc::new(Shared {
+        live,
+        scram_source: Arc::new(ScramSource::new(options.users)),
+        cert_pem: tls.as_ref().map(|(_, pem)| pem.clone()),
+        limits: options.limits,
+        hooks: guard::hooks(),
+        connections: Arc::new(ConnectionManager::new()),
+        // Describing a prepared statement reads only its plan; this parser's context is never used.
+        describer: DfSessionService::new(Arc::new(SessionContext::new())).query_parser(),
+    });
+    let acceptor = tls.map(|(acceptor, _)| acceptor);
+    let slots = Arc::new(Semaphore::new(options.limits.max_connections));
+    ready(addr);
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: the next accept may succeed.
+                eprintln!("gongkai: accepting a connection failed: {e}");
+                continue;
+            }
+        };
+        let permit = slots.clone().try_acquire_owned().ok();
+        let handlers = Arc::new(Connection { shared: shared.clone(), full: permit.is_none() });
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
+                eprintln!("gongkai: connection from {peer}: {e}");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Whether `serve` could use these files (for `gongkai check`).
+pub fn check_tls(tls: &Tls) -> Result<(), ServeError> {
+    load_tls(tls).map(|_| ())
+}
+
+/// The acceptor and the certificate as PEM (for SCRAM channel binding). A file that cannot be
+/// used stops the server: it never falls back to plain text.
+fn load_tls(tls: &Tls) -> Result<(TlsAcceptor, Vec<u8>), ServeError> {
+    use tokio_rustls::rustls;
+    let err = |path: &PathBuf, message: String| ServeError::Tls { path: path.display().to_string(), message };
+    let cert_pem = std::fs::read(&tls.cert).map_err(|e| err(&tls.cert, e.to_string()))?;
+    let key_pem = std::fs::read(&tls.key).map_err(|e| err(&tls.key, e.to_string()))?;
+    let certs = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err(&tls.cert, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(err(&tls.cert, "no certificate in the file".into()));
+    }
+    let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .map_err(|e| err(&tls.key, e.to_string()))?
+        .ok_or_else(|| err(&tls.key, "no private key in the file".into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .map_err(|e| err(&tls.cert, e.to_string()))?;
+    Ok((TlsAcceptor::from(Arc::new(config)), cert_pem))
+}
+
+/// What every connection shares.
+struct Shared {
+    live: Arc<Live>,
+    scram_source: Arc<ScramSource>,
+    cert_pem: Option<Vec<u8>>,
+    limits: Limits,
+    hooks: Vec<Arc<dyn QueryHook>>,
+    connections: Arc<ConnectionManager>,
+    describer: Arc<Parser>,
+}
+
+impl Shared {
+    /// The catalog as the warehouse is now, with a memory pool of its own for one statement.
+    async fn statement_context(&self) -> PgWireResult<Arc<SessionContext>> {
+        let base = self.live.current().await.map_err(|e| internal(format!("opening the warehouse: {e}")))?;
+        let runtime = RuntimeEnvBuilder::from_runtime_env(&base.runtime_env())
+            .with_memory_limit(self.limits.memory_limit, 1.0)
+            .build_arc()
+            .map_err(|e| internal(e.to_string()))?;
+        let state = datafusion::execution::SessionStateBuilder::new_from_existing(base.state())
+            .with_runtime_env(runtime)
+            .build();
+        Ok(Arc::new(SessionContext::new_with_state(state)))
+    }
+
+    fn service(&self, ctx: Arc<SessionContext>) -> DfSessionService {
+        DfSessionService::new_with_hooks(ctx, self.hooks.clone())
+    }
+
+    /// When the statement now starting must end: the server's limit, or the client's
+    /// `statement_timeout` if shorter.
+    fn deadline(&self, client: &(impl ClientInfo + ?Sized)) -> Instant {
+        // Where datafusion-postgres's SET hook keeps the client's statement_timeout.
+        let asked = client
+            .metadata()
+            .get("statement_timeout_ms")
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .map(Duration::from_millis);
+        let limit = asked.map_or(self.limits.statement_timeout, |asked| asked.min(self.limits.statement_timeout));
+        Instant::now() + limit
+    }
+}
+
+/// What ends a statement early: its deadline, and a cancel request from the client (psql's
+/// Ctrl-C).
+#[derive(Clone)]
+struct Stop {
+    deadline: Instant,
+    cancel: futures::future::Shared<futures::future::BoxFuture<'static, ()>>,
+}
+
+impl Stop {
+    /// `work` (planning, and whatever a hook does), unless the deadline passes first. pgwire
+    /// itself answers a cancel request while `do_query` runs.
+    async fn run<T>(deadline: Instant, work: impl std::future::Future<Output = PgWireResult<T>>) -> PgWireResult<T> {
+        tokio::time::timeout_at(deadline, work).await.map_err(|_| timed_out())?
+    }
+
+    /// Once `do_query` has its responses. The rows are produced as they are sent, after pgwire
+    /// stopped listening for cancel requests, so the request is listened for here; taking the
+    /// connection's cancel receiver ends pgwire's, which is why this comes last in `do_query`.
+    async fn for_rows(deadline: Instant, client: &(impl ClientInfo + ?Sized)) -> Stop {
+        let receiver = match client.session_extensions().get::<Arc<ConnectionHandle>>() {
+            Some(handle) => Some(handle.start_query().await),
+            None => None,
+        };
+        let cancel = async move {
+            // Err: the next statement took the receiver; this one is past cancelling.
+            let requested = match receiver {
+                Some(rx) => rx.await.is_ok(),
+                None => false,
+            };
+            if !requested {
+                std::future::pending::<()>().await;
+            }
+        };
+        Stop { deadline, cancel: cancel.boxed().shared() }
+    }
+
+    /// The rows of `response`, cut off with SQLSTATE 57014 when the statement is stopped;
+    /// dropping the stream stops the query's work.
+    fn rows(&self, response: Response) -> Response {
+        let Response::Query(mut query) = response else { return response };
+        let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
+        let timer = Box::pin(tokio::time::sleep_until(self.deadline));
+        let state = Some((rows, timer, self.cancel.clone()));
+        let limited: SendableRowStream = Box::pin(futures::stream::unfold(state, |state| async move {
+            let (mut rows, mut timer, cancel) = state?;
+            tokio::select! {
+                biased;
+                _ = &mut timer => Some((Err(timed_out()), None)),
+                _ = cancel.clone() => Some((Err(cancelled()), None)),
+                row = rows.next() => row.map(|row| (row, Some((rows, timer, cancel)))),
+            }
+        }));
+        query.data_rows = limited;
+        Response::Query(query)
+    }
+}
+
+/// The handlers of one connection.
+struct Connection {
+    shared: Arc<Shared>,
+    /// The server already has `max_connections` open: this one is refused at startup.
+    full: bool,
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::new(Queries { shared: self.shared.clone() })
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        Arc::new(Queries { shared: self.shared.clone() })
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        let mut scram = ScramAuth::new(self.shared.scram_source.clone());
+        scram.set_iterations(ITERATIONS);
+        if let Some(pem) = &self.shared.cert_pem {
+            // Channel binding (SCRAM-SHA-256-PLUS) where the certificate allows it; plain SCRAM
+            // otherwise.
+            if let Err(e) = scram.configure_certificate(pem) {
+                eprintln!("gongkai: SCRAM channel binding is off: {e}");
+            }
+        }
+        let sasl = SASLAuthStartupHandler::new(Arc::new(DefaultServerParameterProvider::default()))
+            .with_scram(scram)
+            .with_connection_manager(self.shared.connections.clone());
+        Arc::new(Login { sasl, full: self.full, tls: self.shared.cert_pem.is_some() })
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::new(DefaultCancelHandler::new(self.shared.connections.clone()))
+    }
+}
+
+/// SCRAM-SHA-256 for everyone; before it, the connection cap and (with TLS configured) the
+/// refusal of unencrypted connections.
+struct Login {
+    sasl: SASLAuthStartupHandler<DefaultServerParameterProvider>,
+    full: bool,
+    tls: bool,
+}
+
+#[async_trait]
+impl StartupHandler for Login {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if matches!(message, PgWireFrontendMessage::Startup(_)) {
+            if self.full {
+                return Err(fatal("53300", "too many connections: the server's max_connections are in use".into()));
+            }
+            if self.tls && !client.is_secure() {
+                return Err(fatal("28000", "this server accepts only TLS connections (sslmode=require)".into()));
+            }
+        }
+        self.sasl.on_startup(client, message).await
+    }
+}
+
+/// Simple and extended queries through the guard, each statement on the current catalog with its
+/// own memory pool and deadline.
+struct Queries {
+    shared: Arc<Shared>,
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Queries {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statements =
+            PostgresCompatibilityParser::new().parse(query).map_err(|e| match guard::refuse_unparsed(query) {
+                Some(why) => guard::read_only_error(why),
+                None => user_error("42601", e.to_string()),
+            })?;
+        if statements.is_empty() {
+            return Ok(vec![Response::EmptyQuery]);
+        }
+        let mut results = Vec::new();
+        'statement: for statement in statements {
+            let deadline = self.shared.deadline(client);
+            let ctx = self.shared.statement_context().await?;
+            for hook in &self.shared.hooks {
+                if let Some(result) = hook.handle_simple_query(&statement, &ctx, client).await {
+                    results.push((result?, deadline));
+                    continue 'statement;
+                }
+            }
+            let response = Stop::run(deadline, run_query(&ctx, statement, client.metadata())).await?;
+            results.push((response, deadline));
+        }
+        let stop = Stop::for_rows(Instant::now(), client).await;
+        Ok(results.into_iter().map(|(response, deadline)| Stop { deadline, ..stop.clone() }.rows(response)).collect())
+    }
+}
+
+/// Plan one statement that no hook answered, check the plan, and start it.
+async fn run_query(
+    ctx: &SessionContext,
+    statement: Statement,
+    metadata: &std::collections::HashMap<String, String>,
+) -> PgWireResult<Response> {
+    if guard::classify(&statement) != Verdict::Query {
+        return Err(guard::read_only_error(format!("{statement}: not a query")));
+    }
+    let plan = ctx
+        .state()
+        .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
+        .await
+        .map_err(api_error)?;
+    guard::check_plan(&plan)?;
+    let df = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
+    let format = Arc::new(FormatOptions::from_client_metadata(metadata));
+    Ok(Response::Query(df::encode_dataframe(df, &Format::UnifiedText, Some(format)).await?))
+}
+
+type PgStatement = (String, Option<(Statement, LogicalPlan)>);
+
+#[async_trait]
+impl ExtendedQueryHandler for Queries {
+    type Statement = PgStatement;
+    type QueryParser = Planner;
+
+    fn query_parser(&self) -> Arc<Planner> {
+        Arc::new(Planner { shared: self.shared.clone() })
+    }
+
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<PgStatement>, max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = PgStatement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let deadline = self.shared.deadline(client);
+        let service = self.shared.service(self.shared.statement_context().await?);
+        let response = Stop::run(deadline, ExtendedQueryHandler::do_query(&service, client, portal, max_rows)).await?;
+        Ok(Stop::for_rows(deadline, client).await.rows(response))
+    }
+}
+
+/// Parses and plans prepared statements (datafusion-postgres's parser on the current catalog),
+/// then checks the plan of every query.
+struct Planner {
+    shared: Arc<Shared>,
+}
+
+#[async_trait]
+impl QueryParser for Planner {
+    type Statement = PgStatement;
+
+    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<PgStatement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let service = self.shared.service(self.shared.live.current().await.map_err(|e| internal(e.to_string()))?);
+        let parsed = service.query_parser().parse_sql(client, sql, types).await.map_err(|e| {
+            match guard::refuse_unparsed(sql) {
+                Some(why) => guard::read_only_error(why),
+                None => e,
+            }
+        })?;
+        if let Some((_, Some((statement, plan)))) = &parsed {
+            match guard::classify(statement) {
+                Verdict::Query => guard::check_plan(plan)?,
+                Verdict::Session => {}
+                Verdict::Refused(why) => return Err(guard::read_only_error(why)),
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn get_parameter_types(&self, statement: &PgStatement) -> PgWireResult<Vec<Type>> {
+        self.shared.describer.get_parameter_types(statement)
+    }
+
+    fn get_result_schema(&self, statement: &PgStatement, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        self.shared.describer.get_result_schema(statement, format)
+    }
+}
+
+fn timed_out() -> PgWireError {
+    user_error("57014", "canceling statement due to statement timeout".into())
+}
+
+fn cancelled() -> PgWireError {
+    user_error("57014", "canceling statement due to user request".into())
+}
+
+fn user_error(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message)))
+}
+
+fn fatal(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new("FATAL".into(), code.into(), message)))
+}
+
+fn internal(message: String) -> PgWireError {
+    user_error("XX000", message)
+}
+
+fn api_error(e: datafusion::error::DataFusionError) -> PgWireError {
+    PgWireError::ApiError(Box::new(e))
+}

@@ -1,0 +1,177 @@
+"""BI stand-ins for `gongkai serve --pg` (tests/suite/serve.rs): psycopg 3 and SQLAlchemy connect the
+way Superset and analysts' scripts do and print what they got as one JSON object on stdout. The
+Rust test compares it with what `gongkai query` returns.
+
+    pg_clients.py query DSN SQL PARAMS_JSON      rows of a parameterised query (server-side binding)
+    pg_clients.py refused DSN SQL                the error a statement gets (extended protocol)
+    pg_clients.py concurrent DSN SQL N           N connections at once, each running SQL
+    pg_clients.py sqlalchemy URL YEAR            reflection (tables, views), columns and a bound query
+    pg_clients.py fresh DSN SQL COMMAND...       SQL, then COMMAND (an ingest), then SQL again, on
+                                                 one connection
+    pg_clients.py capped DSN                     the error of a connection past max_connections
+    pg_clients.py cancelled DSN SQL              SQL cancelled after a second (a cancel request, as
+                                                 psql sends on Ctrl-C), over both protocols, then
+                                                 a query on the same connection
+    pg_clients.py connect DSN FILE               every client's statements of FILE (pg_connect.json)
+                                                 over the simple and the extended protocol: the
+                                                 ones that failed
+"""
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import psycopg
+
+
+def plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def rows(cursor):
+    names = [c.name for c in cursor.description]
+    return [{n: plain(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
+
+
+def query(dsn, sql, params):
+    with psycopg.connect(dsn) as conn:
+        # prepare=True: a named server-side prepared statement (Parse/Bind/Execute with $1 …), as
+        # psycopg does for a query it runs repeatedly.
+        first = rows(conn.execute(sql, params, prepare=True))
+        second = rows(conn.execute(sql, params, prepare=True))
+        return {"rows": first, "again": second}
+
+
+def refused(dsn, sql):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        try:
+            # prepare=True: the extended protocol, where a statement is parsed and planned before
+            # it runs (psql sends the simple protocol).
+            conn.execute(sql, prepare=True)
+        except psycopg.Error as e:
+            return {"error": str(e).strip(), "sqlstate": e.sqlstate}
+        return {"error": None}
+
+
+def concurrent(dsn, sql, n):
+    def one(_):
+        with psycopg.connect(dsn) as conn:
+            return rows(conn.execute(sql))
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return {"results": list(pool.map(one, range(n)))}
+
+
+def with_sqlalchemy(url, year):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    inspector = sa.inspect(engine)
+    out = {
+        "tables": sorted(inspector.get_table_names()),
+        "views": sorted(inspector.get_view_names()),
+    }
+    with engine.connect() as conn:
+        # Inspector.get_columns is not used: its catalog query has correlated scalar subqueries
+        # that DataFusion cannot plan. The columns of a result are what a BI tool shows instead.
+        out["columns"] = list(conn.execute(sa.text("SELECT * FROM report_metrics LIMIT 0")).keys())
+        result = conn.execute(
+            sa.text("SELECT count(*) AS n FROM reports WHERE year = :year"), {"year": year}
+        )
+        out["count"] = result.scalar_one()
+    engine.dispose()
+    return out
+
+
+def fresh(dsn, sql, command):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        before = rows(conn.execute(sql))
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode not in (0, 1):
+            return {"ingest_failed": done.stderr}
+        after = rows(conn.execute(sql))
+        return {"before": before, "after": after}
+
+
+def capped(dsn):
+    with psycopg.connect(dsn):
+        try:
+            with psycopg.connect(dsn):
+                return {"error": None}
+        except psycopg.Error as e:
+            return {"error": str(e).strip()}
+
+
+def cancelled(dsn, sql):
+    import threading
+    import time
+
+    out = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for protocol in ("simple", "extended"):
+            timer = threading.Timer(1.0, conn.cancel_safe)
+            started = time.monotonic()
+            timer.start()
+            try:
+                if protocol == "simple":
+                    psycopg.ClientCursor(conn).execute(sql)
+                else:
+                    conn.execute(sql, prepare=True)
+                error = None
+            except psycopg.Error as e:
+                error = {"sqlstate": e.sqlstate, "message": str(e).strip()}
+            timer.join()
+            after = conn.execute("SELECT 40 + 2").fetchone()[0]
+            out[protocol] = {"error": error, "seconds": time.monotonic() - started, "after": after}
+    return out
+
+
+def connect(dsn, path):
+    with open(path, encoding="utf-8") as f:
+        clients = json.load(f)["clients"]
+    failed = []
+    for client, statements in clients.items():
+        for protocol in ("simple", "extended"):
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for sql in statements:
+                    try:
+                        if protocol == "simple":
+                            # A client-side cursor sends the statement as one Query message, as
+                            # psql does; conn.execute parses, binds and executes, as JDBC does.
+                            psycopg.ClientCursor(conn).execute(sql)
+                        else:
+                            conn.execute(sql, prepare=True)
+                    except psycopg.Error as e:
+                        failed.append({"client": client, "protocol": protocol, "sql": sql, "error": str(e).strip()})
+    return {"statements": sum(len(s) for s in clients.values()), "failed": failed}
+
+
+def main():
+    cmd, target = sys.argv[1], sys.argv[2]
+    if cmd == "query":
+        out = query(target, sys.argv[3], json.loads(sys.argv[4]))
+    elif cmd == "refused":
+        out = refused(target, sys.argv[3])
+    elif cmd == "concurrent":
+        out = concurrent(target, sys.argv[3], int(sys.argv[4]))
+    elif cmd == "sqlalchemy":
+        out = with_sqlalchemy(target, int(sys.argv[3]))
+    elif cmd == "fresh":
+        out = fresh(target, sys.argv[3], sys.argv[4:])
+    elif cmd == "cancelled":
+        out = cancelled(target, sys.argv[3])
+    elif cmd == "connect":
+        out = connect(target, sys.argv[3])
+    elif cmd == "capped":
+        out = capped(target)
+    else:
+        raise SystemExit(f"unknown command {cmd}")
+    json.dump(out, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main()
