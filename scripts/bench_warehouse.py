@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-from view_sql import closure, view_files  # noqa: E402
+from views_duckdb import connect  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -42,20 +42,6 @@ def files_and_rows(wh):
             count += sum(f.endswith(".parquet") for f in files)
         n[table] = count
     return n
-
-
-def duckdb_views(wh, views):
-    import duckdb
-
-    con = duckdb.connect()
-    hive = "hive_partitioning = true, hive_types = {'province_code': 'VARCHAR', 'year': 'INTEGER'}"
-    for table in ("reports", "cells", "checks", "facts"):
-        glob = os.path.join(wh, table, "*", "*", "*.parquet")
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', {hive})")
-    con.execute(f"CREATE VIEW bodies AS SELECT * FROM read_parquet('{os.path.join(wh, 'bodies', '*.parquet')}')")
-    for v in closure(list(views), views):
-        con.execute(views[v])
-    return con
 
 
 def main():
@@ -96,9 +82,8 @@ def main():
     print(f"| ingest 1,000 more files | {wall:.1f} | {cpu:.1f} | {rss:.0f} | {stored} stored, files added {added}, versions {versions.group(1) if versions else '-'} |")
     shutil.rmtree(src, ignore_errors=True)
 
-    views = view_files(os.path.join(REPO, "sql"))
+    con, views = connect(wh, os.path.join(REPO, "sql"))
     wanted = args.views.split(",") if args.views else sorted(views)
-    con = duckdb_views(wh, views)
     print("\n| view | rows | gongkai best of %d (s) | gongkai peak RSS MB | DuckDB best of %d (s) | gongkai / DuckDB |" % (args.runs, args.runs))
     print("|---|---|---|---|---|---|")
     for v in wanted:

@@ -17,7 +17,8 @@ import duckdb
 from view_sql import closure, plain, view_files
 
 
-def main(warehouse, sql_dir):
+def connect(warehouse, sql_dir):
+    """A DuckDB connection with the warehouse's tables and the views of sql_dir; and the views."""
     con = duckdb.connect()
     hive = "hive_partitioning = true, hive_types = {'province_code': 'VARCHAR', 'year': 'INTEGER'}"
     for table in ("reports", "cells", "checks", "facts"):
@@ -28,6 +29,11 @@ def main(warehouse, sql_dir):
     views = view_files(sql_dir)
     for v in closure(list(views), views):
         con.execute(views[v])
+    return con, views
+
+
+def main(warehouse, sql_dir):
+    con, views = connect(warehouse, sql_dir)
     out = {}
     for v in views:
         cur = con.execute(f"SELECT * FROM {v}")

@@ -15,14 +15,24 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Decoded { text: text.to_string(), encoding: UTF_8.name().to_string(), lossy: false };
     }
-    let encoding = declared_charset(bytes).unwrap_or_else(|| {
+    let guess = || {
         let mut detector = chardetng::EncodingDetector::new();
         detector.feed(bytes, true);
         detector.guess(Some(b"cn"), true)
-    });
+    };
     // GBK and GB2312 labels both map to encoding_rs's GBK; GB18030 is a superset that decodes both.
-    let encoding = if encoding == encoding_rs::GBK { encoding_rs::GB18030 } else { encoding };
+    let widen = |e: &'static Encoding| if e == encoding_rs::GBK { encoding_rs::GB18030 } else { e };
+    let encoding = widen(declared_charset(bytes).unwrap_or_else(guess));
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    if had_errors {
+        // A page whose label is wrong (GBK bytes saying UTF-8, as re-saved pages often do): the
+        // guess is taken when it reads the bytes cleanly.
+        let guessed = widen(guess());
+        let (clean, guess_errors) = guessed.decode_without_bom_handling(bytes);
+        if guessed != encoding && !guess_errors {
+            return Decoded { text: clean.into_owned(), encoding: guessed.name().to_string(), lossy: false };
+        }
+    }
     Decoded { text: text.into_owned(), encoding: encoding.name().to_string(), lossy: had_errors }
 }
 

@@ -97,23 +97,8 @@ pub async fn run_pipeline(
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let run_id = format!("{}-{}-{}", stamp.format("%Y%m%dT%H%M%S%.6fZ"), p.name, &suffix[..8]);
     let holder = holder(&run_id);
-    let mut record = RunRecord {
-        pipeline: p.name.clone(),
-        run_id,
-        holder: holder.clone(),
-        scheduled_for: request.scheduled_for.map(|t| t.timestamp_micros()),
-        started,
-        finished: started,
-        status: RunStatus::Failed.as_str().into(),
-        attempts: 0,
-        files: 0,
-        already_ingested: 0,
-        reports: 0,
-        quarantined: 0,
-        unreadable: 0,
-        error: None,
-        versions: None,
-    };
+    let mut record = RunRecord::begun(&p.name, run_id, holder.clone(), started, RunStatus::Failed);
+    record.scheduled_for = request.scheduled_for.map(|t| t.timestamp_micros());
     let ttl = p.lease_seconds as i64 * 1_000_000;
     // Losing the lease, or failing to renew it in time, cancels the run.
     let run_cancel = request.cancel.child_token();
@@ -423,23 +408,10 @@ pub async fn exclusive<T: RunResult>(
     };
     let result = write(pipeline::Options { cancel, ..options }).await;
     // Every command that writes is a run in `runs`, with the versions it produced.
-    let mut record = RunRecord {
-        pipeline: writer.to_string(),
-        run_id: format!("{}-{writer}-{}", Utc::now().format("%Y%m%dT%H%M%SZ"), &suffix[..8]),
-        holder: holder.clone(),
-        scheduled_for: None,
-        started,
-        finished: now_micros(),
-        status: RunStatus::Succeeded.as_str().into(),
-        attempts: 1,
-        files: 0,
-        already_ingested: 0,
-        reports: 0,
-        quarantined: 0,
-        unreadable: 0,
-        error: None,
-        versions: None,
-    };
+    let run_id = format!("{}-{writer}-{}", Utc::now().format("%Y%m%dT%H%M%SZ"), &suffix[..8]);
+    let mut record = RunRecord::begun(writer, run_id, holder.clone(), started, RunStatus::Succeeded);
+    record.finished = now_micros();
+    record.attempts = 1;
     match &result {
         Ok(done) => done.fill(&mut record),
         Err(PipelineError::Cancelled) => record.status = RunStatus::Interrupted.as_str().into(),

@@ -70,6 +70,30 @@ pub struct RunRecord {
     pub versions: Option<String>,
 }
 
+impl RunRecord {
+    /// A run of `pipeline` that started at `started`, with nothing done yet and `status` until
+    /// it says otherwise.
+    pub fn begun(pipeline: &str, run_id: String, holder: String, started: i64, status: RunStatus) -> Self {
+        RunRecord {
+            pipeline: pipeline.to_string(),
+            run_id,
+            holder,
+            scheduled_for: None,
+            started,
+            finished: started,
+            status: status.as_str().into(),
+            attempts: 0,
+            files: 0,
+            already_ingested: 0,
+            reports: 0,
+            quarantined: 0,
+            unreadable: 0,
+            error: None,
+            versions: None,
+        }
+    }
+}
+
 fn to_batch(r: &RunRecord) -> Result<RecordBatch, arrow::error::ArrowError> {
     let s = |v: &str| Arc::new(StringArray::from(vec![v.to_string()])) as ArrayRef;
     let ts = |v: Option<i64>| Arc::new(TimestampMicrosecondArray::from(vec![v]).with_timezone("UTC")) as ArrayRef;

@@ -325,23 +325,15 @@ fn catch_up_runs_a_missed_fire_time_once_at_start_up() {
         let last = monthly.last_fire(now).unwrap().with_timezone(&Utc);
         // A run recorded for the fire time before the last one: the last one was missed.
         let before = monthly.last_fire(last - chrono::Duration::seconds(1)).unwrap().with_timezone(&Utc);
-        let old = RunRecord {
-            pipeline: "monthly".into(),
-            run_id: "00000000T000000Z-monthly-old".into(),
-            holder: "earlier".into(),
-            scheduled_for: Some(before.timestamp_micros()),
-            started: before.timestamp_micros(),
-            finished: before.timestamp_micros(),
-            status: "succeeded".into(),
-            attempts: 1,
-            files: 0,
-            already_ingested: 0,
-            reports: 0,
-            quarantined: 0,
-            unreadable: 0,
-            error: None,
-            versions: None,
-        };
+        let mut old = RunRecord::begun(
+            "monthly",
+            "00000000T000000Z-monthly-old".into(),
+            "earlier".into(),
+            before.timestamp_micros(),
+            schedule::RunStatus::Succeeded,
+        );
+        old.scheduled_for = Some(before.timestamp_micros());
+        old.attempts = 1;
         runs::append(&wh, &old).await.unwrap();
         assert_eq!(schedule::missed_fire(&monthly, &wh, now).await.unwrap(), Some(last));
 
