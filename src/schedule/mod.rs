@@ -165,12 +165,7 @@ async fn attempt_runs(
             Ok(summary) => {
                 record.status = RunStatus::Succeeded.as_str().into();
                 record.error = None;
-                record.files = summary.files as i64;
-                record.already_ingested = summary.already_ingested as i64;
-                record.reports = summary.reports as i64;
-                record.quarantined = summary.quarantined.len() as i64;
-                record.unreadable = summary.unreadable.len() as i64;
-                record.versions = versions_json(&summary.versions);
+                summary.fill(record);
                 return;
             }
             Err(PipelineError::Cancelled) => {

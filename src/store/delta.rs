@@ -21,10 +21,8 @@ use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use deltalake_core::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake_core::{DeltaTable, DeltaTableError};
 use object_store::ObjectStore;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 
-use super::{CREATED_BY, StoreError, Warehouse};
+use super::{StoreError, Warehouse};
 
 /// The partition columns of every Delta table, in the order of the Hive directories.
 pub const PARTITION_COLUMNS: [&str; 2] = ["province_code", "year"];
@@ -143,10 +141,7 @@ impl Warehouse {
     pub async fn table_writer(&self, table: &str, schema: &SchemaRef) -> Result<TableWriter, StoreError> {
         let delta = self.delta_or_create(table, schema).await?;
         let err = delta_err(table, self);
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
-            .set_created_by(CREATED_BY.to_string())
-            .build();
+        let props = super::writer_properties().build();
         let writer = RecordBatchWriter::for_table(&delta).map_err(&err)?.with_writer_properties(props);
         Ok(TableWriter { table: table.to_string(), delta, writer, adds: Vec::new(), rows: 0 })
     }
@@ -299,10 +294,7 @@ impl Warehouse {
     pub async fn optimize(&self, table: &str, target_bytes: u64) -> Result<Option<(u64, u64, i64)>, StoreError> {
         let Some(delta) = self.delta(table, At::Latest).await? else { return Ok(None) };
         let target = std::num::NonZeroU64::new(target_bytes.max(1)).expect("nonzero");
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
-            .set_created_by(CREATED_BY.to_string())
-            .build();
+        let props = super::writer_properties().build();
         let (delta, metrics) = delta
             .optimize()
             .with_target_size(target)

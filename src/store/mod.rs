@@ -359,11 +359,7 @@ impl Warehouse {
         let staging = self.path(&format!("{STAGING}/{run}/{target}"));
         let perr = |source| StoreError::Parquet { path: target.to_string(), source };
         let metadata = metadata.into_iter().map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v)).collect();
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(perr)?))
-            .set_created_by(CREATED_BY.to_string())
-            .set_key_value_metadata(Some(metadata))
-            .build();
+        let props = writer_properties().set_key_value_metadata(Some(metadata)).build();
         let out = BufWriter::new(self.store.clone(), staging.clone());
         let mut writer = AsyncArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(perr)?;
         writer.write(batch).await.map_err(perr)?;
@@ -389,6 +385,13 @@ impl Warehouse {
         }
         Ok(left.len())
     }
+}
+
+/// How every Parquet file of the warehouse is written: zstd level 3, a fixed `created_by`.
+fn writer_properties() -> parquet::file::properties::WriterPropertiesBuilder {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+        .set_created_by(CREATED_BY.to_string())
 }
 
 /// `batch` with its string-view columns as plain strings: files `optimize` compacted (through
