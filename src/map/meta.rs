@@ -22,8 +22,9 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("metadata pattern")
 }
 
-/// What may stand before a title on its line: a markdown heading mark, a `标题:` field name.
-static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(#{1,6}\s*)?((标题|题名|名称)\s*[:：]\s*)?"));
+/// What may stand before a title on its line: a markdown heading mark, a page's `正文` (body)
+/// mark, a `标题:` field name.
+static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(#{1,6}\s*)?(正文\s*)?((标题|题名|名称)\s*[:：]\s*)?"));
 static REPORT_WORDS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(关于)?(政府|政务)?信息公开(工作)?(年度)?(报告|年报)$|工作年度报告$|年度报告$"));
 static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"(19|20)(\d{2})\s*年度?"));
@@ -117,46 +118,64 @@ static SENTENCE_OPENER: LazyLock<Regex> = LazyLock::new(|| {
         r"^(本年度|本报告|本年|根据|按照|依据|依照|现将|现发布|为了|为|我[局委办镇乡区县市省]|全年|今年|\d{4}年[,，以来度]*[我全])",
     )
 });
-/// The title at the start of a long line: a crawler dump glues the body to it.
-static TITLE_AT_START: LazyLock<Regex> = LazyLock::new(|| re(r"^(.{2,60}?(?:报告|年报))"));
+/// Where a title ends: the report words after 信息公开 (`…政府信息公开工作年度报告`), which a
+/// line break of the original may have cut (`…信息公开工作　年度报告`).
+static TITLE_END: LazyLock<Regex> = LazyLock::new(|| re(r"信息公开(?:[^，。；,;:：》>›»\s]|\s){0,12}?(报告|年报)"));
+/// What separates a title from what a page prints before it on the same line: field names
+/// (`发布机构:`), breadcrumbs (`首页 > …`), sentence punctuation, ideographic spaces, tabs or a
+/// wide gap. A single space does not: titles are printed `某县 2023 年…`.
+/// After sentence-internal punctuation (`，`, `》`…) the words are part of a sentence, not a title.
+static BEFORE_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r#"[:：>›»。|《，,、；;》“”"]|\u{3000}|\t|\s{2,}"#));
+const IN_SENTENCE: &[&str] = &["，", ",", "、", "；", ";", "》", "“", "”", "\""];
+/// The longest title we accept, in characters.
+const TITLE_MAX: usize = 80;
 
-/// The first short line naming the report (`…政府信息公开工作年度报告`); a title broken over two
-/// lines (`…政府信息公开工作` / `年度报告`) is joined; a breadcrumb (`首页 > 政务公开 > …`) gives
-/// its last part; a one-line dump gives the title it starts with.
+/// The first line naming the report (`…政府信息公开工作年度报告`), cut to the title's own span:
+/// a crawler dump glues the body after it and page metadata before it (`发布机构:…年度报告信息来源:…`),
+/// a breadcrumb (`首页 > 政务公开 > …`) gives its last part. A title broken over two lines
+/// (`…政府信息公开工作` / `年度报告`) is joined. A title quoted in a sentence (`现发布《…年度报告》`)
+/// is used only when no line prints one of its own.
 fn find_title(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(80).collect();
+    let mut quoted = None;
     for (i, raw_line) in lines.iter().enumerate() {
         let line = TITLE_PREFIX.replace(raw_line, "");
-        let line = match line.rsplit_once(['>', '›', '»']) {
-            Some((_, last)) => last.trim().to_string(),
-            None => line.to_string(),
-        };
-        let line = if line.chars().count() > 80 {
-            match TITLE_AT_START.captures(&line) {
-                Some(c) => c[1].to_string(),
-                None => continue,
-            }
-        } else {
-            line
-        };
-        if SENTENCE_OPENER.is_match(&line) {
-            continue;
-        }
         let joined = match lines.get(i + 1) {
             Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
             _ => line.to_string(),
         };
-        // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
-        let joined = match i.checked_sub(1).map(|j| lines[j]) {
-            Some(prev) if agency_from_title(&joined).is_none() && is_agency_line(prev) => format!("{prev}{joined}"),
-            _ => joined,
-        };
-        let len = joined.chars().count();
-        if len <= 80 && (joined.contains("报告") || joined.contains("年报")) && joined.contains("信息公开") {
-            return Some(joined.split_whitespace().collect::<Vec<_>>().join(" "));
+        let Some((candidate, in_quotes)) = title_span(&joined) else { continue };
+        if SENTENCE_OPENER.is_match(&candidate) {
+            continue;
         }
+        // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
+        let candidate = match i.checked_sub(1).map(|j| lines[j]) {
+            Some(prev) if candidate == joined && agency_from_title(&candidate).is_none() && is_agency_line(prev) => {
+                format!("{prev}{candidate}")
+            }
+            _ => candidate,
+        };
+        let title = candidate.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !in_quotes {
+            return Some(title);
+        }
+        quoted.get_or_insert(title);
     }
-    None
+    quoted
+}
+
+/// The title within one line: from after the last separator before its report words to their
+/// end; whether it stood inside 《》.
+fn title_span(line: &str) -> Option<(String, bool)> {
+    let end = TITLE_END.find(line)?;
+    let head = &line[..end.start()];
+    let (start, in_quotes) = match BEFORE_TITLE.find_iter(head).last() {
+        Some(sep) if IN_SENTENCE.contains(&sep.as_str()) => return None,
+        Some(sep) => (sep.end(), sep.as_str() == "《"),
+        None => (0, false),
+    };
+    let title = line[start..end.end()].trim();
+    (title.chars().count() <= TITLE_MAX).then(|| (title.to_string(), in_quotes))
 }
 
 /// A short line that is only the name of a public body (`洪泽区人民政府`).
@@ -170,9 +189,8 @@ fn is_agency_line(line: &str) -> bool {
 /// The publishing body as the title prints it: the title without its year and report words.
 fn agency_from_title(title: &str) -> Option<String> {
     let without_year = YEAR_IN_TITLE.replace_all(title, "");
-    let trimmed = without_year.trim();
-    let agency = REPORT_WORDS.replace(trimmed, "");
-    let agency: String = agency.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = without_year.chars().filter(|c| !c.is_whitespace()).collect();
+    let agency = REPORT_WORDS.replace(&compact, "");
     let agency = agency.trim_end_matches(['的', '关', '于']).to_string();
     (!agency.is_empty()).then_some(agency)
 }
@@ -243,6 +261,29 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("某市某局2022年政府信息公开工作年度报告"));
         let m = extract("当前位置：首页 > 政务公开 > 某区2021年政府信息公开工作年度报告\n正文");
         assert_eq!(m.title.as_deref(), Some("某区2021年政府信息公开工作年度报告"));
+    }
+
+    #[test]
+    fn titles_cut_from_what_a_dump_glues_around_them() {
+        // Body glued after the title, and a `>` later in the body (`《…贯彻<纲要>…》`).
+        let m = extract(
+            "2019年某市人民政府办公厅政府信息公开工作年度报告发布日期:2020-01-31本年度报告根据《条例》编制。《某市贯彻<某纲要>实施方案》等文件。",
+        );
+        assert_eq!(m.title.as_deref(), Some("2019年某市人民政府办公厅政府信息公开工作年度报告"));
+        assert_eq!(m.agency.as_deref(), Some("某市人民政府办公厅"));
+        // Page metadata before it, glued or set off by ideographic spaces.
+        for sep in ["", "\u{3000}"] {
+            let m = extract(&format!(
+                "索引号:123{sep}所属机构:某县融媒体中心{sep}发布机构:{sep}某县某镇2022年政府信息公开工作年度报告{sep}信息来源:某县人民政府{sep}根据《条例》要求,现发布《某镇2022年政府信息公开工作年度报告》。"
+            ));
+            assert_eq!(m.title.as_deref(), Some("某县某镇2022年政府信息公开工作年度报告"), "separator {sep:?}");
+        }
+        // Only a sentence quoting the title: the quoted title; a sentence alone: none.
+        let m = extract("正文\u{3000}2024 年某市科委政府信息公开工作\u{3000}年度报告\u{3000}根据《条例》的要求编制。");
+        assert_eq!(m.agency.as_deref(), Some("某市科委"));
+        let m = extract("根据《条例》要求,现发布《某镇2022年政府信息公开工作年度报告》。");
+        assert_eq!(m.title.as_deref(), Some("某镇2022年政府信息公开工作年度报告"));
+        assert_eq!(extract("本年度报告根据《条例》编制政府信息公开年度报告，全文包括六部分。").title, None);
     }
 
     #[test]

@@ -83,10 +83,14 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
     let (sec2, sec3, sec4) = if template == Template::Legacy {
         (Table::default(), Table::default(), Table::default())
     } else {
+        let layout = GridLayout {
+            collapsed_runs: runs_may_be_collapsed(&tables),
+            broken_numbers: matches!(doc.format, SourceFormat::Txt | SourceFormat::Md),
+        };
         let grid = (
             build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, &mut warnings),
-            build_sec3(&tables.sec3, template, &mut warnings),
-            build_sec4(&tables.sec4, &mut warnings),
+            build_sec3(&tables.sec3, template, layout, &mut warnings),
+            build_sec4(&tables.sec4, layout.collapsed_runs, &mut warnings),
         );
         quality_flags.uncertain = warnings.iter().filter(|w| w.contains("ambiguous")).count();
         quality_flags.inferred =
@@ -472,26 +476,72 @@ fn trim_to(values: &[String], n: usize) -> Vec<String> {
     v.to_vec()
 }
 
-/// Printed cells → the template's cells: missing where the report printed fewer.
-fn fit(key: &str, printed: &[String], cols: &[&'static str], warnings: &mut Vec<String>) -> Vec<(&'static str, Cell)> {
+/// What the layout of a report's rows may have done to its cells.
+#[derive(Debug, Clone, Copy)]
+struct GridLayout {
+    /// A run of equal adjacent cells may be printed once.
+    collapsed_runs: bool,
+    /// A number may be broken over two lines (text layouts; a cell of HTML, DOCX or PDF is a cell).
+    broken_numbers: bool,
+}
+
+/// Whether the tables may come from a crawler that prints a run of equal adjacent cells once
+/// (the evidence as for the token stream: [`stream::COLLAPSE_EVIDENCE`]).
+fn runs_may_be_collapsed(tables: &Collected) -> bool {
+    let short_with_pair = |values: &[String], cells: usize| {
+        let filled: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+        filled.len() < cells && filled.windows(2).any(|w| w[0] == w[1] && is_value(w[0]))
+    };
+    let sec3 = tables.sec3.values().filter(|p| !p.glued && short_with_pair(&p.values, SEC3_COLS.len()));
+    sec3.count() + usize::from(short_with_pair(&tables.sec4, 15)) < stream::COLLAPSE_EVIDENCE
+}
+
+/// Printed cells → the template's cells: missing where the report printed fewer. A row that
+/// printed more values than the template has cells is taken only when `fits` says its first cells
+/// are the row (its identity holds over them, the surplus being a column the template lacks);
+/// otherwise which value belongs to which cell is unknown and no cell gets one.
+fn fit(
+    key: &str,
+    printed: &[String],
+    cols: &[&'static str],
+    fits: impl Fn(&[Cell]) -> bool,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'static str, Cell)> {
     let values = trim_to(printed, cols.len());
+    let mut cells: Vec<Cell> = values.iter().take(cols.len()).map(|v| Cell::parse(v)).collect();
     if values.len() > cols.len() {
-        warnings.push(format!(
-            "{key}: {} cells printed, {} expected; kept the first {}",
-            values.len(),
-            cols.len(),
-            cols.len()
-        ));
+        let printed = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
+        if fits(&cells) {
+            warnings.push(format!(
+                "{key}: {} cells printed, {} expected ({printed}); the first {} add up, kept them",
+                values.len(),
+                cols.len(),
+                cols.len()
+            ));
+        } else {
+            warnings.push(format!(
+                "{key}: {} cells printed, {} expected ({printed}); placement uncertain, cells left without a value",
+                values.len(),
+                cols.len()
+            ));
+            cells = cols.iter().map(|_| Cell { value: None, raw: printed.clone(), kind: CellKind::Text }).collect();
+        }
     }
-    cols.iter()
-        .enumerate()
-        .map(|(i, col)| (*col, values.get(i).map_or_else(Cell::missing, |v| Cell::parse(v))))
-        .collect()
+    cols.iter().enumerate().map(|(i, col)| (*col, cells.get(i).cloned().unwrap_or_else(Cell::missing))).collect()
+}
+
+/// H3 over a sec3 row's cells: the total is the sum of the six applicant columns.
+fn row_adds_up(cells: &[Cell]) -> bool {
+    let values: Vec<Option<f64>> = cells.iter().map(|c| c.value).collect();
+    assign::satisfies(&values, assign::Rule::SumLast) == Some(true)
 }
 
 /// A grid row that printed fewer values than its `n` count columns: its cells when exactly one
 /// expansion of runs printed once fits `rule` (cells of a grid are never cut).
-fn expand_short_row(printed: &[&String], n: usize, rule: assign::Rule) -> Option<Vec<String>> {
+fn expand_short_row(printed: &[&String], n: usize, rule: assign::Rule, may_collapse: bool) -> Option<Vec<String>> {
+    if !may_collapse {
+        return None;
+    }
     let items: Vec<assign::Item> = printed
         .iter()
         .map(|v| {
@@ -510,17 +560,60 @@ fn expand_short_row(printed: &[&String], n: usize, rule: assign::Rule) -> Option
     }
 }
 
+/// A text row that printed more values than its `n` cells, read as numbers broken over lines
+/// (`3` / `4` for 34): its cells when exactly one way of joining neighbours fits H3, and what was
+/// joined.
+fn join_broken_numbers(printed: &[&String], n: usize) -> Option<(Vec<String>, String)> {
+    let items: Option<Vec<assign::Item>> = printed
+        .iter()
+        .map(|v| {
+            let v = v.trim();
+            v.bytes().all(|b| b.is_ascii_digit()).then(|| assign::Item::number(v, crate::read::tokens::Gap::Line))
+        })
+        .collect();
+    let costs = assign::Costs { split: 7, join: 1, expand: 7, max: 6 };
+    let solved = assign::solve(&items?, &vec![assign::ColKind::Count; n], assign::Rule::SumLast, costs);
+    match solved.candidates.as_slice() {
+        [only] if !solved.broken && !solved.exhausted => {
+            let joined: Vec<String> = only
+                .ops
+                .iter()
+                .filter_map(|op| match op {
+                    assign::Op::Join(a, b) => Some(format!("joined {a} and {b} broken over a line")),
+                    _ => None,
+                })
+                .collect();
+            Some((only.cells.clone(), joined.join(", ")))
+        }
+        _ => None,
+    }
+}
+
 /// A sec3 row as printed. A row with fewer values than columns is never filled from the left (that
 /// moves the printed total into `other_org`): a collapsed run is expanded when exactly one expansion
 /// fits H3; otherwise the total is kept when the values before it add up to it, and the other cells
 /// are missing.
-fn fit_sec3(key: &str, printed: &[String], warnings: &mut Vec<String>) -> Vec<(&'static str, Cell)> {
+fn fit_sec3(
+    key: &str,
+    printed: &[String],
+    layout: GridLayout,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'static str, Cell)> {
     let values = trim_to(printed, SEC3_COLS.len());
     let filled: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
-    if values.len() >= SEC3_COLS.len() || filled.is_empty() {
-        return fit(&format!("sec3.{key}"), printed, SEC3_COLS, warnings);
+    if values.len() > SEC3_COLS.len() && layout.broken_numbers {
+        let first: Vec<Cell> = values.iter().take(SEC3_COLS.len()).map(|v| Cell::parse(v)).collect();
+        if !row_adds_up(&first)
+            && let Some((cells, joined)) = join_broken_numbers(&filled, SEC3_COLS.len())
+        {
+            warnings.push(format!("sec3.{key}: {joined}; the row adds up"));
+            return SEC3_COLS.iter().zip(&cells).map(|(c, v)| (*c, Cell::parse(v))).collect();
+        }
     }
-    if let Some(cells) = expand_short_row(&filled, SEC3_COLS.len(), assign::Rule::SumLast) {
+    if values.len() >= SEC3_COLS.len() || filled.is_empty() {
+        return fit(&format!("sec3.{key}"), printed, SEC3_COLS, row_adds_up, warnings);
+    }
+    if let Some(cells) = expand_short_row(&filled, SEC3_COLS.len(), assign::Rule::SumLast, layout.collapsed_runs) {
         warnings.push(format!(
             "sec3.{key}: {} values printed for 7 cells; a run of equal cells printed once, expanded",
             filled.len()
@@ -634,7 +727,7 @@ fn build_sec2(
                         }
                     }
                 }
-                None => fit(&key, &p.values, spec.cols, warnings),
+                None => fit(&key, &p.values, spec.cols, |_| false, warnings),
             },
         };
         let cells = cells.into_iter().map(|(col, cell)| (col, to_yuan(col, cell, procurement_in_wan))).collect();
@@ -653,7 +746,12 @@ fn to_yuan(col: &str, cell: Cell, header_in_wan: bool) -> Cell {
     }
 }
 
-fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warnings: &mut Vec<String>) -> Table {
+fn build_sec3(
+    printed: &HashMap<&'static str, Printed>,
+    template: Template,
+    layout: GridLayout,
+    warnings: &mut Vec<String>,
+) -> Table {
     let mut keys: Vec<&'static str> = match template {
         Template::Y2019 => labels::SEC3_ROWS_2019.to_vec(),
         _ => labels::SEC3_ROWS_2021.to_vec(),
@@ -692,7 +790,7 @@ fn build_sec3(printed: &HashMap<&'static str, Printed>, template: Template, warn
                         SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect()
                     }
                 }
-                None => fit_sec3(key, &p.values, warnings),
+                None => fit_sec3(key, &p.values, layout, warnings),
             },
         };
         table.rows.push(TableRow { key, cells });
@@ -798,13 +896,13 @@ fn apply_choice(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)], choi
     }
 }
 
-fn build_sec4(values: &[String], warnings: &mut Vec<String>) -> Table {
+fn build_sec4(values: &[String], may_collapse: bool, warnings: &mut Vec<String>) -> Table {
     let mut values = values.to_vec();
     if !values.is_empty() && values.len() < 15 {
         // Never filled from the left: which cells were lost is unknown, unless a run of equal cells
         // printed once expands one way only under H4.
         let printed: Vec<&String> = values.iter().collect();
-        match expand_short_row(&printed, 15, assign::Rule::Groups(5)) {
+        match expand_short_row(&printed, 15, assign::Rule::Groups(5), may_collapse) {
             Some(cells) => {
                 warnings.push(format!(
                     "sec4: {} of 15 cells printed; a run of equal cells printed once, expanded",

@@ -73,8 +73,7 @@ struct Hit {
 static SEC3_HEADER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?:{}){{4,}}", template::sec3_header_words().join("|"))).expect("header"));
 static SEC4_START: LazyLock<Regex> = LazyLock::new(|| Regex::new("行政复议").expect("sec4"));
-static SEC4_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("存在的主要问题|主要问题及改进|其他需要报告的事项").expect("end"));
+static SEC4_END: LazyLock<Regex> = LazyLock::new(|| Regex::new("主要问题|改进情况|其他需要报告的事项").expect("end"));
 
 /// The row specs in printing order for a template; 2021 may print the merged 其他处理 row before
 /// (or instead of) its three parts.
@@ -225,11 +224,35 @@ pub struct StreamTables {
 
 /// A row whose first value is glued to its label (`规章000`) lost its separators: cutting its digits
 /// comes first, whatever the rest of the document looks like.
+/// Short rows (fewer values than cells) printing two equal values side by side that show a report
+/// does not collapse runs of equal cells: a collapsing crawler never prints `18 18`, except where
+/// two rows' values ran together. Below this, a short row may be a collapsed run; from it on, a
+/// short row lost its cells some other way (blank cells a dump dropped) and is never expanded.
+/// (Full rows say nothing: a crawler may print a row whole when collapsing would lose it.)
+pub(crate) const COLLAPSE_EVIDENCE: usize = 2;
+
 fn row_costs(items: &[Item], cells: usize, doc: Costs) -> Costs {
-    match items.first() {
+    let mut costs = match items.first() {
         Some(first) if first.gap == Gap::None && items.len() < cells => Costs::GLUED,
         _ => doc,
+    };
+    if doc.expand > doc.max {
+        costs.expand = costs.max + 1;
     }
+    costs
+}
+
+/// Whether the report may print a run of equal adjacent cells once (see [`COLLAPSE_EVIDENCE`]).
+fn runs_may_be_collapsed(printed: &[Option<Vec<Item>>], specs: &[&'static RowSpec]) -> bool {
+    let pairs = printed
+        .iter()
+        .zip(specs)
+        .filter_map(|(items, spec)| items.as_ref().map(|items| (items, spec.cols.len())))
+        .filter(|(items, cells)| {
+            items.len() < *cells && items.windows(2).any(|w| !w[0].dash && !w[1].dash && w[0].text == w[1].text)
+        })
+        .count();
+    pairs < COLLAPSE_EVIDENCE
 }
 
 fn col_kind(col: &str) -> ColKind {
@@ -313,6 +336,7 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         }
     }
 
+    let costs = if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
     out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
     out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
     if let Some(start) = sec4_start_char {
@@ -709,11 +733,18 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
 }
 
 /// Value groups of sec4, stopping at the first stretch of narrative after values began (headers
-/// of the table are short words; a sentence is not).
+/// of the table are short words; a sentence is not) or at the first date.
 fn value_groups_until_narrative(tokens: &[Token]) -> Vec<Vec<Item>> {
     let mut end = tokens.len();
     let mut seen_value = false;
     for (i, t) in tokens.iter().enumerate() {
+        // A number the next word makes a date (`2024 年`) is narrative, never a case count.
+        let dated = t.kind == TokenKind::Number
+            && tokens.get(i + 1).is_some_and(|n| n.kind == TokenKind::Text && n.text.starts_with(['年', '月', '日']));
+        if dated {
+            end = i;
+            break;
+        }
         match t.kind {
             TokenKind::Number | TokenKind::Dash => seen_value = true,
             TokenKind::Blank => {}

@@ -170,13 +170,23 @@ fn is_cjk(c: char) -> bool {
 /// with its label even when glued to the digits before it (`00000002.其他…` → `0000000`, `2.其他…`).
 pub fn segments(line: &str) -> Vec<Segment> {
     let mut out = Vec::new();
-    for chunk in line.split_whitespace() {
+    let chunks: Vec<&str> = line.split_whitespace().collect();
+    let mut prefix = String::new();
+    for (c, chunk) in chunks.iter().enumerate() {
+        // `2. 其他…`: an enumerator set apart from its label.
+        let enumerator =
+            chunk.strip_suffix(['.', '、']).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                && chunks.get(c + 1).and_then(|next| next.chars().next()).is_some_and(is_cjk);
+        if enumerator {
+            prefix = chunk.to_string();
+            continue;
+        }
         if is_dash(chunk) {
             out.push(Segment::Value(chunk.to_string()));
             continue;
         }
         let chars: Vec<char> = chunk.chars().collect();
-        let mut text = String::new();
+        let mut text = std::mem::take(&mut prefix);
         let mut i = 0;
         while i < chars.len() {
             if !chars[i].is_ascii_digit() {
@@ -249,6 +259,9 @@ mod tests {
         assert_eq!(segments("行政事业性收费9116.36 三、"), vec![t("行政事业性收费"), v("9116.36"), t("三、")]);
         assert_eq!(segments("行政处罚 0"), vec![t("行政处罚"), v("0")]);
         assert_eq!(segments("3.其他 / 0"), vec![t("3.其他"), v("/"), v("0")]);
+        // An enumerator set apart from its label by a space is still the label's.
+        assert_eq!(segments("2. 其他法律法规禁止公开 0"), vec![t("2.其他法律法规禁止公开"), v("0")]);
+        assert_eq!(segments("收费 2. 0"), vec![t("收费"), v("2"), t("."), v("0")]);
     }
 
     #[test]

@@ -68,6 +68,10 @@ pub fn strip_page_furniture(text: &str) -> String {
     PAGE_MARK.replace_all(&text, " ").into_owned()
 }
 
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 fn is_dash_char(c: char) -> bool {
     matches!(c, '/' | '-' | '—' | '–' | '－' | '\\' | '×')
 }
@@ -121,10 +125,18 @@ pub fn tokens(text: &str) -> Vec<Token> {
         let sign_here = matches!(c, '-' | '+' | '－') && chars.get(i + 1).is_some_and(char::is_ascii_digit);
         if c.is_ascii_digit() || sign_here {
             let (number, next) = read_number(&chars, i);
-            // `2.其他…`: the digit before `.`/`、` that opens a label is the label's enumerator.
-            let enumerator = !number.contains('.')
-                && matches!(chars.get(next), Some('.' | '、'))
-                && chars.get(next + 1).is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace());
+            // `2.其他…`, `2. 其他…`: the digit before `.`/`、` that opens a label is the label's
+            // enumerator.
+            let label_after = || {
+                let mut j = next + 1;
+                while chars.get(j).is_some_and(|c| matches!(c, ' ' | '\u{3000}')) {
+                    j += 1;
+                }
+                chars
+                    .get(j)
+                    .is_some_and(|c| if j == next + 1 { !c.is_ascii_digit() && !c.is_whitespace() } else { is_cjk(*c) })
+            };
+            let enumerator = !number.contains('.') && matches!(chars.get(next), Some('.' | '、')) && label_after();
             let (number, rest_at) =
                 if enumerator { (&number[..number.len() - 1], next - 1) } else { (&number[..], next) };
             if !number.is_empty() && number != "-" && number != "+" {
@@ -258,6 +270,12 @@ mod tests {
         assert_eq!(t[1], (Number, "2000002".into(), None));
         assert_eq!(t[2], (Text, "5.属于三类内部事务信息".into(), None));
         assert_eq!(t[3], (Number, "0000000".into(), None));
+        // Set apart from its label by a space, one cell per line.
+        let t = kinds("0\n2. 其他法律法规禁止公开\n0");
+        assert_eq!(t[0], (Number, "0".into(), Line));
+        assert_eq!(t[1], (Text, "2.".into(), Line));
+        assert_eq!(t[2], (Text, "其他法律法规禁止公开".into(), Space));
+        assert_eq!(t[3], (Number, "0".into(), Line));
     }
 
     #[test]

@@ -86,3 +86,28 @@ fn seed_identities_and_regions() {
         }
     }
 }
+
+/// Reports written by others, printed again in every crawler layout (`scripts/relayout.py`): no cell
+/// may come out wrong, no title, year or province may be lost, and a report without blank cells
+/// has every cell right or left undecided with its printed digits.
+#[test]
+fn shared_reports_in_crawler_layouts() {
+    let Some(shared) = shared() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/relayout.py");
+    let run = Command::new("python3")
+        .arg(script)
+        .args(["--bin", env!("CARGO_BIN_EXE_gongkai"), "--out"])
+        .arg(out.path())
+        .arg("--tools")
+        .arg(shared.join("tools"))
+        .arg(shared.join("seeds"))
+        .arg(shared.join("seeds/gold"))
+        .arg(shared.join("real/raw"))
+        .arg(shared.join("real/gold"))
+        .output()
+        .expect("python3 runs relayout.py");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("cell-per-line"), "{stdout}");
+}

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Reports we hold gold values for, printed again the way crawlers print them, and parsed.
+
+The parser must read layouts it has never seen; our own fixtures share our own wording. This takes
+reports written by others (the seeds and the real reports of ../shared, with their hand-read gold),
+keeps their own labels, sentences and numbers, and prints each again in the crawler layouts of the
+layout issue: the whole report on one line (glued, or spaced, or set off by ideographic spaces), one
+cell per line with some numbers and short labels broken over lines, a CSV export with the body in a
+quoted field and cells separated by bare carriage returns, and runs of equal cells printed once.
+A blank cell of the original vanishes in every such layout, as it does when a crawler strips tags.
+
+Then `gongkai parse` reads every file and each cell is compared with the gold:
+  right       the gold value;
+  undecided   no value, and the parser said so (a cell it could not place is never a number);
+  wrong       a value other than the gold's, or a value where the report printed none.
+Exits 1 when any cell is wrong or any title, agency, province or year is lost, or when a report
+without blank cells (the seeds) has a cell that is neither right nor left undecided with its raw text.
+
+usage: relayout.py --bin GONGKAI --out DIR RAW_DIR GOLD_DIR [RAW_DIR GOLD_DIR ...]
+"""
+import argparse
+import csv
+import html.parser
+import importlib.util
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+
+NUMBER = re.compile(r"^\d+(\.\d+)?$")
+LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "collapsed"]
+
+
+class Cells(html.parser.HTMLParser):
+    """HTML → blocks: ("table", [cell texts]) per table row, ("text", [paragraph]) otherwise."""
+
+    BLOCK = ("p", "div", "br", "h1", "h2", "h3", "li")
+
+    def __init__(self):
+        super().__init__()
+        self.blocks, self.row, self.cell, self.text = [], None, None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag in self.BLOCK and self.row is None:
+            self.flush()
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.blocks.append(("table", self.row))
+            self.row = None
+        elif tag in self.BLOCK and self.row is None:
+            self.flush()
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        elif self.row is None:
+            self.text.append(data)
+
+    def flush(self):
+        text = "".join(self.text).strip()
+        self.text = []
+        if text:
+            self.blocks.append(("text", [text]))
+
+
+def blocks_of(path):
+    raw = open(path, encoding="utf-8").read()
+    if path.endswith((".html", ".htm")):
+        parser = Cells()
+        parser.feed(raw)
+        parser.flush()
+        return parser.blocks
+    blocks = []
+    for line in raw.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(re.fullmatch(r"[-: ]*", c) for c in cells):
+                blocks.append(("table", cells))
+        elif "\t" in line:
+            blocks.append(("table", [c.strip() for c in line.split("\t")]))
+        elif line.strip():
+            blocks.append(("text", [line.strip()]))
+    return blocks
+
+
+def title_of(blocks):
+    """The report's title as a page would put it in its title column: the first short block naming
+    the report, joined with the next when the original broke it over two lines."""
+    texts = [c for _, cs in blocks for c in cs if c]
+    for i, c in enumerate(texts):
+        if len(c) > 80 or "信息公开" not in c:
+            continue
+        if "报告" in c or "年报" in c:
+            return c
+        if i + 1 < len(texts) and texts[i + 1].startswith("年度报告"):
+            return c + texts[i + 1]
+    return ""
+
+
+def collapse(cells):
+    out = []
+    for c in cells:
+        if not (out and NUMBER.match(c) and out[-1] == c):
+            out.append(c)
+    return out
+
+
+def layouts(blocks, title, rnd):
+    cells = [(kind, c) for kind, cs in blocks for c in cs if c]
+    flat = [c for _, c in cells]
+    out = {"one-line": "".join(flat), "one-line-spaced": " ".join(flat), "ideographic": "\u3000".join(flat)}
+    lines = []
+    for kind, c in cells:
+        if kind == "table" and NUMBER.match(c) and len(c) >= 2 and "." not in c and rnd.random() < 0.3:
+            k = rnd.randrange(1, len(c))
+            lines += [c[:k], c[k:]]
+        elif kind == "table" and not NUMBER.match(c) and 2 <= len(c) <= 6 and rnd.random() < 0.3:
+            lines += list(c)
+        else:
+            lines.append(c)
+    out["cell-per-line"] = "\n".join(lines)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["标题", "时间", "内容", "来源网站"])
+    writer.writerow([title, "2024-01-15", "\r\r\r".join(c for c in flat if c != title), "http://www.example.gov.cn"])
+    out["csv"] = buf.getvalue()
+    out["collapsed"] = "\n".join(
+        " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
+    )
+    return out
+
+
+def gold_checker(shared_tools):
+    spec = importlib.util.spec_from_file_location("gold_check", os.path.join(shared_tools, "gold_check.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tools", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "tools"))
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("pairs", nargs="+")
+    args = ap.parse_args()
+    if len(args.pairs) % 2:
+        ap.error("RAW_DIR GOLD_DIR pairs expected")
+    gc = gold_checker(args.tools)
+    rnd = random.Random(args.seed)
+    totals = {layout: {"cells": 0, "right": 0, "undecided": 0, "wrong": 0} for layout in LAYOUTS}
+    failures = []
+    for raw_dir, gold_dir in zip(args.pairs[::2], args.pairs[1::2]):
+        for gold_name in sorted(os.listdir(gold_dir)):
+            if not gold_name.endswith(".json"):
+                continue
+            name = gold_name[:-5]
+            raws = [f for f in os.listdir(raw_dir) if os.path.splitext(f)[0] == name]
+            raws = [f for f in raws if f.endswith((".txt", ".md", ".html", ".htm"))]
+            if not raws:
+                continue  # PDF and DOCX keep their own layout; they are read by their own readers
+            gold = json.load(open(os.path.join(gold_dir, gold_name), encoding="utf-8"))
+            expected = gc.expected(gold)
+            blocks = blocks_of(os.path.join(raw_dir, raws[0]))
+            title = title_of(blocks)
+            has_blanks = any(v is None for k, v in expected.items() if k.startswith(("sec3", "sec4")))
+            for layout, text in layouts(blocks, title, rnd).items():
+                path = os.path.join(args.out, layout, f"{name}.txt")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w", encoding="utf-8", newline="") as f:
+                    f.write(text)
+                run = subprocess.run([args.bin, "parse", path, "--format", "json"], capture_output=True, text=True)
+                if run.returncode != 0:
+                    failures.append(f"{layout}/{name}: parse failed: {run.stderr.strip()}")
+                    continue
+                report = json.loads(run.stdout)
+                got = gc.observed(report, gold.get("template"))
+                t = totals[layout]
+                for key, want in expected.items():
+                    value = got.get(key)
+                    t["cells"] += 1
+                    if gc.same(want, value):
+                        t["right"] += 1
+                    elif value is None:
+                        t["undecided"] += 1
+                        if not has_blanks and not raw_kept(report, key):
+                            failures.append(f"{layout}/{name}: {key} lost (want {want}; no value, no printed text kept)")
+                    else:
+                        t["wrong"] += 1
+                        failures.append(f"{layout}/{name}: {key} wrong: want {want}, got {value}")
+                meta = [
+                    ("year", gold.get("year"), report.get("year")),
+                    ("template", gold.get("template"), report.get("template")),
+                    ("province", gc.norm_prov(gold.get("province")), gc.norm_prov((report.get("region") or {}).get("province"))),
+                ]
+                failures += [f"{layout}/{name}: {k} want {a} got {b}" for k, a, b in meta if a != b]
+    print("layout            cells  right  undecided  wrong")
+    for layout, t in totals.items():
+        print(f"{layout:16} {t['cells']:6} {t['right']:6} {t['undecided']:10} {t['wrong']:6}")
+    for f in failures:
+        print("FAIL", f)
+    sys.exit(1 if failures else 0)
+
+
+# The gold's cell names → the JSON's rows and columns (SCHEMA.md), for the raw text of a cell.
+SEC2_ROWS = {"licensing": "admin_license", "punishment": "admin_penalty", "coercion": "admin_coercion",
+             "fees_wan": "admin_fees"}
+
+
+def raw_kept(report, key):
+    """Whether the parser kept the printed text of a cell it left without a value (an undecided cut
+    keeps the digits it could not place)."""
+    m = re.fullmatch(r"(sec2|sec3|sec3_full)\.(\w+?)(?:\[(\d+)\])?", key) or re.fullmatch(r"(sec4)\[(\d+)\]", key)
+    if not m:
+        return False
+    section = m.group(1)
+    if section == "sec4":
+        index = int(m.group(2))
+        groups = list((report.get("sec4") or {}).values())
+        row = groups[index // 5] if index // 5 < len(groups) else {}
+        cells = list(row.values())
+        cell = cells[index % 5] if index % 5 < len(cells) else {}
+    elif section == "sec2":
+        row = (report.get("sec2") or {}).get(SEC2_ROWS.get(m.group(2), m.group(2))) or {}
+        cells = list(row.values())
+        cell = cells[int(m.group(3) or 0)] if int(m.group(3) or 0) < len(cells) else {}
+    else:
+        rows = dict(SEC3_ROWS)
+        row = (report.get("sec3") or {}).get(rows.get(m.group(2), m.group(2))) or {}
+        cells = list(row.values())
+        cell = cells[int(m.group(3))] if int(m.group(3)) < len(cells) else {}
+    return bool(isinstance(cell, dict) and cell.get("raw"))
+
+
+SEC3_ROWS = [("new", "new_received"), ("carried_over", "carried_over"), ("granted", "granted"),
+             ("partial", "partially_granted"), ("total_processed", "results_total"),
+             ("carried_forward", "carried_forward")]
+
+
+if __name__ == "__main__":
+    main()
