@@ -31,7 +31,9 @@ import subprocess
 import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
-LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "collapsed"]
+LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
+           "page-breaks", "full-width"]
+FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
 class Cells(html.parser.HTMLParser):
@@ -130,11 +132,26 @@ def layouts(blocks, title, rnd):
         else:
             lines.append(c)
     out["cell-per-line"] = "\n".join(lines)
+    # Page breaks between the rows of a table: page numbers, sometimes the column header again.
+    paged, page = [], 1
+    for kind, cs in blocks:
+        first = next((c for c in cs if c), "")
+        if kind == "table" and first and not NUMBER.match(first) and rnd.random() < 0.15:
+            page += 1
+            paged += [f"- {page} -", f"第 {page} 页", "信息内容"] if rnd.random() < 0.5 else [f"第 {page} 页"]
+        paged += [c for c in cs if c]
+    out["page-breaks"] = "\n".join(paged)
+    out["full-width"] = " ".join(c.translate(FULL_WIDTH) if kind == "table" else c for kind, c in cells)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["标题", "时间", "内容", "来源网站"])
     writer.writerow([title, "2024-01-15", "\r\r\r".join(c for c in flat if c != title), "http://www.example.gov.cn"])
     out["csv"] = buf.getvalue()
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["标题", "时间", "内容", "来源网站"])
+    writer.writerow([title, "2024-01-15", "".join(c for c in flat if c != title), "http://www.example.gov.cn"])
+    out["csv-glued"] = buf.getvalue()
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )

@@ -106,6 +106,11 @@ fn number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
+/// Whether a whole number is printed with a leading zero (`05`), which no table prints for a count.
+pub fn has_leading_zero(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether `s` is a number a cut could produce for a column of `kind`.
 fn valid_piece(s: &str, kind: ColKind) -> bool {
     let body = match kind {
@@ -396,6 +401,11 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
         let cells = items.iter().map(|i| i.text.clone()).collect();
         let reading = Reading { cells, cost: 0, ops: Vec::new() };
         let broken = satisfies(&reading.values(), rule) == Some(false);
+        // `05` is no printed count: a number broke there (`8` / `05` for 805), and the row cannot
+        // be placed as printed.
+        if broken && items.iter().any(|i| !i.dash && has_leading_zero(&i.text)) {
+            return Solved::default();
+        }
         return Solved { candidates: vec![reading], broken, exhausted: false };
     }
     let mut steps = 0;
@@ -440,7 +450,9 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
         }
     }
     let cheapest: Vec<Reading> = readings.into_iter().filter(|r| r.cost == min_cost).collect();
-    Solved { candidates: distinct(cheapest), broken: rule != Rule::None, exhausted }
+    // Broken only when every reading contradicts the rule; a dash or blank makes it unassessable.
+    let broken = rule != Rule::None && cheapest.iter().all(|r| satisfies(&r.values(), rule) == Some(false));
+    Solved { candidates: distinct(cheapest), broken, exhausted }
 }
 
 /// Readings that differ in value, first of each kept. Hashed by value (readings of equal values

@@ -395,8 +395,17 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             continue;
         }
         let label = &row.cells[label_at];
+        // A label broken over lines (`行` / `政` / `处` / `罚`) is the run of short text cells before the values.
+        let run_from = row.cells[..label_at]
+            .iter()
+            .rposition(|c| c.trim().is_empty() || is_value(c) || c.trim().chars().count() > 4)
+            .map_or(0, |i| i + 1);
+        let label_run: String = row.cells[run_from..=label_at].concat();
+        let match_label = |section| {
+            labels::match_label(label, section, template).or_else(|| labels::match_label(&label_run, section, template))
+        };
         if stage == Stage::Sec2
-            && let Some(spec) = labels::match_label(label, Section::Sec2, template)
+            && let Some(spec) = match_label(Section::Sec2)
         {
             if printed_row(&values, spec.cols.len()) {
                 out.sec2.entry(spec.key).or_insert(Printed { values: values.clone(), glued });
@@ -404,7 +413,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             continue;
         }
         let sec3_open = matches!(stage, Stage::Sec2 | Stage::Sec3) || sec3_heading_seen;
-        let matched = labels::match_label(label, Section::Sec3, template).filter(|_| sec3_open);
+        let matched = match_label(Section::Sec3).filter(|_| sec3_open);
         // A label with one character wrong, where the template expects its row next.
         let near = || {
             let next = sec3_rows.get(sec3_cursor.map_or(0, |c| c + 1))?;
@@ -490,7 +499,7 @@ struct GridLayout {
 fn runs_may_be_collapsed(tables: &Collected) -> bool {
     let short_with_pair = |values: &[String], cells: usize| {
         let filled: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
-        filled.len() < cells && filled.windows(2).any(|w| w[0] == w[1] && is_value(w[0]))
+        filled.len() < cells && filled.windows(2).any(|w| w[0] == w[1] && is_value(w[0]) && !stream::is_zero(w[0]))
     };
     let sec3 = tables.sec3.values().filter(|p| !p.glued && short_with_pair(&p.values, SEC3_COLS.len()));
     sec3.count() + usize::from(short_with_pair(&tables.sec4, 15)) < stream::COLLAPSE_EVIDENCE
@@ -539,7 +548,8 @@ fn row_adds_up(cells: &[Cell]) -> bool {
 /// A grid row that printed fewer values than its `n` count columns: its cells when exactly one
 /// expansion of runs printed once fits `rule` (cells of a grid are never cut).
 fn expand_short_row(printed: &[&String], n: usize, rule: assign::Rule, may_collapse: bool) -> Option<Vec<String>> {
-    if !may_collapse {
+    // `000000` is digits run together, not one value printed for a run of cells.
+    if !may_collapse || printed.iter().any(|v| assign::has_leading_zero(v.trim())) {
         return None;
     }
     let items: Vec<assign::Item> = printed
@@ -601,6 +611,20 @@ fn fit_sec3(
 ) -> Vec<(&'static str, Cell)> {
     let values = trim_to(printed, SEC3_COLS.len());
     let filled: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+    if layout.broken_numbers
+        && values.len() == SEC3_COLS.len()
+        && filled.iter().any(|v| assign::has_leading_zero(v.trim()))
+        && !row_adds_up(&values.iter().map(|v| Cell::parse(v)).collect::<Vec<_>>())
+    {
+        let printed = filled.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
+        warnings.push(format!(
+            "sec3.{key}: {printed} does not add up and prints a leading zero: a number broken over lines; cells left without a value"
+        ));
+        return SEC3_COLS
+            .iter()
+            .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
+            .collect();
+    }
     if values.len() > SEC3_COLS.len() && layout.broken_numbers {
         let first: Vec<Cell> = values.iter().take(SEC3_COLS.len()).map(|v| Cell::parse(v)).collect();
         if !row_adds_up(&first)

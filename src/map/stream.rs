@@ -224,12 +224,16 @@ pub struct StreamTables {
 
 /// A row whose first value is glued to its label (`规章000`) lost its separators: cutting its digits
 /// comes first, whatever the rest of the document looks like.
-/// Short rows (fewer values than cells) printing two equal values side by side that show a report
-/// does not collapse runs of equal cells: a collapsing crawler never prints `18 18`, except where
-/// two rows' values ran together. Below this, a short row may be a collapsed run; from it on, a
+/// Short rows (fewer values than cells) printing two equal non-zero values side by side that show a
+/// report does not collapse runs of equal cells: a collapsing crawler never prints `18 18`, except
+/// where two rows' values ran together (mostly rows of zeros, `0` `0`, which are not counted). Below this, a short row may be a collapsed run; from it on, a
 /// short row lost its cells some other way (blank cells a dump dropped) and is never expanded.
 /// (Full rows say nothing: a crawler may print a row whole when collapsing would lose it.)
 pub(crate) const COLLAPSE_EVIDENCE: usize = 2;
+
+pub(crate) fn is_zero(value: &str) -> bool {
+    value.parse::<f64>().is_ok_and(|v| v == 0.0)
+}
 
 fn row_costs(items: &[Item], cells: usize, doc: Costs) -> Costs {
     let mut costs = match items.first() {
@@ -249,7 +253,8 @@ fn runs_may_be_collapsed(printed: &[Option<Vec<Item>>], specs: &[&'static RowSpe
         .zip(specs)
         .filter_map(|(items, spec)| items.as_ref().map(|items| (items, spec.cols.len())))
         .filter(|(items, cells)| {
-            items.len() < *cells && items.windows(2).any(|w| !w[0].dash && !w[1].dash && w[0].text == w[1].text)
+            items.len() < *cells
+                && items.windows(2).any(|w| !w[0].dash && !w[1].dash && w[0].text == w[1].text && !is_zero(&w[0].text))
         })
         .count();
     pairs < COLLAPSE_EVIDENCE
@@ -522,7 +527,6 @@ fn build_sec3(
         })
         .collect();
     let mut choice = choose_jointly(&rows);
-    let scorer = ColumnScorer::new(&rows);
     // A row that breaks its own identity in every reading, read by inference (cut, joined,
     // expanded), is only as certain as the column identities make it: most columns must confirm it.
     for (r, (key, _, solved)) in rows.iter().enumerate() {
@@ -530,9 +534,9 @@ fn build_sec3(
         if solved.exhausted {
             out.warnings.push(format!("sec3.{key}: too many readings of the printed values to weigh"));
             choice.rejected[r] = true;
-        } else if solved.broken && chosen.cost > 0 && scorer.support(&choice.chosen, r) < 6 {
-            out.warnings
-                .push(format!("sec3.{key}: no reading of the printed values fits its row total or enough columns"));
+        } else if solved.broken && chosen.cost > 0 {
+            // Column identities cannot vouch for it: columns of zeros pass them whatever was read.
+            out.warnings.push(format!("sec3.{key}: no reading of the printed values fits its row total"));
             choice.rejected[r] = true;
         }
     }
@@ -605,18 +609,9 @@ impl ColumnScorer {
         ColumnScorer { values, identities: ColumnIdentities::new(&keys) }
     }
 
-    /// H1 and H2 passes of a choice of readings (`usize::MAX`: the row left out).
+    /// H1 and H2 passes of a choice of readings.
     fn score(&self, choice: &[usize]) -> usize {
         self.identities.passes(|r, col| self.values[r].get(choice[r]).and_then(|v| v[col]))
-    }
-
-    /// How many column identities the reading chosen for row `r` makes pass that would not be
-    /// assessable without it.
-    fn support(&self, chosen: &[usize], r: usize) -> usize {
-        let with = self.score(chosen);
-        let mut without = chosen.to_vec();
-        without[r] = usize::MAX;
-        with.saturating_sub(self.score(&without))
     }
 }
 

@@ -15,7 +15,8 @@ use crate::model::{Row, RowKind, cell::is_dash};
 
 /// Build rows from normalised text.
 pub fn rows(text: &str) -> Vec<Row> {
-    let lines: Vec<&str> = text.lines().collect();
+    // A page break inside a table leaves its page number between two cells.
+    let lines: Vec<&str> = text.lines().filter(|l| !super::tokens::is_page_furniture_line(l)).collect();
     let one_cell_per_line = is_one_cell_per_line(&lines);
     let mut out = Vec::new();
     let mut free = FreeRows::default();

@@ -68,6 +68,12 @@ pub fn strip_page_furniture(text: &str) -> String {
     PAGE_MARK.replace_all(&text, " ").into_owned()
 }
 
+/// Whether a whole line is page furniture (`- 2 -`, `3/5`, `第 3 页`), for readers that go by lines.
+pub fn is_page_furniture_line(line: &str) -> bool {
+    let line = line.trim();
+    !line.is_empty() && (PAGE_LINE.is_match(line) || PAGE_MARK.find(line).is_some_and(|m| m.len() == line.len()))
+}
+
 fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
