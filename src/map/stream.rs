@@ -222,8 +222,6 @@ pub struct StreamTables {
     pub labels_found: usize,
 }
 
-/// A row whose first value is glued to its label (`规章000`) lost its separators: cutting its digits
-/// comes first, whatever the rest of the document looks like.
 /// Short rows (fewer values than cells) printing two equal non-zero values side by side that show a
 /// report does not collapse runs of equal cells: a collapsing crawler never prints `18 18`, except
 /// where two rows' values ran together (mostly rows of zeros, `0` `0`, which are not counted). Below this, a short row may be a collapsed run; from it on, a
@@ -235,6 +233,8 @@ pub(crate) fn is_zero(value: &str) -> bool {
     value.parse::<f64>().is_ok_and(|v| v == 0.0)
 }
 
+/// A row whose first value is glued to its label (`规章000`) lost its separators: cutting its digits
+/// comes first, whatever the rest of the document looks like.
 fn row_costs(items: &[Item], cells: usize, doc: Costs) -> Costs {
     let mut costs = match items.first() {
         Some(first) if first.gap == Gap::None && items.len() < cells => Costs::GLUED,
@@ -527,8 +527,8 @@ fn build_sec3(
         })
         .collect();
     let mut choice = choose_jointly(&rows);
-    // A row that breaks its own identity in every reading, read by inference (cut, joined,
-    // expanded), is only as certain as the column identities make it: most columns must confirm it.
+    // A row that breaks its own identity in every reading is taken only as printed (a finding);
+    // read by inference (cut, joined, expanded) it is not certain at all.
     for (r, (key, _, solved)) in rows.iter().enumerate() {
         let Some(chosen) = solved.candidates.get(choice.chosen[r]) else { continue };
         if solved.exhausted {

@@ -11,6 +11,7 @@
 //! Free lines are cut into text and value segments; a row ends where text follows a value, so a label
 //! collects the values printed after it. Which rows are table rows of which section is the mapper's job.
 
+use super::tokens::is_cjk;
 use crate::model::{Row, RowKind, cell::is_dash};
 
 /// Build rows from normalised text.
@@ -160,10 +161,6 @@ fn is_glued(line: &str) -> bool {
         .filter(|w| (is_cjk(w[0]) && w[1].is_ascii_digit()) || (w[0].is_ascii_digit() && is_cjk(w[1])))
         .count();
     glued_joins >= 10 && ["规章", "本年新收", "总计"].iter().all(|l| line.contains(l))
-}
-
-fn is_cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Cut a free line into text and value segments. Whitespace separates segments; inside a chunk,

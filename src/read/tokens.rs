@@ -74,7 +74,7 @@ pub fn is_page_furniture_line(line: &str) -> bool {
     !line.is_empty() && (PAGE_LINE.is_match(line) || PAGE_MARK.find(line).is_some_and(|m| m.len() == line.len()))
 }
 
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
