@@ -171,6 +171,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--tools", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "tools"))
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--list-undecided", action="store_true", help="name every cell left without a value")
     ap.add_argument("pairs", nargs="+")
     args = ap.parse_args()
     if len(args.pairs) % 2:
@@ -212,6 +213,8 @@ def main():
                         t["right"] += 1
                     elif value is None:
                         t["undecided"] += 1
+                        if args.list_undecided:
+                            print(f"undecided {layout}/{name}: {key} (want {want})")
                         if not has_blanks and not raw_kept(report, key):
                             failures.append(f"{layout}/{name}: {key} lost (want {want}; no value, no printed text kept)")
                     else:

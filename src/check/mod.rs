@@ -66,23 +66,26 @@ impl ColumnIdentities {
 
     /// H1 and H2 passes over the seven columns, `value(row, col)` giving each cell's number.
     pub fn passes(&self, value: impl Fn(usize, usize) -> Option<f64>) -> usize {
+        self.tally(value).0
+    }
+
+    /// H1 and H2 over the seven columns: how many pass and how many fail (the rest are not
+    /// assessable), `value(row, col)` giving each cell's number.
+    pub fn tally(&self, value: impl Fn(usize, usize) -> Option<f64>) -> (usize, usize) {
         let at = |row: Option<usize>, col: usize| row.and_then(|r| value(r, col));
-        let mut passes = 0;
+        let (mut passes, mut fails) = (0, 0);
+        let mut count = |holds: bool| if holds { passes += 1 } else { fails += 1 };
         for col in 0..SEC3_COLS.len() {
             let [a, b, c, d] = self.h1.map(|r| at(r, col));
-            if let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d)
-                && (a + b - c - d).abs() < 1e-9
-            {
-                passes += 1;
+            if let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) {
+                count((a + b - c - d).abs() < 1e-9);
             }
             let parts: Option<f64> = self.outcome.iter().try_fold(0.0, |acc, r| value(*r, col).map(|v| acc + v));
-            if let (Some(total), Some(sum)) = (at(self.h1[2], col), parts)
-                && (total - sum).abs() < 1e-9
-            {
-                passes += 1;
+            if let (Some(total), Some(sum)) = (at(self.h1[2], col), parts) {
+                count((total - sum).abs() < 1e-9);
             }
         }
-        passes
+        (passes, fails)
     }
 }
 

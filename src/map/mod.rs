@@ -92,9 +92,16 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
             build_sec3(&tables.sec3, template, layout, &mut warnings),
             build_sec4(&tables.sec4, layout.collapsed_runs, &mut warnings),
         );
-        quality_flags.uncertain = warnings.iter().filter(|w| w.contains("ambiguous")).count();
-        quality_flags.inferred =
-            warnings.iter().filter(|w| w.contains("placed by position") || w.contains("cut the printed")).count();
+        quality_flags.uncertain = warnings.iter().filter(|w| w.contains("ambiguous")).count()
+            + [&grid.0, &grid.1, &grid.2].iter().map(|t| undecided_cells(t)).sum::<usize>();
+        quality_flags.inferred = warnings
+            .iter()
+            .filter(|w| {
+                w.contains("placed by position")
+                    || w.contains("cut the printed")
+                    || w.contains("blank cells not printed")
+            })
+            .count();
         if matches!(doc.format, SourceFormat::Txt | SourceFormat::Md) && tables_from != Tables::Grid {
             // Text has no reliable row structure: read the tables from the token stream too, and keep
             // whichever reading the report's own arithmetic and completeness support better.
@@ -283,6 +290,17 @@ fn quality(
     ParseQuality::Exact
 }
 
+/// Cells the mapper left without a value although digits were printed for them (a placement it
+/// could not be sure of): the report is not `exact`.
+fn undecided_cells(table: &Table) -> usize {
+    table
+        .cells()
+        .filter(|(_, _, c)| {
+            c.kind == CellKind::Text && c.value.is_none() && c.raw.chars().any(|ch| ch.is_ascii_digit())
+        })
+        .count()
+}
+
 /// The 2019 trial format announces itself by its sec2 header words.
 fn detect_template(text: &str) -> Template {
     let markers = ["本年新制作数量", "上一年项目数量", "第二十条第(九)项", "本年新公开数量"];
@@ -401,8 +419,14 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             .rposition(|c| c.trim().is_empty() || is_value(c) || c.trim().chars().count() > 4)
             .map_or(0, |i| i + 1);
         let label_run: String = row.cells[run_from..=label_at].concat();
+        // A long label broken at its commas (`部分公开(区分处理的,` / `只计这一情形,` / …) is every text cell before the values.
+        let text_from =
+            row.cells[..label_at].iter().rposition(|c| c.trim().is_empty() || is_value(c)).map_or(0, |i| i + 1);
+        let text_run: String = row.cells[text_from..=label_at].concat();
         let match_label = |section| {
-            labels::match_label(label, section, template).or_else(|| labels::match_label(&label_run, section, template))
+            labels::match_label(label, section, template)
+                .or_else(|| labels::match_label(&label_run, section, template))
+                .or_else(|| labels::match_label(&text_run, section, template))
         };
         if stage == Stage::Sec2
             && let Some(spec) = match_label(Section::Sec2)
@@ -604,9 +628,10 @@ fn join_broken_numbers(printed: &[&String], n: usize) -> Option<(Vec<String>, St
 /// fits H3; otherwise the total is kept when the values before it add up to it, and the other cells
 /// are missing.
 fn fit_sec3(
-    key: &str,
+    key: &'static str,
     printed: &[String],
     layout: GridLayout,
+    short_rows: &mut Vec<ShortRow>,
     warnings: &mut Vec<String>,
 ) -> Vec<(&'static str, Cell)> {
     let values = trim_to(printed, SEC3_COLS.len());
@@ -619,6 +644,21 @@ fn fit_sec3(
         let printed = filled.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
         warnings.push(format!(
             "sec3.{key}: {printed} does not add up and prints a leading zero: a number broken over lines; cells left without a value"
+        ));
+        return SEC3_COLS
+            .iter()
+            .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
+            .collect();
+    }
+    if layout.broken_numbers
+        && values.len() == SEC3_COLS.len()
+        && filled.len() == SEC3_COLS.len()
+        && !row_adds_up(&values.iter().map(|v| Cell::parse(v)).collect::<Vec<_>>())
+        && assign::joined_reading_adds_up(&filled.iter().map(|v| v.trim()).collect::<Vec<_>>(), |_| true)
+    {
+        let printed = filled.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
+        warnings.push(format!(
+            "sec3.{key}: {printed} does not add up as printed, but does with numbers broken over lines joined (and blank cells not printed): placement uncertain, cells left without a value"
         ));
         return SEC3_COLS
             .iter()
@@ -651,22 +691,103 @@ fn fit_sec3(
         }
         _ => false,
     };
+    let printed = filled.iter().map(|s| s.trim()).collect::<Vec<_>>().join(" ");
     warnings.push(format!(
-        "sec3.{key}: {} values printed for 7 cells ({}); placement uncertain, {}",
+        "sec3.{key}: {} values printed for 7 cells ({printed}); placement uncertain, {}",
         filled.len(),
-        filled.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
-        if total_certain { "kept the total" } else { "cells missing" }
+        if total_certain { "kept the total" } else { "cells left without a value" }
     ));
+    if printed_values.iter().all(Option::is_some) {
+        short_rows.push(ShortRow {
+            key,
+            printed: filled.iter().map(|v| v.trim().to_string()).collect(),
+            total_certain,
+        });
+    }
     SEC3_COLS
         .iter()
         .map(|c| {
             if *c == "total" && total_certain {
                 (*c, Cell::parse(filled[filled.len() - 1]))
             } else {
-                (*c, Cell::missing())
+                (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text })
             }
         })
         .collect()
+}
+
+/// A sec3 row of a text layout that printed fewer values than cells (blank cells not printed):
+/// where its values sit is settled afterwards by the column identities, if they can.
+struct ShortRow {
+    key: &'static str,
+    /// The printed values, in order.
+    printed: Vec<String>,
+    /// Its last value is the row total (the others add up to it).
+    total_certain: bool,
+}
+
+/// Every way to put a short row's values, in order, into the seven sec3 cells (the total cell
+/// fixed when it is certain): per cell, which printed value it holds.
+fn placements(row: &ShortRow) -> Vec<[Option<usize>; 7]> {
+    let n = SEC3_COLS.len();
+    let k = row.printed.len();
+    let (placed, free) = if row.total_certain { (k - 1, n - 1) } else { (k, n) };
+    (0u32..1 << free)
+        .filter(|mask| mask.count_ones() as usize == placed)
+        .map(|mask| {
+            let mut cells = [None; 7];
+            let mut next = 0..placed;
+            for (col, cell) in cells.iter_mut().enumerate().take(free) {
+                if mask & (1 << col) != 0 {
+                    *cell = next.next();
+                }
+            }
+            if row.total_certain {
+                cells[n - 1] = Some(k - 1);
+            }
+            cells
+        })
+        .collect()
+}
+
+/// Place short rows by the column identities H1 and H2: a row takes the one placement of its
+/// values that adds no failing identity and makes at least one more hold, when exactly one does.
+/// Placing a row may settle another, so this repeats until nothing changes.
+fn place_short_rows(table: &mut Table, short_rows: &[ShortRow], warnings: &mut Vec<String>) {
+    let keys: Vec<&str> = table.rows.iter().map(|r| r.key).collect();
+    let identities = check::ColumnIdentities::new(&keys);
+    let mut values: Vec<[Option<f64>; 7]> =
+        table.rows.iter().map(|r| std::array::from_fn(|col| r.cell(SEC3_COLS[col]).and_then(|c| c.value))).collect();
+    let tally = |values: &[[Option<f64>; 7]]| identities.tally(|i, col| values[i][col]);
+    let mut pending: Vec<&ShortRow> = short_rows.iter().collect();
+    loop {
+        let before = pending.len();
+        pending.retain(|row| {
+            let Some(r) = keys.iter().position(|k| *k == row.key) else { return false };
+            let numbers: Vec<Option<f64>> = row.printed.iter().map(|p| Cell::parse(p).value).collect();
+            let (base_passes, base_fails) = tally(&values);
+            let mut fitting = placements(row).into_iter().filter(|cells| {
+                let mut trial = values.clone();
+                trial[r] = cells.map(|i| i.and_then(|i| numbers[i]));
+                let (passes, fails) = tally(&trial);
+                fails == base_fails && passes > base_passes
+            });
+            let (Some(only), None) = (fitting.next(), fitting.next()) else { return true };
+            values[r] = only.map(|i| i.and_then(|i| numbers[i]));
+            for (slot, held) in table.rows[r].cells.iter_mut().zip(only) {
+                slot.1 = held.map_or_else(Cell::missing, |i| Cell::parse(&row.printed[i]));
+            }
+            warnings.push(format!(
+                "sec3.{}: blank cells not printed; the one placement of its {} values that fits the column identities taken",
+                row.key,
+                row.printed.len()
+            ));
+            false
+        });
+        if pending.is_empty() || pending.len() == before {
+            break;
+        }
+    }
 }
 
 /// How a cut of a glued sec2 row agrees with what the narrative states: one point per stated cell
@@ -792,6 +913,7 @@ fn build_sec3(
     let n = SEC3_COLS.len();
     // Glued rows: candidate splits per row, then the combination that satisfies most identities.
     let mut glued: Vec<(&'static str, Vec<Vec<u64>>)> = Vec::new();
+    let mut short_rows: Vec<ShortRow> = Vec::new();
     let mut table = Table::default();
     for key in &keys {
         let cells = match printed.get(key) {
@@ -814,13 +936,16 @@ fn build_sec3(
                         SEC3_COLS.iter().map(|c| (*c, Cell::missing())).collect()
                     }
                 }
-                None => fit_sec3(key, &p.values, layout, warnings),
+                None => fit_sec3(key, &p.values, layout, &mut short_rows, warnings),
             },
         };
         table.rows.push(TableRow { key, cells });
     }
     if !glued.is_empty() {
         resolve_glued_sec3(&mut table, &glued, warnings);
+    }
+    if !short_rows.is_empty() {
+        place_short_rows(&mut table, &short_rows, warnings);
     }
     table
 }

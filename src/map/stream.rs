@@ -385,11 +385,16 @@ fn row_cells(
         out.warnings.push(format!("{key}: {}", describe(&reading.ops)));
         out.inferred += cols.len();
     }
+    // Readings that disagree on how runs were printed once disagree on where every value sits (a
+    // blank cell not printed is read as a run too), so none of their cells is certain.
+    let expansions_disagree =
+        alternatives.len() > 1 && alternatives.iter().any(|alt| alt.ops.iter().any(|op| matches!(op, Op::Expand(..))));
     cols.iter()
         .enumerate()
         .map(|(i, col)| {
             let text = &reading.cells[i];
-            let agreed = alternatives.iter().all(|alt| Cell::parse(&alt.cells[i]).value == Cell::parse(text).value);
+            let agreed = !expansions_disagree
+                && alternatives.iter().all(|alt| Cell::parse(&alt.cells[i]).value == Cell::parse(text).value);
             if agreed {
                 (*col, Cell::parse(text))
             } else {
@@ -529,10 +534,16 @@ fn build_sec3(
     let mut choice = choose_jointly(&rows);
     // A row that breaks its own identity in every reading is taken only as printed (a finding);
     // read by inference (cut, joined, expanded) it is not certain at all.
-    for (r, (key, _, solved)) in rows.iter().enumerate() {
+    for (r, (key, items, solved)) in rows.iter().enumerate() {
         let Some(chosen) = solved.candidates.get(choice.chosen[r]) else { continue };
         if solved.exhausted {
             out.warnings.push(format!("sec3.{key}: too many readings of the printed values to weigh"));
+            choice.rejected[r] = true;
+        } else if solved.broken && chosen.cost == 0 && joins_add_up(items.as_deref()) {
+            // As printed it is a finding only if nothing else could be printed that way.
+            out.warnings.push(format!(
+                "sec3.{key}: does not add up as printed, but does with numbers broken over lines joined (and blank cells not printed)"
+            ));
             choice.rejected[r] = true;
         } else if solved.broken && chosen.cost > 0 {
             // Column identities cannot vouch for it: columns of zeros pass them whatever was read.
@@ -569,6 +580,14 @@ fn build_sec3(
         table.rows.push(TableRow { key, cells });
     }
     table
+}
+
+/// Whether the row's values, joined where a line break stands between two of them, could be
+/// fewer numbers that add up (see [`assign::joined_reading_adds_up`]).
+fn joins_add_up(items: Option<&[Item]>) -> bool {
+    let Some(items) = items else { return false };
+    let parts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+    assign::joined_reading_adds_up(&parts, |i| items[i + 1].gap == Gap::Line)
 }
 
 struct Joint {

@@ -83,3 +83,58 @@ fn cut_cells_keep_their_slice_and_say_so() {
         r.warnings
     );
 }
+
+/// A text row that printed six values for seven cells, its total not printed: the column
+/// identities (H1: 16 + 2 = 17 + ·) allow one placement only, so it is taken, and said.
+#[test]
+fn a_short_row_is_placed_only_where_the_column_identities_allow_one_placement() {
+    let text = layout("tab_blank_cell.txt");
+    let row = "四、结转下年度继续办理\t\t1\t0\t0\t0\t0\t0\t1\t";
+    assert!(text.contains(row));
+    let text = text.replace(row, "四、结转下年度继续办理\t1\t0\t0\t0\t0\t0");
+    for tables in [Tables::Grid, Tables::Auto] {
+        let r = parse(&text, tables);
+        let got: Vec<Option<f64>> = r.sec3.row("carried_forward").unwrap().cells.iter().map(|(_, c)| c.value).collect();
+        let want = [Some(1.0), Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(0.0), None];
+        assert_eq!(got, want, "{tables:?}: {:?}", r.warnings);
+        assert!(
+            r.warnings.iter().any(|w| w.starts_with("sec3.carried_forward: blank cells not printed")),
+            "{tables:?}"
+        );
+    }
+}
+
+/// `8 21 3 5 2 1 859` in a layout that breaks numbers over lines: as printed it does not add up,
+/// but `821 35 2 1 859` does (two blank cells not printed). Which cell holds what is not certain,
+/// so no cell of the row is a number and the printed text stays.
+#[test]
+fn a_row_that_adds_up_only_with_numbers_joined_is_not_stored_as_printed() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/split_numbers.txt")).unwrap();
+    let row = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n2\n1\n0\n0\n0\n0\n3\n";
+    assert!(text.contains(row));
+    let text = text.replace(row, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n8\n21\n3\n5\n2\n1\n859\n");
+    for tables in [Tables::Grid, Tables::Stream, Tables::Auto] {
+        let r = parse(&text, tables);
+        for (col, cell) in &r.sec3.row("partially_granted").unwrap().cells {
+            assert_eq!(cell.value, None, "{tables:?} {col}: {cell:?}\n{:#?}", r.warnings);
+        }
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}");
+    }
+}
+
+/// A long label that a layout broke at its commas (`部分公开(区分处理的,` / `只计这一情形,` / …)
+/// still names its row.
+#[test]
+fn a_label_broken_at_its_commas_keeps_its_row() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/split_numbers.txt")).unwrap();
+    let label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）";
+    assert!(text.contains(label));
+    let text = text.replace(label, "(二) 部分公开(区分处理的, 只计这一情形, 不计其他情形)");
+    for tables in [Tables::Grid, Tables::Auto] {
+        let r = parse(&text, tables);
+        let got: Vec<Option<f64>> =
+            r.sec3.row("partially_granted").unwrap().cells.iter().map(|(_, c)| c.value).collect();
+        let want = [2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0].map(Some);
+        assert_eq!(got, want, "{tables:?}: {:#?}", r.warnings);
+    }
+}
