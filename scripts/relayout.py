@@ -32,7 +32,7 @@ import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
-           "page-breaks", "full-width"]
+           "page-breaks", "full-width", "mixed", "hard-wrapped"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
@@ -152,6 +152,12 @@ def layouts(blocks, title, rnd):
     writer.writerow(["标题", "时间", "内容", "来源网站"])
     writer.writerow([title, "2024-01-15", "".join(c for c in flat if c != title), "http://www.example.gov.cn"])
     out["csv-glued"] = buf.getvalue()
+    # Each cell set off by whatever the page happened to put there.
+    seps = ["", " ", "\n", "\u3000", "\t", "\r\n", "  ", " \n "]
+    out["mixed"] = "".join(c + rnd.choice(seps) for c in flat)
+    # The text flowed and cut every 40 characters, in the middle of a label or a number.
+    spaced = " ".join(flat)
+    out["hard-wrapped"] = "\n".join(spaced[i:i + 40] for i in range(0, len(spaced), 40))
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )

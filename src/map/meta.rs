@@ -157,6 +157,22 @@ fn find_title(text: &str) -> Option<String> {
         };
         let title = candidate.split_whitespace().collect::<Vec<_>>().join(" ");
         if !in_quotes {
+            // A text cut at a fixed width may break the title's first words onto the line before
+            // (`发布机构: 会宁县柴` / `家门镇2022年…`): the body's quoted title, ending the same
+            // way, says what it was.
+            if joined.starts_with(&candidate) {
+                let compact = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+                static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r"《([^《》]{4,80})》"));
+                let rest = compact(&format!("{}{}", &joined[candidate.len()..], lines[i + 1..].concat()));
+                let title_compact = compact(&title);
+                let longer = QUOTED
+                    .captures_iter(&rest)
+                    .map(|c| c[1].to_string())
+                    .find(|q| q.len() > title_compact.len() && q.ends_with(&title_compact) && TITLE_END.is_match(q));
+                if let Some(q) = longer {
+                    return Some(q);
+                }
+            }
             return Some(title);
         }
         quoted.get_or_insert(title);
@@ -281,6 +297,11 @@ mod tests {
         // Only a sentence quoting the title: the quoted title; a sentence alone: none.
         let m = extract("正文\u{3000}2024 年某市科委政府信息公开工作\u{3000}年度报告\u{3000}根据《条例》的要求编制。");
         assert_eq!(m.agency.as_deref(), Some("某市科委"));
+        // Cut at a fixed width: the title's first words on the line before; the body's quoted title says so.
+        let m = extract(
+            "发布机构: 某县柴\n家门镇2022年政府信息公开工作年度报告 信息来源:某县人民政府 现发布《柴家\n门镇2022年政府信息公开工作年度报告》。",
+        );
+        assert_eq!(m.title.as_deref(), Some("柴家门镇2022年政府信息公开工作年度报告"));
         let m = extract("根据《条例》要求,现发布《某镇2022年政府信息公开工作年度报告》。");
         assert_eq!(m.title.as_deref(), Some("某镇2022年政府信息公开工作年度报告"));
         assert_eq!(extract("本年度报告根据《条例》编制政府信息公开年度报告，全文包括六部分。").title, None);

@@ -452,9 +452,13 @@ fn sec2_row(
     costs: Costs,
     out: &mut StreamTables,
 ) -> Vec<(&'static str, Cell)> {
-    if items.len() < cols.len() && items.len() > 1 && items.iter().all(|i| i.gap != Gap::None) {
-        // A short row of separately printed values (a scrape that lost a line): the cells it
-        // printed fill from the left, the rest are missing. Glued values are cut instead.
+    if items.len() < cols.len()
+        && items.len() > 1
+        && items.iter().all(|i| i.gap != Gap::None && !assign::has_leading_zero(&i.text))
+    {
+        // A short row of separately printed values (a scrape that lost a line, or blank cells at
+        // its end not printed): the cells it printed fill from the left, the rest are missing.
+        // Glued values (`规章000`, or `00` printed for two cells) are cut instead.
         out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), cols.len()));
         return cols
             .iter()
