@@ -247,8 +247,8 @@ impl Search<'_> {
             cells.pop();
             return;
         }
-        // As printed.
-        if valid_as_printed(item, kind) {
+        // As printed (`01` is no printed count: digits of two cells ran together).
+        if valid_as_printed(item, kind) && (kind == ColKind::Money || !has_leading_zero(&item.text)) {
             cells.push(item.text.clone());
             self.go(i + 1, cells, cost, ops);
             cells.pop();
@@ -511,6 +511,12 @@ mod tests {
     }
 
     const SEC3: [ColKind; 7] = [ColKind::Count; 7];
+
+    #[test]
+    fn a_leading_zero_is_never_one_printed_count() {
+        let s = solve(&items(&[("1", Gap::Space), ("01", Gap::None)]), &[ColKind::Count; 3], Rule::None, Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[1.0, 0.0, 1.0])]);
+    }
 
     #[test]
     fn joined_readings_that_add_up() {

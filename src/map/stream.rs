@@ -220,6 +220,9 @@ pub struct StreamTables {
     pub inferred: usize,
     /// Labels of the template found in the text.
     pub labels_found: usize,
+    /// Some value of the tables is glued to its label: this text may drop the separator between
+    /// two values too (`10` printed for 1 and 0).
+    values_may_glue: bool,
 }
 
 /// Short rows (fewer values than cells) printing two equal non-zero values side by side that show a
@@ -272,7 +275,13 @@ fn col_kind(col: &str) -> ColKind {
 /// the last resort and joining or expanding comes first.
 fn costs_for(tokens: &[Token]) -> Costs {
     let numbers = tokens.iter().filter(|t| t.kind == TokenKind::Number).count();
-    let glued = tokens
+    let glued = glued_to_labels(tokens);
+    if numbers > 0 && glued * 2 > numbers { Costs::GLUED } else { Costs::SPACED }
+}
+
+/// Numbers printed right after a Chinese label with nothing between (`规章000`).
+fn glued_to_labels(tokens: &[Token]) -> usize {
+    tokens
         .windows(2)
         .filter(|w| {
             w[1].kind == TokenKind::Number && w[1].gap == Gap::None && w[0].kind == TokenKind::Text && {
@@ -280,8 +289,7 @@ fn costs_for(tokens: &[Token]) -> Costs {
                 ('\u{4e00}'..='\u{9fff}').contains(&last)
             }
         })
-        .count();
-    if numbers > 0 && glued * 2 > numbers { Costs::GLUED } else { Costs::SPACED }
+        .count()
 }
 
 /// Read the tables of a report from its token stream.
@@ -303,7 +311,9 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     let table_from = found.first().map_or(0, |(_, h)| compact.token_of_char(h.start));
     let table_to =
         sec4_start_char.map_or(tokens.len(), |c| compact.token_of_char(c.saturating_sub(1))).min(tokens.len());
-    let costs = costs_for(&tokens[table_from.min(table_to)..table_to]);
+    let table_tokens = &tokens[table_from.min(table_to)..table_to];
+    let costs = costs_for(table_tokens);
+    out.values_may_glue = glued_to_labels(table_tokens) > 0;
     let region_end_token = |k: usize| -> usize {
         match found.get(k + 1) {
             Some((_, next)) => compact.token_of_char(next.start),
@@ -452,10 +462,20 @@ fn sec2_row(
     costs: Costs,
     out: &mut StreamTables,
 ) -> Vec<(&'static str, Cell)> {
-    if items.len() < cols.len()
-        && items.len() > 1
-        && items.iter().all(|i| i.gap != Gap::None && !assign::has_leading_zero(&i.text))
-    {
+    // Where values may run together, a value of several digits may be several cells.
+    let digits: usize = items.iter().map(|i| i.text.len()).sum();
+    let leading_zero = items.iter().any(|i| assign::has_leading_zero(&i.text));
+    let split_could_fill = out.values_may_glue && digits >= cols.len() && !leading_zero;
+    if items.len() < cols.len() && items.len() > 1 && split_could_fill {
+        out.warnings.push(format!(
+            "{key}: {} of {} cells printed ({}) where values may run together; placement uncertain, cells left without a value",
+            items.len(),
+            cols.len(),
+            printed_text(items)
+        ));
+        return row_cells(key, cols, items, None, &[], out);
+    }
+    if items.len() < cols.len() && items.len() > 1 && !leading_zero && items.iter().all(|i| i.gap != Gap::None) {
         // A short row of separately printed values (a scrape that lost a line, or blank cells at
         // its end not printed): the cells it printed fill from the left, the rest are missing.
         // Glued values (`规章000`, or `00` printed for two cells) are cut instead.

@@ -8,6 +8,8 @@
 //! equally good places: it keeps only their common ancestor and says so in a warning.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
 use crate::model::{Level, Region};
@@ -45,8 +47,8 @@ struct Cand {
 struct Gazetteer {
     codes: Vec<&'static str>,
     names: Vec<&'static str>,
-    by_code: HashMap<&'static str, u32>,
-    by_key: HashMap<String, Vec<Cand>>,
+    by_code: FxHashMap<&'static str, u32>,
+    by_key: FxHashMap<String, Vec<Cand>>,
     max_key_chars: usize,
 }
 
@@ -122,9 +124,9 @@ impl Gazetteer {
         let mut g = Gazetteer {
             codes: Vec::new(),
             names: Vec::new(),
-            by_code: HashMap::with_capacity(TSV.len() / 16),
+            by_code: FxHashMap::with_capacity_and_hasher(TSV.len() / 16, Default::default()),
             // About two keys a name (full and short forms): sized once, never rehashed.
-            by_key: HashMap::with_capacity(TSV.len() / 8),
+            by_key: FxHashMap::with_capacity_and_hasher(TSV.len() / 8, Default::default()),
             max_key_chars: 0,
         };
         for line in TSV.lines() {
