@@ -436,6 +436,9 @@ const BODIES_FROM: &str = "gongkai.reports_version";
 /// has. Each flush writes a file per partition, so fewer flushes make fewer, larger files.
 const FLUSH_REPORTS: usize = 10_000;
 
+/// Held batches of one table and partition that are joined into one (see [`Sink::add`]).
+const COMPACT_HELD: usize = 16;
+
 /// Every `report_id` the warehouse holds: in `reports` or (with `quarantined`) in `quarantine`.
 /// Only committed rows count, so a run interrupted before its commit leaves its sources to the
 /// next run. One column of each live file is read: the check costs the ids, not the reports.
@@ -627,7 +630,14 @@ impl Sink {
                 _ => convert::checks_batch(&reports),
             }
             .map_err(conv)?;
-            held.entry(partition.clone()).or_default().push(batch);
+            let batches = held.entry(partition.clone()).or_default();
+            batches.push(batch);
+            // A report's rows are a small batch with buffers of its own; thousands of them held
+            // cost far more memory and allocation than their rows. Joined as they come in.
+            if batches.len() >= COMPACT_HELD {
+                let joined = arrow::compute::concat_batches(&batches[0].schema(), batches.iter()).map_err(conv)?;
+                *batches = vec![joined];
+            }
         }
         self.since_flush += 1;
         if self.since_flush >= FLUSH_REPORTS {
