@@ -636,34 +636,30 @@ fn fit_sec3(
 ) -> Vec<(&'static str, Cell)> {
     let values = trim_to(printed, SEC3_COLS.len());
     let filled: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+    // A full row of text that does not add up as printed is a finding, unless the text may have
+    // broken a number over lines: `05` (8 / 05 for 805), or neighbours that, joined, add up.
     if layout.broken_numbers
         && values.len() == SEC3_COLS.len()
-        && filled.iter().any(|v| assign::has_leading_zero(v.trim()))
         && !row_adds_up(&values.iter().map(|v| Cell::parse(v)).collect::<Vec<_>>())
     {
-        let printed = filled.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
-        warnings.push(format!(
-            "sec3.{key}: {printed} does not add up and prints a leading zero: a number broken over lines; cells left without a value"
-        ));
-        return SEC3_COLS
-            .iter()
-            .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
-            .collect();
-    }
-    if layout.broken_numbers
-        && values.len() == SEC3_COLS.len()
-        && filled.len() == SEC3_COLS.len()
-        && !row_adds_up(&values.iter().map(|v| Cell::parse(v)).collect::<Vec<_>>())
-        && assign::joined_reading_adds_up(&filled.iter().map(|v| v.trim()).collect::<Vec<_>>(), |_| true)
-    {
-        let printed = filled.iter().map(|v| v.trim()).collect::<Vec<_>>().join(" ");
-        warnings.push(format!(
-            "sec3.{key}: {printed} does not add up as printed, but does with numbers broken over lines joined (and blank cells not printed): placement uncertain, cells left without a value"
-        ));
-        return SEC3_COLS
-            .iter()
-            .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
-            .collect();
+        let parts: Vec<&str> = filled.iter().map(|v| v.trim()).collect();
+        let why = if parts.iter().any(|v| assign::has_leading_zero(v)) {
+            Some("prints a leading zero: a number broken over lines")
+        } else if parts.len() == SEC3_COLS.len() && assign::joined_reading_adds_up(&parts, |_| true) {
+            Some("adds up with numbers broken over lines joined (and blank cells not printed)")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let printed = parts.join(" ");
+            warnings.push(format!(
+                "sec3.{key}: {printed} does not add up as printed and {why}; placement uncertain, cells left without a value"
+            ));
+            return SEC3_COLS
+                .iter()
+                .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
+                .collect();
+        }
     }
     if values.len() > SEC3_COLS.len() && layout.broken_numbers {
         let first: Vec<Cell> = values.iter().take(SEC3_COLS.len()).map(|v| Cell::parse(v)).collect();

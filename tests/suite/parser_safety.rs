@@ -10,6 +10,13 @@ fn layout(name: &str) -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/layouts").join(name)).unwrap()
 }
 
+/// `fixture` of tests/fixtures/streams with `from` (which it must contain) replaced by `to`.
+fn stream_fixture_with(fixture: &str, from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams").join(fixture)).unwrap();
+    assert!(text.contains(from), "{fixture} prints {from:?}");
+    text.replace(from, to)
+}
+
 fn parse(text: &str, tables: Tables) -> Report {
     parse_bytes_using(text.as_bytes(), "case.txt", tables).expect("parses")
 }
@@ -109,10 +116,12 @@ fn a_short_row_is_placed_only_where_the_column_identities_allow_one_placement() 
 /// so no cell of the row is a number and the printed text stays.
 #[test]
 fn a_row_that_adds_up_only_with_numbers_joined_is_not_stored_as_printed() {
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/split_numbers.txt")).unwrap();
-    let row = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n2\n1\n0\n0\n0\n0\n3\n";
-    assert!(text.contains(row));
-    let text = text.replace(row, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n8\n21\n3\n5\n2\n1\n859\n");
+    let label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）";
+    let text = stream_fixture_with(
+        "split_numbers.txt",
+        &format!("{label}\n2\n1\n0\n0\n0\n0\n3\n"),
+        &format!("{label}\n8\n21\n3\n5\n2\n1\n859\n"),
+    );
     for tables in [Tables::Grid, Tables::Stream, Tables::Auto] {
         let r = parse(&text, tables);
         for (col, cell) in &r.sec3.row("partially_granted").unwrap().cells {
@@ -126,10 +135,11 @@ fn a_row_that_adds_up_only_with_numbers_joined_is_not_stored_as_printed() {
 /// still names its row.
 #[test]
 fn a_label_broken_at_its_commas_keeps_its_row() {
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/split_numbers.txt")).unwrap();
-    let label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）";
-    assert!(text.contains(label));
-    let text = text.replace(label, "(二) 部分公开(区分处理的, 只计这一情形, 不计其他情形)");
+    let text = stream_fixture_with(
+        "split_numbers.txt",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "(二) 部分公开(区分处理的, 只计这一情形, 不计其他情形)",
+    );
     for tables in [Tables::Grid, Tables::Auto] {
         let r = parse(&text, tables);
         let got: Vec<Option<f64>> =
