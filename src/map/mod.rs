@@ -625,8 +625,8 @@ fn join_broken_numbers(printed: &[&String], n: usize) -> Option<(Vec<String>, St
 
 /// A sec3 row as printed. A row with fewer values than columns is never filled from the left (that
 /// moves the printed total into `other_org`): a collapsed run is expanded when exactly one expansion
-/// fits H3; otherwise the total is kept when the values before it add up to it, and the other cells
-/// are missing.
+/// fits H3; otherwise the total is kept when the values before it add up to it, the other cells
+/// keep the printed text without a value, and the row is left to [`place_short_rows`].
 fn fit_sec3(
     key: &'static str,
     printed: &[String],
