@@ -273,9 +273,8 @@ fn col_kind(col: &str) -> ColKind {
 
 /// Glued layouts (numbers run straight into labels) make cutting a run cheap; elsewhere cutting is
 /// the last resort and joining or expanding comes first.
-fn costs_for(tokens: &[Token]) -> Costs {
+fn costs_for(tokens: &[Token], glued: usize) -> Costs {
     let numbers = tokens.iter().filter(|t| t.kind == TokenKind::Number).count();
-    let glued = glued_to_labels(tokens);
     if numbers > 0 && glued * 2 > numbers { Costs::GLUED } else { Costs::SPACED }
 }
 
@@ -312,8 +311,9 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     let table_to =
         sec4_start_char.map_or(tokens.len(), |c| compact.token_of_char(c.saturating_sub(1))).min(tokens.len());
     let table_tokens = &tokens[table_from.min(table_to)..table_to];
-    let costs = costs_for(table_tokens);
-    out.values_may_glue = glued_to_labels(table_tokens) > 0;
+    let glued = glued_to_labels(table_tokens);
+    let costs = costs_for(table_tokens, glued);
+    out.values_may_glue = glued > 0;
     let region_end_token = |k: usize| -> usize {
         match found.get(k + 1) {
             Some((_, next)) => compact.token_of_char(next.start),
