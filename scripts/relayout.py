@@ -32,7 +32,7 @@ import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
-           "page-breaks", "full-width", "mixed", "hard-wrapped"]
+           "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
@@ -158,6 +158,18 @@ def layouts(blocks, title, rnd):
     # The text flowed and cut every 40 characters, in the middle of a label or a number.
     spaced = " ".join(flat)
     out["hard-wrapped"] = "\n".join(spaced[i:i + 40] for i in range(0, len(spaced), 40))
+    # A spreadsheet export of the page: each table row one CSV line, the prose lines as they were.
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for kind, cs in blocks:
+        if kind == "table":
+            writer.writerow(cs)
+        else:
+            buf.write("".join(cs) + "\n")
+    out["csv-rows"] = buf.getvalue()
+    # Tags stripped but entities left as printed, with invisible characters from the page.
+    ents = ["&nbsp;", "&nbsp;&nbsp;", "&#160;", "\u00a0", "\u200b", "&ensp;"]
+    out["entities"] = "".join(c + rnd.choice(ents) for c in flat)
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )
@@ -201,7 +213,8 @@ def main():
             title = title_of(blocks)
             has_blanks = any(v is None for k, v in expected.items() if k.startswith(("sec3", "sec4")))
             for layout, text in layouts(blocks, title, rnd).items():
-                path = os.path.join(args.out, layout, f"{name}.txt")
+                ext = ".csv" if layout.startswith("csv") else ".txt"
+                path = os.path.join(args.out, layout, f"{name}{ext}")
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "w", encoding="utf-8", newline="") as f:
                     f.write(text)

@@ -83,12 +83,19 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
     let (sec2, sec3, sec4) = if template == Template::Legacy {
         (Table::default(), Table::default(), Table::default())
     } else {
+        let is_text = matches!(doc.format, SourceFormat::Txt | SourceFormat::Md);
+        // Text has no reliable row structure: the tables are also read from the token stream.
+        let streamed = is_text.then(|| {
+            let tokens = crate::read::tokens::tokens(&doc.text);
+            stream::read_tables(&tokens, template, &narrative)
+        });
         let layout = GridLayout {
             collapsed_runs: runs_may_be_collapsed(&tables),
-            broken_numbers: matches!(doc.format, SourceFormat::Txt | SourceFormat::Md),
+            broken_numbers: is_text,
+            values_may_glue: streamed.as_ref().is_some_and(|s| s.values_may_glue),
         };
         let grid = (
-            build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, &mut warnings),
+            build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, layout, &mut warnings),
             build_sec3(&tables.sec3, template, layout, &mut warnings),
             build_sec4(&tables.sec4, layout.collapsed_runs, &mut warnings),
         );
@@ -102,11 +109,8 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
                     || w.contains("blank cells not printed")
             })
             .count();
-        if matches!(doc.format, SourceFormat::Txt | SourceFormat::Md) && tables_from != Tables::Grid {
-            // Text has no reliable row structure: read the tables from the token stream too, and keep
-            // whichever reading the report's own arithmetic and completeness support better.
-            let tokens = crate::read::tokens::tokens(&doc.text);
-            let streamed = stream::read_tables(&tokens, template, &narrative);
+        if let Some(streamed) = streamed.filter(|_| tables_from != Tables::Grid) {
+            // Keep whichever reading the report's own arithmetic and completeness support better.
             let grid_score = reading_score(&grid.0, &grid.1, &grid.2, quality_flags.uncertain);
             let stream_score = reading_score(&streamed.sec2, &streamed.sec3, &streamed.sec4, streamed.uncertain);
             // In a crawler dump (rows whose digits ran into their labels) the row reading can only
@@ -196,16 +200,23 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
         .iter()
         .filter(|l| {
             l.chars().count() <= 80
-                && ["地址", "住址", "邮编", "邮政编码", "联系电话", "联系方式"].iter().any(|k| l.contains(k))
+                && ["地址", "住址", "邮编", "邮政编码", "电话", "联系方式"].iter().any(|k| l.contains(k))
         })
         .copied()
         .collect();
     context.extend(lines.iter().rev().take(3));
+    // The telephone's area code names the city even where the address does not.
+    let dialled: Vec<String> = context.iter().filter_map(|l| crate::region::dialled_place(l)).collect();
+    let dialled = match dialled.as_slice() {
+        [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(first.clone()),
+        _ => None,
+    };
     if context.is_empty() {
         return (region, warnings);
     }
     let mut with_context: Vec<&str> = hints.to_vec();
     with_context.extend(context);
+    with_context.extend(dialled.as_deref());
     let (narrowed, narrowed_warnings) = crate::region::resolve(&with_context);
     let extends = |code: &Option<String>, wider: &Option<String>| {
         wider.as_ref().is_none_or(|w| code.as_ref().is_some_and(|c| c.starts_with(w.as_str())))
@@ -218,7 +229,7 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
     if more_specific {
         let mut out: Vec<String> = narrowed_warnings;
         out.push(format!(
-            "region: {} narrowed by the report's address or signature lines",
+            "region: {} narrowed by the report's address, telephone or signature lines",
             hints.first().copied().unwrap_or("the title")
         ));
         return (narrowed, out);
@@ -516,6 +527,9 @@ struct GridLayout {
     collapsed_runs: bool,
     /// A number may be broken over two lines (text layouts; a cell of HTML, DOCX or PDF is a cell).
     broken_numbers: bool,
+    /// The text runs values together somewhere in its tables (`规章000`, `00` for two cells), so a
+    /// value of several digits in a short row may be several cells.
+    values_may_glue: bool,
 }
 
 /// Whether the tables may come from a crawler that prints a run of equal adjacent cells once
@@ -813,11 +827,24 @@ fn glued_run(printed: &Printed, n: usize) -> Option<String> {
     }
 }
 
+/// Whether a text row that printed fewer values than its `n` cells may be values run together
+/// rather than blank cells not printed: the report glues values somewhere, or this row prints a
+/// leading zero (`00`), and its digits are enough to fill the cells. Filling from the left would
+/// then store `6060` (60 and 60) as one cell.
+fn short_row_may_hide_cuts(printed: &[String], n: usize, layout: GridLayout) -> bool {
+    let values: Vec<&str> = printed.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let numbers: Vec<&str> = values.iter().copied().filter(|v| v.chars().all(|c| c.is_ascii_digit())).collect();
+    let digits: usize = numbers.iter().map(|v| v.len()).sum();
+    let row_glues = numbers.iter().any(|v| assign::has_leading_zero(v));
+    values.len() < n && numbers.len() == values.len() && digits >= n && (layout.values_may_glue || row_glues)
+}
+
 fn build_sec2(
     printed: &HashMap<&'static str, Printed>,
     template: Template,
     narrative: &[meta::Fact],
     procurement_in_wan: bool,
+    layout: GridLayout,
     warnings: &mut Vec<String>,
 ) -> Table {
     let mut table = Table::default();
@@ -867,6 +894,18 @@ fn build_sec2(
                                 .collect()
                         }
                     }
+                }
+                None if layout.broken_numbers && short_row_may_hide_cuts(&p.values, spec.cols.len(), layout) => {
+                    let printed = p.values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect::<Vec<_>>();
+                    let printed = printed.join(" ");
+                    warnings.push(format!(
+                        "{key}: {printed} printed for {} cells where values may run together; placement uncertain, cells left without a value",
+                        spec.cols.len()
+                    ));
+                    spec.cols
+                        .iter()
+                        .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
+                        .collect()
                 }
                 None => fit(&key, &p.values, spec.cols, |_| false, warnings),
             },

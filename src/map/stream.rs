@@ -220,9 +220,9 @@ pub struct StreamTables {
     pub inferred: usize,
     /// Labels of the template found in the text.
     pub labels_found: usize,
-    /// Some value of the tables is glued to its label: this text may drop the separator between
-    /// two values too (`10` printed for 1 and 0).
-    values_may_glue: bool,
+    /// Some value of the tables is glued to its label, or prints a leading zero: this text may
+    /// drop the separator between two values (`10` printed for 1 and 0).
+    pub values_may_glue: bool,
 }
 
 /// Short rows (fewer values than cells) printing two equal non-zero values side by side that show a
@@ -313,7 +313,9 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     let table_tokens = &tokens[table_from.min(table_to)..table_to];
     let glued = glued_to_labels(table_tokens);
     let costs = costs_for(table_tokens, glued);
-    out.values_may_glue = glued > 0;
+    // `00` printed in a table is two cells run together, as surely as `规章000`.
+    out.values_may_glue =
+        glued > 0 || table_tokens.iter().any(|t| t.kind == TokenKind::Number && assign::has_leading_zero(&t.text));
     let region_end_token = |k: usize| -> usize {
         match found.get(k + 1) {
             Some((_, next)) => compact.token_of_char(next.start),

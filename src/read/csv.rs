@@ -3,6 +3,8 @@
 //! The export becomes plain text again, the title and date as labelled lines above the body, so the
 //! text reader and the metadata reader see what they see in any other report.
 
+use crate::model::Row;
+
 /// Column names that hold each part, as crawlers name them.
 const TITLE: &[&str] = &["标题", "题名", "名称", "title"];
 const DATE: &[&str] = &["时间", "发布时间", "发布日期", "日期", "成文日期", "date", "time"];
@@ -55,6 +57,30 @@ pub fn unwrap(text: &str) -> Option<Unwrapped> {
     out.push_str(best.get(content).unwrap_or(""));
     out.push('\n');
     Some(Unwrapped { text: out, notes })
+}
+
+/// A spreadsheet export of the report itself (no content column): each record is a row of the
+/// page, a table row where it has two or more cells, its empty fields blank cells. Trailing empty
+/// fields are the sheet's padding to its widest row, not cells. `None` when the text is not CSV or
+/// holds no table row.
+pub fn sheet_rows(text: &str) -> Option<(Vec<Row>, String)> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut lines = String::new();
+    for record in reader.records() {
+        let record = record.ok()?;
+        let mut cells: Vec<&str> = record.iter().map(str::trim).collect();
+        while cells.last().is_some_and(|c| c.is_empty()) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        lines.push_str(&cells.join(" "));
+        lines.push('\n');
+        rows.push(if cells.len() >= 2 { Row::table(cells) } else { Row::text(cells[0]) });
+    }
+    rows.iter().any(|r| r.cells.len() >= 2).then_some((rows, lines))
 }
 
 #[cfg(test)]

@@ -111,16 +111,16 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     _ => "binary content (NUL bytes) in a text file".into(),
                 }));
             }
-            let (body, notes) = match csv::looks_like_export(&decoded.text)
-                .then(|| csv::unwrap(&decoded.text))
-                .flatten()
-            {
-                Some(unwrapped) => (unwrapped.text, unwrapped.notes),
-                None if extension(name) == "csv" => {
-                    return Err(ReadError::NotText("a CSV file without a content column (内容, 正文, content)".into()));
-                }
-                None => (decoded.text, Vec::new()),
-            };
+            let (body, notes) =
+                match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
+                    Some(unwrapped) => (unwrapped.text, unwrapped.notes),
+                    // A sheet of the report's own rows; with no row of several cells, it is plain text.
+                    None if extension(name) == "csv" => match csv::sheet_rows(&decoded.text) {
+                        Some((rows, text)) => return Ok(normalized(format, decoded.encoding, rows, &text)),
+                        None => (decoded.text, Vec::new()),
+                    },
+                    None => (decoded.text, Vec::new()),
+                };
             let text = normalize(&body);
             let rows = text::rows(&text);
             Ok(Document { format, encoding: decoded.encoding, text, rows, notes })
@@ -172,12 +172,38 @@ fn normalized(format: SourceFormat, encoding: String, rows: Vec<Row>, text: &str
     Document { format, encoding, text: normalize(text), rows, notes: Vec::new() }
 }
 
+/// Character references a crawler left in the text when it stripped the tags (`&nbsp;`, `&#160;`,
+/// `&amp;`). Left as printed, `&#160;` would read as the number 160 between two cells.
+fn decode_entities(text: &str) -> String {
+    static ENTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));").expect("entity")
+    });
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    ENTITY
+        .replace_all(text, |caps: &regex::Captures| {
+            let number = match (caps.get(1), caps.get(2)) {
+                (Some(d), _) => d.as_str().parse::<u32>().ok(),
+                (_, Some(h)) => u32::from_str_radix(h.as_str(), 16).ok(),
+                _ => None,
+            };
+            match (number, caps.get(3)) {
+                (Some(n), _) => char::from_u32(n).map_or_else(|| caps[0].to_string(), String::from),
+                (None, Some(name)) => quick_xml::escape::resolve_html5_entity(name.as_str())
+                    .map_or_else(|| caps[0].to_string(), str::to_string),
+                _ => caps[0].to_string(),
+            }
+        })
+        .into_owned()
+}
+
 /// Unicode NFKC (full-width forms become half-width, so `（一）` reads as `(一)`), no-break and
 /// ideographic spaces become spaces, zero-width marks go. A carriage return ends a line: CSV
 /// exports separate cells by runs of bare `\r`, which must not glue `1\r0` into `10`. Footnote
 /// markers (`①`, `²`) go before NFKC would turn them into digits that read as cells.
 pub fn normalize(text: &str) -> String {
-    let text = text.replace("\r\n", "\n");
+    let text = decode_entities(&text.replace("\r\n", "\n"));
     text.chars()
         .filter(|c| !is_footnote_mark(*c))
         .collect::<String>()
@@ -194,4 +220,17 @@ pub fn normalize(text: &str) -> String {
 /// Circled and superscript numerals, used as footnote markers.
 fn is_footnote_mark(c: char) -> bool {
     matches!(c, '\u{2460}'..='\u{2473}' | '\u{24ea}' | '\u{2776}'..='\u{2793}' | '\u{b9}' | '\u{b2}' | '\u{b3}' | '\u{2070}' | '\u{2074}'..='\u{2079}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn entities_left_by_a_crawler_are_decoded_not_read_as_numbers() {
+        assert_eq!(normalize("予以公开&#160;12&nbsp;3&amp;4"), "予以公开 12 3&4");
+        assert_eq!(normalize("行政许可&#x3000;5"), "行政许可 5");
+        // Not a character reference: kept as printed.
+        assert_eq!(normalize("R&D 与 &unknownentity; 与 &#99999999;"), "R&D 与 &unknownentity; 与 &#99999999;");
+    }
 }

@@ -18,6 +18,41 @@ static TSV: &str = include_str!("../../data/gazetteer.tsv");
 
 static GAZ: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
 
+/// Telephone area codes and the division each is dialled in (derived by
+/// `scripts/derive_area_codes.py` from libphonenumber, see `data/GAZETTEER_LICENSE.md`).
+static AREA_CODES_TSV: &str = include_str!("../../data/phone_area_codes.tsv");
+
+static AREA_CODES: LazyLock<FxHashMap<&'static str, &'static str>> =
+    LazyLock::new(|| AREA_CODES_TSV.lines().filter_map(|l| l.split_once('\t')).collect());
+
+/// A fixed-line number: area code, optionally bracketed, an optional dash or space, then the
+/// seven or eight digits of the local number ([`dialled_place`] checks no digit is on either side).
+static PHONE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"[（(]?(0[1-9][0-9]{1,2})[)）]?[ \-—－–]?[1-9][0-9]{6,7}").expect("phone pattern")
+});
+
+/// The place whose telephone area code a text dials (`0311-86044567` → 河北省石家庄市), when every
+/// fixed-line number in it names the same place. Mobile and service numbers have no area code.
+pub fn dialled_place(text: &str) -> Option<String> {
+    let g: &'static Gazetteer = &GAZ;
+    let digit_at = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    let mut found: Option<&'static str> = None;
+    for caps in PHONE.captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        if digit_at(text[..whole.start()].chars().next_back()) || digit_at(text[whole.end()..].chars().next()) {
+            continue;
+        }
+        let Some(&code) = AREA_CODES.get(&caps[1]) else { continue };
+        if found.is_some_and(|f| f != code) {
+            return None;
+        }
+        found = Some(code);
+    }
+    let code = found?;
+    let province = g.name_of(&code[..2])?;
+    Some(if code.len() > 2 { format!("{province}{}", g.name_of(code)?) } else { province.to_string() })
+}
+
 /// How a lookup key names a division; decides how much context a hit needs to count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -718,6 +753,28 @@ fn ambiguity_warning(g: &Gazetteer, texts: &[Text], mentions: &[Mention], tied: 
             )
         }
         None => format!("region: {} places fit equally well; kept {kept}", tied.len()),
+    }
+}
+
+#[cfg(test)]
+mod dialled_tests {
+    use super::dialled_place;
+
+    #[test]
+    fn area_codes_name_their_city() {
+        assert_eq!(dialled_place("联系电话：0311-86044567").as_deref(), Some("河北省石家庄市"));
+        assert_eq!(dialled_place("电话：（0317）2025127").as_deref(), Some("河北省沧州市"));
+        assert_eq!(dialled_place("电话 021 56691100").as_deref(), Some("上海市"));
+        assert_eq!(dialled_place("0898-65342516").as_deref(), Some("海南省"));
+    }
+
+    #[test]
+    fn no_guess_without_one_fixed_line_city() {
+        assert_eq!(dialled_place("监督电话：12345"), None);
+        assert_eq!(dialled_place("手机 13812345678"), None);
+        assert_eq!(dialled_place("0317-2025127 或 0311-86044567"), None);
+        assert_eq!(dialled_place("0317-2025127，0311-86044567"), None);
+        assert_eq!(dialled_place("编号 2023031786044567"), None);
     }
 }
 

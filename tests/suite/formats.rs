@@ -509,3 +509,39 @@ fn deeply_nested_html_cannot_exhaust_the_stack() {
         .expect("the parser did not overflow its stack");
     assert_eq!(report.unwrap().as_deref(), Some("某县2023年政府信息公开工作年度报告"));
 }
+
+fn tables_of(report: &Report) -> Value {
+    serde_json::json!({
+        "title": value(report, "title"), "year": value(report, "year"), "region": value(report, "region"),
+        "sec2": value(report, "sec2"), "sec3": value(report, "sec3"), "sec4": value(report, "sec4"),
+    })
+}
+
+/// A spreadsheet export of the report itself (each table row one CSV record, no content column)
+/// reads as the same table rows its tab-separated copy does; a CSV of prose alone reads as text.
+#[test]
+fn a_csv_sheet_of_the_report_reads_as_its_rows() {
+    let tabs = std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap();
+    assert!(!tabs.contains(','), "the fixture's prose has no ASCII comma to quote");
+    let from_tabs = parse_bytes(tabs.as_bytes(), "report.txt").unwrap();
+    let sheet = tabs.replace('\t', ",");
+    let from_sheet = parse_bytes(sheet.as_bytes(), "report.csv").unwrap();
+    assert_eq!(tables_of(&from_sheet), tables_of(&from_tabs));
+    assert_eq!(num(&from_sheet, "sec3.new_received.total"), Some(16.0));
+    let prose: String = tabs.lines().filter(|l| !l.contains('\t')).collect::<Vec<_>>().join("\n");
+    let r = parse_bytes(prose.as_bytes(), "prose.csv").unwrap();
+    assert_eq!(value(&r, "year"), value(&from_tabs, "year"));
+}
+
+/// Character references left by a crawler (`&#160;` between cells) separate cells; they are never
+/// read as the number 160.
+#[test]
+fn entities_between_cells_are_separators_not_numbers() {
+    let tabs = std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap();
+    let spaced = parse_bytes(tabs.replace('\t', " ").as_bytes(), "spaced.txt").unwrap();
+    for entity in ["&#160;", "&nbsp;", "&#xA0;"] {
+        let r = parse_bytes(tabs.replace('\t', entity).as_bytes(), "entities.txt").unwrap();
+        assert_eq!(tables_of(&r), tables_of(&spaced), "{entity}");
+        assert!(!tables_of(&r).to_string().contains("160"), "{entity}");
+    }
+}

@@ -148,3 +148,25 @@ fn a_label_broken_at_its_commas_keeps_its_row() {
         assert_eq!(got, want, "{tables:?}: {:#?}", r.warnings);
     }
 }
+
+/// Where a text runs values together (`03` printed for 0 and 3), a short sec2 row such as `41 12`
+/// for three cells may be `4 1 12`: filling from the left stored 41 issued and 12 repealed.
+#[test]
+fn a_short_sec2_row_is_not_filled_from_the_left_where_values_run_together() {
+    let text = layout("tab_blank_cell.txt")
+        .replace("规章\t1\t0\t3", "规章\t1\t03")
+        .replace("行政规范性文件\t4\t1\t12", "行政规范性文件\t41\t12");
+    for tables in [Tables::Grid, Tables::Stream, Tables::Auto] {
+        let r = parse(&text, tables);
+        let row = r.sec2.row("normative_docs").expect("row");
+        for (col, cell) in &row.cells {
+            assert!(
+                cell.value.is_none() || [4.0, 1.0, 12.0].contains(&cell.value.unwrap()),
+                "{tables:?} {col}: {cell:?}"
+            );
+            assert_ne!(cell.value, Some(41.0), "{tables:?} {col}");
+        }
+        assert!(row.cells.iter().any(|(_, c)| c.value.is_none() && c.raw.contains("41")), "{tables:?}: {row:?}");
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}: {:?}", r.warnings);
+    }
+}

@@ -150,3 +150,20 @@ fn shared_district_names_are_narrowed_by_the_address() {
     assert_eq!(r.region.county.as_deref(), Some("宝山区"));
     assert!(r.warnings.iter().any(|w| w.contains("narrowed")), "{:?}", r.warnings);
 }
+
+/// Where the address names only the street, the contact telephone's area code names the city:
+/// 0317 is dialled in 沧州, not in 石家庄 or 平顶山, which also have a 新华区.
+#[test]
+fn shared_district_names_are_narrowed_by_the_telephone_area_code() {
+    let body = "新华区人民政府2023年政府信息公开工作年度报告\n\n一、总体情况\n本年度共发布各类信息 12 条。\n";
+    let r = gongkai::parse::parse_bytes(body.as_bytes(), "a.txt").unwrap();
+    assert_eq!(r.region.county_code, None, "{:?}", r.region);
+    let with_phone = format!("{body}联系地址：解放西路18号\n联系电话：0317-2025127\n");
+    let r = gongkai::parse::parse_bytes(with_phone.as_bytes(), "b.txt").unwrap();
+    assert_eq!(r.region.county_code.as_deref(), Some("130902"), "{:?} {:?}", r.region, r.warnings);
+    assert!(r.warnings.iter().any(|w| w.contains("narrowed")), "{:?}", r.warnings);
+    // Numbers of two different cities name neither.
+    let two = format!("{body}联系电话：0317-2025127，0311-86044567\n");
+    let r = gongkai::parse::parse_bytes(two.as_bytes(), "c.txt").unwrap();
+    assert_eq!(r.region.county_code, None, "{:?}", r.region);
+}
