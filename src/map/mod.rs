@@ -205,15 +205,11 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
         .copied()
         .collect();
     context.extend(lines.iter().rev().take(3));
-    // The telephone's area code names the city even where the address does not.
-    let dialled: Vec<String> = context.iter().filter_map(|l| crate::region::dialled_place(l)).collect();
-    let dialled = match dialled.as_slice() {
-        [first, rest @ ..] if rest.iter().all(|d| d == first) => Some(first.clone()),
-        _ => None,
-    };
     if context.is_empty() {
         return (region, warnings);
     }
+    // The telephone's area code names the city even where the address does not.
+    let dialled = crate::region::dialled_place(&context.join("\n"));
     let mut with_context: Vec<&str> = hints.to_vec();
     with_context.extend(context);
     with_context.extend(dialled.as_deref());
@@ -571,7 +567,7 @@ fn fit(
                 values.len(),
                 cols.len()
             ));
-            cells = cols.iter().map(|_| Cell { value: None, raw: printed.clone(), kind: CellKind::Text }).collect();
+            cells = cols.iter().map(|_| Cell::undecided(printed.clone())).collect();
         }
     }
     cols.iter().enumerate().map(|(i, col)| (*col, cells.get(i).cloned().unwrap_or_else(Cell::missing))).collect()
@@ -669,10 +665,7 @@ fn fit_sec3(
             warnings.push(format!(
                 "sec3.{key}: {printed} does not add up as printed and {why}; placement uncertain, cells left without a value"
             ));
-            return SEC3_COLS
-                .iter()
-                .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
-                .collect();
+            return SEC3_COLS.iter().map(|c| (*c, Cell::undecided(printed.clone()))).collect();
         }
     }
     if values.len() > SEC3_COLS.len() && layout.broken_numbers {
@@ -720,7 +713,7 @@ fn fit_sec3(
             if *c == "total" && total_certain {
                 (*c, Cell::parse(filled[filled.len() - 1]))
             } else {
-                (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text })
+                (*c, Cell::undecided(printed.clone()))
             }
         })
         .collect()
@@ -832,6 +825,9 @@ fn glued_run(printed: &Printed, n: usize) -> Option<String> {
 /// leading zero (`00`), and its digits are enough to fill the cells. Filling from the left would
 /// then store `6060` (60 and 60) as one cell.
 fn short_row_may_hide_cuts(printed: &[String], n: usize, layout: GridLayout) -> bool {
+    if !layout.broken_numbers {
+        return false; // a cell of HTML, DOCX or PDF is a cell
+    }
     let values: Vec<&str> = printed.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
     let numbers: Vec<&str> = values.iter().copied().filter(|v| v.chars().all(|c| c.is_ascii_digit())).collect();
     let digits: usize = numbers.iter().map(|v| v.len()).sum();
@@ -872,11 +868,9 @@ fn build_sec2(
                         warnings.push(format!("{key}: cut the printed digits {run}"));
                     }
                     match top.first() {
-                        Some(_) if top.len() > 1 => spec
-                            .cols
-                            .iter()
-                            .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
-                            .collect(),
+                        Some(_) if top.len() > 1 => {
+                            spec.cols.iter().map(|c| (*c, Cell::undecided(run.clone()))).collect()
+                        }
                         Some(s) => spec
                             .cols
                             .iter()
@@ -888,24 +882,18 @@ fn build_sec2(
                                 "{key}: glued digits {run} cannot be cut into {} cells; cells left without a value",
                                 spec.cols.len()
                             ));
-                            spec.cols
-                                .iter()
-                                .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
-                                .collect()
+                            spec.cols.iter().map(|c| (*c, Cell::undecided(run.clone()))).collect()
                         }
                     }
                 }
-                None if layout.broken_numbers && short_row_may_hide_cuts(&p.values, spec.cols.len(), layout) => {
+                None if short_row_may_hide_cuts(&p.values, spec.cols.len(), layout) => {
                     let printed = p.values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect::<Vec<_>>();
                     let printed = printed.join(" ");
                     warnings.push(format!(
                         "{key}: {printed} printed for {} cells where values may run together; placement uncertain, cells left without a value",
                         spec.cols.len()
                     ));
-                    spec.cols
-                        .iter()
-                        .map(|c| (*c, Cell { value: None, raw: printed.clone(), kind: CellKind::Text }))
-                        .collect()
+                    spec.cols.iter().map(|c| (*c, Cell::undecided(printed.clone()))).collect()
                 }
                 None => fit(&key, &p.values, spec.cols, |_| false, warnings),
             },
@@ -961,10 +949,7 @@ fn build_sec3(
                         warnings.push(format!(
                             "sec3.{key}: glued digits {run} have no split whose columns add up to the total; cells left without a value"
                         ));
-                        SEC3_COLS
-                            .iter()
-                            .map(|c| (*c, Cell { value: None, raw: run.clone(), kind: CellKind::Text }))
-                            .collect()
+                        SEC3_COLS.iter().map(|c| (*c, Cell::undecided(run.clone()))).collect()
                     } else {
                         warnings.push(format!("sec3.{key}: cut the printed digits {run}"));
                         glued.push((key, candidates));
@@ -1058,7 +1043,7 @@ fn resolve_glued_sec3(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)]
             for (i, (_, cell)) in row.cells.iter_mut().enumerate() {
                 if candidates.iter().any(|c| c[i] != candidates[0][i]) {
                     let run: String = candidates[0].iter().map(u64::to_string).collect();
-                    *cell = Cell { value: None, raw: run, kind: CellKind::Text };
+                    *cell = Cell::undecided(run);
                 }
             }
         }

@@ -15,7 +15,7 @@ use regex::Regex;
 
 use super::assign::{self, ColKind, Costs, Item, Op, Reading, Rule, Solved};
 use crate::check::ColumnIdentities;
-use crate::model::{Cell, CellKind, Table, TableRow, Template};
+use crate::model::{Cell, Table, TableRow, Template};
 use crate::read::tokens::{Gap, Token, TokenKind};
 use crate::template::{self, RowSpec, SEC3_COLS, SEC4_COLS, SEC4_GROUPS};
 
@@ -391,7 +391,7 @@ fn row_cells(
     let Some(reading) = chosen else {
         let raw = printed_text(items);
         out.uncertain += cols.len();
-        return cols.iter().map(|c| (*c, Cell { value: None, raw: raw.clone(), kind: CellKind::Text })).collect();
+        return cols.iter().map(|c| (*c, Cell::undecided(raw.clone()))).collect();
     };
     if !reading.ops.is_empty() {
         out.warnings.push(format!("{key}: {}", describe(&reading.ops)));
@@ -411,7 +411,7 @@ fn row_cells(
                 (*col, Cell::parse(text))
             } else {
                 out.uncertain += 1;
-                (*col, Cell { value: None, raw: printed_text(items), kind: CellKind::Text })
+                (*col, Cell::undecided(printed_text(items)))
             }
         })
         .collect()

@@ -48,6 +48,12 @@ impl Cell {
         Cell { value: None, raw: String::new(), kind: CellKind::Missing }
     }
 
+    /// A cell whose printed text is kept but whose value is not certain (a cut several readings
+    /// fit, a row whose placement is unknown): never stored as a number.
+    pub fn undecided(raw: impl Into<String>) -> Self {
+        Cell { value: None, raw: raw.into(), kind: CellKind::Text }
+    }
+
     pub fn number(value: f64, raw: impl Into<String>) -> Self {
         Cell { value: Some(value), raw: raw.into(), kind: CellKind::Number }
     }

@@ -174,28 +174,23 @@ fn normalized(format: SourceFormat, encoding: String, rows: Vec<Row>, text: &str
 
 /// Character references a crawler left in the text when it stripped the tags (`&nbsp;`, `&#160;`,
 /// `&amp;`). Left as printed, `&#160;` would read as the number 160 between two cells.
-fn decode_entities(text: &str) -> String {
+fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
     static ENTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));").expect("entity")
     });
-    if !text.contains('&') {
-        return text.to_string();
-    }
-    ENTITY
-        .replace_all(text, |caps: &regex::Captures| {
-            let number = match (caps.get(1), caps.get(2)) {
-                (Some(d), _) => d.as_str().parse::<u32>().ok(),
-                (_, Some(h)) => u32::from_str_radix(h.as_str(), 16).ok(),
-                _ => None,
-            };
-            match (number, caps.get(3)) {
-                (Some(n), _) => char::from_u32(n).map_or_else(|| caps[0].to_string(), String::from),
-                (None, Some(name)) => quick_xml::escape::resolve_html5_entity(name.as_str())
-                    .map_or_else(|| caps[0].to_string(), str::to_string),
-                _ => caps[0].to_string(),
-            }
-        })
-        .into_owned()
+    ENTITY.replace_all(text, |caps: &regex::Captures| {
+        let number = match (caps.get(1), caps.get(2)) {
+            (Some(d), _) => d.as_str().parse::<u32>().ok(),
+            (_, Some(h)) => u32::from_str_radix(h.as_str(), 16).ok(),
+            _ => None,
+        };
+        match (number, caps.get(3)) {
+            (Some(n), _) => char::from_u32(n).map_or_else(|| caps[0].to_string(), String::from),
+            (None, Some(name)) => quick_xml::escape::resolve_html5_entity(name.as_str())
+                .map_or_else(|| caps[0].to_string(), str::to_string),
+            _ => caps[0].to_string(),
+        }
+    })
 }
 
 /// Unicode NFKC (full-width forms become half-width, so `（一）` reads as `(一)`), no-break and
@@ -203,7 +198,8 @@ fn decode_entities(text: &str) -> String {
 /// exports separate cells by runs of bare `\r`, which must not glue `1\r0` into `10`. Footnote
 /// markers (`①`, `²`) go before NFKC would turn them into digits that read as cells.
 pub fn normalize(text: &str) -> String {
-    let text = decode_entities(&text.replace("\r\n", "\n"));
+    let text = text.replace("\r\n", "\n");
+    let text = decode_entities(&text);
     text.chars()
         .filter(|c| !is_footnote_mark(*c))
         .collect::<String>()
