@@ -14,6 +14,7 @@
 //! report's identities support better is kept.
 
 pub mod assign;
+mod columns;
 pub mod meta;
 pub mod stream;
 
@@ -41,6 +42,8 @@ enum Stage {
 struct Printed {
     values: Vec<String>,
     glued: bool,
+    /// Where each value lies across the page (PDF), parallel to `values`; empty when unknown.
+    spans: Vec<(f64, f64)>,
 }
 
 /// Which reading of a text report's tables to keep.
@@ -66,7 +69,8 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
     let mut warnings = doc.notes.clone();
     let found_template = detect_template(&doc.text);
 
-    let tables = collect(&doc.rows, found_template, &mut warnings);
+    let mut tables = collect(&doc.rows, found_template, &mut warnings);
+    place_under_columns(&mut tables, found_template, &mut warnings);
     let template = if tables.sec2.is_empty() && tables.sec3.is_empty() && tables.sec4.is_empty() {
         if meta.year.is_some_and(|y| y >= 2019) || found_template == Template::Y2019 {
             warnings.push("no statistical tables found in the report".to_string());
@@ -379,10 +383,10 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             continue;
         }
         let label_at = row.cells.iter().rposition(|c| !c.trim().is_empty() && !is_value(c));
-        let values: Vec<String> = match label_at {
-            Some(i) => row.cells[i + 1..].to_vec(),
-            None => row.cells.clone(),
-        };
+        let values_from = label_at.map_or(0, |i| i + 1);
+        let values: Vec<String> = row.cells[values_from..].to_vec();
+        let spans: Vec<(f64, f64)> =
+            if row.spans.len() == row.cells.len() { row.spans[values_from..].to_vec() } else { Vec::new() };
         let glued = row.kind == RowKind::Glued;
         let has_number = values.iter().any(|v| Cell::parse(v).kind == CellKind::Number);
 
@@ -410,7 +414,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
                 {
                     let key = sec3_rows[next];
                     warnings.push(format!("sec3.{key}: row printed without its label; placed by position"));
-                    out.sec3.insert(key, Printed { values, glued });
+                    out.sec3.insert(key, Printed { values, glued, spans });
                     sec3_cursor = Some(next);
                 }
             }
@@ -439,7 +443,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             && let Some(spec) = match_label(Section::Sec2)
         {
             if printed_row(&values, spec.cols.len()) {
-                out.sec2.entry(spec.key).or_insert(Printed { values: values.clone(), glued });
+                out.sec2.entry(spec.key).or_insert(Printed { values, glued, spans });
             }
             continue;
         }
@@ -471,7 +475,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             warnings.push(format!("sec3.{}: not a row of the {} template; ignored", spec.key, template.as_str()));
             continue;
         }
-        out.sec3.insert(spec.key, Printed { values, glued });
+        out.sec3.insert(spec.key, Printed { values, glued, spans });
         let cursor_key = if spec.key == "other_subtotal" { "other_misc" } else { spec.key };
         sec3_cursor = sec3_rows.iter().position(|k| *k == cursor_key).or(sec3_cursor);
     }
@@ -835,6 +839,13 @@ fn short_row_may_hide_cuts(printed: &[String], n: usize, layout: GridLayout) -> 
     values.len() < n && numbers.len() == values.len() && digits >= n && (layout.values_may_glue || row_glues)
 }
 
+/// A positioned row (PDF) that still printed fewer values than its `n` cells once placed under its
+/// columns: the page did not say where its blank cells are, so filling from the left would guess.
+fn unplaced_short_row(p: &Printed, n: usize) -> bool {
+    // A placed row has all `n` cells, its blanks as empty strings.
+    !p.spans.is_empty() && (1..n).contains(&p.values.len())
+}
+
 fn build_sec2(
     printed: &HashMap<&'static str, Printed>,
     template: Template,
@@ -895,6 +906,14 @@ fn build_sec2(
                     ));
                     spec.cols.iter().map(|c| (*c, Cell::undecided(printed.clone()))).collect()
                 }
+                None if unplaced_short_row(p, spec.cols.len()) => {
+                    let printed = p.values.join(" ");
+                    warnings.push(format!(
+                        "{key}: {printed} printed for {} cells and the page does not show their columns; cells left without a value",
+                        spec.cols.len()
+                    ));
+                    spec.cols.iter().map(|c| (*c, Cell::undecided(printed.clone()))).collect()
+                }
                 None => fit(&key, &p.values, spec.cols, |_| false, warnings),
             },
         };
@@ -914,12 +933,9 @@ fn to_yuan(col: &str, cell: Cell, header_in_wan: bool) -> Cell {
     }
 }
 
-fn build_sec3(
-    printed: &HashMap<&'static str, Printed>,
-    template: Template,
-    layout: GridLayout,
-    warnings: &mut Vec<String>,
-) -> Table {
+/// The sec3 rows of the template in order, with the 2021 subtotal of (六)其他处理 where the report
+/// prints one (and without its three parts where it prints only the subtotal).
+fn sec3_keys(printed: &HashMap<&'static str, Printed>, template: Template) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = match template {
         Template::Y2019 => labels::SEC3_ROWS_2019.to_vec(),
         _ => labels::SEC3_ROWS_2021.to_vec(),
@@ -933,6 +949,31 @@ fn build_sec3(
             keys.retain(|k| !matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
         }
     }
+    keys
+}
+
+/// Short rows of a positioned grid (PDF) placed under the columns of the full rows of their table
+/// ([`columns`]); sec2's sub-tables are told apart by their cell counts.
+fn place_under_columns(tables: &mut Collected, template: Template, warnings: &mut Vec<String>) {
+    let sec3 = sec3_keys(&tables.sec3, template);
+    columns::place_short_rows(&mut tables.sec3, "sec3", &sec3, SEC3_COLS.len(), warnings);
+    let specs = labels::sec2_specs(template);
+    let mut widths: Vec<usize> = specs.iter().map(|s| s.cols.len()).filter(|n| *n > 1).collect();
+    widths.sort_unstable();
+    widths.dedup();
+    for n in widths {
+        let keys: Vec<&'static str> = specs.iter().filter(|s| s.cols.len() == n).map(|s| s.key).collect();
+        columns::place_short_rows(&mut tables.sec2, "sec2", &keys, n, warnings);
+    }
+}
+
+fn build_sec3(
+    printed: &HashMap<&'static str, Printed>,
+    template: Template,
+    layout: GridLayout,
+    warnings: &mut Vec<String>,
+) -> Table {
+    let keys = sec3_keys(printed, template);
     let n = SEC3_COLS.len();
     // Glued rows: candidate splits per row, then the combination that satisfies most identities.
     let mut glued: Vec<(&'static str, Vec<Vec<u64>>)> = Vec::new();

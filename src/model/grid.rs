@@ -49,15 +49,25 @@ pub enum RowKind {
 pub struct Row {
     pub kind: RowKind,
     pub cells: Vec<String>,
+    /// Where each cell lies across the page, `(left, right)`, for readers that know it (PDF, where
+    /// a blank cell prints nothing and only the positions say which column a value stands in);
+    /// empty otherwise.
+    pub spans: Vec<(f64, f64)>,
 }
 
 impl Row {
     pub fn table<S: Into<String>>(cells: impl IntoIterator<Item = S>) -> Self {
-        Row { kind: RowKind::Table, cells: cells.into_iter().map(Into::into).collect() }
+        Row { kind: RowKind::Table, cells: cells.into_iter().map(Into::into).collect(), spans: Vec::new() }
+    }
+
+    /// A table row whose cells carry their horizontal extent on the page.
+    pub fn positioned(cells: impl IntoIterator<Item = ((f64, f64), String)>) -> Self {
+        let (spans, cells) = cells.into_iter().unzip();
+        Row { kind: RowKind::Table, cells, spans }
     }
 
     pub fn text(line: impl Into<String>) -> Self {
-        Row { kind: RowKind::Text, cells: vec![line.into()] }
+        Row { kind: RowKind::Text, cells: vec![line.into()], spans: Vec::new() }
     }
 }
 

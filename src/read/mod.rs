@@ -167,7 +167,7 @@ fn decode_text(bytes: &[u8]) -> Result<decode::Decoded, ReadError> {
 fn normalized(format: SourceFormat, encoding: String, rows: Vec<Row>, text: &str) -> Document {
     let rows = rows
         .into_iter()
-        .map(|r| Row { kind: r.kind, cells: r.cells.iter().map(|c| normalize(c).trim().to_string()).collect() })
+        .map(|r| Row { cells: r.cells.iter().map(|c| normalize(c).trim().to_string()).collect(), ..r })
         .collect();
     Document { format, encoding, text: normalize(text), rows, notes: Vec::new() }
 }

@@ -144,19 +144,35 @@ fn is_value_glyph(s: &str) -> bool {
     s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '/' | '—' | '－' | '／'))
 }
 
-/// One line of a page: its baseline and cells, each with its left x.
+/// One cell of a line: its text and its horizontal extent on the page.
+struct Piece {
+    left: f64,
+    right: f64,
+    text: String,
+}
+
+/// One line of a page: its baseline and cells.
 struct Line {
     y: f64,
     size: f64,
-    cells: Vec<(f64, String)>,
+    cells: Vec<Piece>,
     /// The right end of the line's last glyph.
     right: f64,
 }
 
 impl Line {
     fn has_values(&self) -> bool {
-        self.cells.iter().any(|(_, c)| matches!(Cell::parse(c).kind, CellKind::Number))
+        self.cells.iter().any(|p| is_number(&p.text))
     }
+
+    /// The left edge of the line's first number (labels lie left of it).
+    fn first_value_x(&self) -> f64 {
+        self.cells.iter().find(|p| is_number(&p.text)).map_or(f64::MAX, |p| p.left)
+    }
+}
+
+fn is_number(cell: &str) -> bool {
+    matches!(Cell::parse(cell).kind, CellKind::Number)
 }
 
 fn page_rows(mut glyphs: Vec<Glyph>, width: f64, height: f64) -> Vec<Row> {
@@ -181,8 +197,8 @@ fn page_rows(mut glyphs: Vec<Glyph>, width: f64, height: f64) -> Vec<Row> {
 /// `— 3 —`, `第 3 页`, `第3页`), or a bare number centred on the page. Never a line with several
 /// numbers or cells.
 fn is_page_number(line: &Line, width: f64) -> bool {
-    let [(x, text)] = line.cells.as_slice() else { return false };
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let [piece] = line.cells.as_slice() else { return false };
+    let text: String = piece.text.chars().filter(|c| !c.is_whitespace()).collect();
     let short_number = |s: &str| (1..=4).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     let dashes = ['-', '—', '－', '–'];
     let decorated = text
@@ -192,7 +208,7 @@ fn is_page_number(line: &Line, width: f64) -> bool {
     if decorated.is_some_and(short_number) {
         return true;
     }
-    let centre = (x + line.right) / 2.0;
+    let centre = (piece.left + line.right) / 2.0;
     short_number(&text) && width > 0.0 && (centre - width / 2.0).abs() < width * 0.1
 }
 
@@ -202,7 +218,7 @@ fn line_cells(mut glyphs: Vec<Glyph>) -> Line {
     let y = glyphs.iter().map(|g| g.y).sum::<f64>() / glyphs.len() as f64;
     let size = glyphs.iter().map(|g| g.size).fold(0.0, f64::max);
     let right = glyphs.iter().map(|g| g.end).fold(f64::MIN, f64::max);
-    let mut cells: Vec<(f64, String)> = Vec::new();
+    let mut cells: Vec<Piece> = Vec::new();
     let mut prev: Option<&Glyph> = None;
     for g in &glyphs {
         let split = match prev {
@@ -218,10 +234,11 @@ fn line_cells(mut glyphs: Vec<Glyph>) -> Line {
             }
         };
         if split {
-            cells.push((g.x, String::new()));
+            cells.push(Piece { left: g.x, right: g.end, text: String::new() });
         }
-        if let Some((_, text)) = cells.last_mut() {
-            text.push_str(&g.ch);
+        if let Some(piece) = cells.last_mut() {
+            piece.text.push_str(&g.ch);
+            piece.right = piece.right.max(g.end);
         }
         prev = Some(g);
     }
@@ -244,12 +261,8 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
             .min_by(|a, b| a.1.total_cmp(&b.1));
         // Only label columns: the fragment must lie left of the row's first value.
         if let Some((v, _)) = nearest {
-            let first_value_x = lines[v]
-                .cells
-                .iter()
-                .find(|(_, c)| Cell::parse(c).kind == CellKind::Number)
-                .map_or(f64::MAX, |(x, _)| *x);
-            if line.cells.iter().all(|(x, _)| *x < first_value_x) {
+            let first_value_x = lines[v].first_value_x();
+            if line.cells.iter().all(|p| p.left < first_value_x) {
                 target[i] = Some(v);
             }
         }
@@ -260,31 +273,34 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
             continue;
         }
         if !line.has_values() {
-            rows.push(Row::text(line.cells.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(" ")));
+            rows.push(Row::text(line.cells.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ")));
             continue;
         }
         // Label fragments in y order, merged into columns by their left x.
-        let mut parts: Vec<(f64, f64, String)> = Vec::new();
+        let mut parts: Vec<(f64, &Piece)> = Vec::new();
         for (j, other) in lines.iter().enumerate() {
             if j == i || target[j] == Some(i) {
-                parts.extend(other.cells.iter().map(|(x, c)| (*x, other.y, c.clone())));
+                parts.extend(other.cells.iter().map(|p| (other.y, p)));
             }
         }
-        let first_value_x =
-            line.cells.iter().find(|(_, c)| Cell::parse(c).kind == CellKind::Number).map_or(f64::MAX, |(x, _)| *x);
-        let (mut labels, values): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(x, _, _)| *x < first_value_x);
-        labels.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let mut columns: Vec<(f64, String)> = Vec::new();
-        for (x, _, text) in labels {
-            match columns.iter_mut().find(|(cx, _)| (cx - x).abs() < 2.0 * line.size) {
-                Some((_, t)) => t.push_str(&text),
-                None => columns.push((x, text)),
+        let first_value_x = line.first_value_x();
+        let (mut labels, values): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(_, p)| p.left < first_value_x);
+        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut columns: Vec<((f64, f64), String)> = Vec::new();
+        for (_, p) in labels {
+            match columns.iter_mut().find(|((left, _), _)| (left - p.left).abs() < 2.0 * line.size) {
+                Some(((_, right), t)) => {
+                    t.push_str(&p.text);
+                    *right = right.max(p.right);
+                }
+                None => columns.push(((p.left, p.right), p.text.clone())),
             }
         }
-        columns.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut values: Vec<(f64, String)> = values.into_iter().map(|(x, _, c)| (x, c)).collect();
-        values.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rows.push(Row::table(columns.into_iter().chain(values).map(|(_, c)| c)));
+        columns.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
+        let mut values: Vec<((f64, f64), String)> =
+            values.into_iter().map(|(_, p)| ((p.left, p.right), p.text.clone())).collect();
+        values.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
+        rows.push(Row::positioned(columns.into_iter().chain(values)));
     }
     rows
 }
@@ -315,7 +331,7 @@ mod tests {
     fn close_digits_join_and_column_gaps_split() {
         // "1" and "5" 4pt apart are one number; "3" 30pt away is the next column.
         let line = line_cells(glyphs(100.0, &[(0.0, "规章"), (100.0, "1"), (114.0, "5"), (154.0, "3")]));
-        let cells: Vec<&str> = line.cells.iter().map(|(_, c)| c.as_str()).collect();
+        let cells: Vec<&str> = line.cells.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(cells, ["规章", "15", "3"]);
     }
 
@@ -325,8 +341,8 @@ mod tests {
         all.extend(glyphs(106.0, &[(200.0, "2"), (240.0, "0")]));
         all.extend(glyphs(112.0, &[(0.0, "其他情形")]));
         all.extend(glyphs(160.0, &[(0.0, "三、说明")]));
-        let rows = page_rows(all, 595.0, 842.0);
-        assert_eq!(rows, vec![Row::table(["部分公开其他情形", "2", "0"]), Row::text("三、说明")]);
+        let rows: Vec<Vec<String>> = page_rows(all, 595.0, 842.0).into_iter().map(|r| r.cells).collect();
+        assert_eq!(rows, [vec!["部分公开其他情形", "2", "0"], vec!["三、说明"]]);
     }
 
     #[test]

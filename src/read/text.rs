@@ -140,7 +140,11 @@ impl FreeRows {
                 (true, false) => RowKind::Table,
             };
             let cells = std::mem::take(&mut self.cells);
-            out.push(if kind == RowKind::Text { Row::text(cells.join(" ")) } else { Row { kind, cells } });
+            out.push(if kind == RowKind::Text {
+                Row::text(cells.join(" "))
+            } else {
+                Row { kind, cells, spans: Vec::new() }
+            });
         }
         self.last_was_value = false;
     }

@@ -337,6 +337,12 @@ pub fn pdf_of(runs: &[(f64, f64, &str)]) -> Vec<u8> {
 /// A made-up report laid out like a PDF table: labels at x=40, seven value columns from x=330, rows
 /// 15pt apart; a label wrapped above and below its values; a number drawn as two close glyph runs.
 pub fn pdf_report() -> Vec<u8> {
+    pdf_report_without(&[])
+}
+
+/// `pdf_report` with the cells `(row label, column index)` left blank: no glyph drawn, as a PDF
+/// prints a blank cell.
+fn pdf_report_without(blanks: &[(&str, usize)]) -> Vec<u8> {
     let mut runs: Vec<(f64, f64, String)> = vec![
         (200.0, 70.0, "样例市样例局".into()),
         (150.0, 85.0, "2022年政府信息公开工作年度报告".into()),
@@ -346,7 +352,7 @@ pub fn pdf_report() -> Vec<u8> {
     let mut y = 140.0;
     let line = |runs: &mut Vec<(f64, f64, String)>, label: &str, vals: &[&str], y: &mut f64| {
         runs.push((40.0, *y, label.to_string()));
-        for (i, v) in vals.iter().enumerate() {
+        for (i, v) in vals.iter().enumerate().filter(|(i, _)| !blanks.contains(&(label, *i))) {
             runs.push((330.0 + 35.0 * i as f64, *y, v.to_string()));
         }
         *y += 15.0;
@@ -430,6 +436,43 @@ fn pdf_text_layer_with_positions() {
     assert_eq!(num(&r, "sec3.results_total.commercial_enterprise"), Some(0.0));
     assert_eq!(num(&r, "sec4.review.total"), Some(1.0));
     assert!(r.checks.iter().all(|c| c.status != gongkai::model::CheckStatus::Fail), "{:?}", r.checks);
+}
+
+#[test]
+fn pdf_blank_cells_stay_under_their_columns() {
+    // A blank other_org in a sec3 row and a blank `repealed` in sec2: the page draws nothing there,
+    // so the rows arrive short; the full rows beside them show the columns.
+    let bytes = pdf_report_without(&[("一、本年新收政府信息公开申请数量", 5), ("规章", 1)]);
+    let r = parse_bytes(&bytes, "report.pdf").unwrap();
+    assert_eq!(num(&r, "sec3.new_received.natural_person"), Some(12.0));
+    assert_eq!(kind(&r, "sec3.new_received.other_org"), "blank");
+    assert_eq!(num(&r, "sec3.new_received.total"), Some(12.0));
+    assert_eq!(num(&r, "sec2.rules.issued"), Some(0.0));
+    assert_eq!(kind(&r, "sec2.rules.repealed"), "blank");
+    assert_eq!(num(&r, "sec2.rules.in_force"), Some(1.0));
+    let placed = r.warnings.iter().filter(|w| w.contains("placed under their columns")).count();
+    assert_eq!(placed, 2, "{:?}", r.warnings);
+}
+
+#[test]
+fn pdf_short_rows_without_a_full_row_beside_them_are_not_shifted() {
+    // Both sec2 document rows short: no full row shows where the columns are, so neither row is
+    // filled from the left; their cells keep no value and a warning says why.
+    let bytes = pdf_report_without(&[("规章", 1), ("行政规范性文件", 1)]);
+    let r = parse_bytes(&bytes, "report.pdf").unwrap();
+    for key in ["rules", "normative_docs"] {
+        for col in ["issued", "repealed", "in_force"] {
+            assert_eq!(value(&r, &format!("sec2.{key}.{col}"))["value"], Value::Null, "sec2.{key}.{col}");
+        }
+    }
+    assert!(
+        r.warnings.iter().any(|w| w.contains("sec2.rules") && w.contains("does not show their columns")),
+        "{:?}",
+        r.warnings
+    );
+    // The rows of the other tables are untouched.
+    assert_eq!(num(&r, "sec2.admin_license.decisions"), Some(120.0));
+    assert_eq!(num(&r, "sec3.new_received.total"), Some(12.0));
 }
 
 #[test]
