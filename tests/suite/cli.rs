@@ -89,3 +89,71 @@ fn legacy_doc_files_in_a_directory_are_reported_not_passed_over() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("old.doc") && stderr.contains("legacy Word"), "{stderr}");
 }
+
+/// `gongkai ARGS` as a user whom file permissions bind: as root (CI runs as root, and root reads any
+/// folder) through `setpriv` as `nobody`, otherwise as the caller.
+fn gongkai_unprivileged(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the effective user of the process looking at it.
+    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(env!("CARGO_BIN_EXE_gongkai"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    };
+    command.args(args).output().expect("gongkai runs (as root, setpriv from util-linux is needed)")
+}
+
+#[test]
+fn folders_that_cannot_be_listed_are_reported_not_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let locked = inbox.join("locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    std::fs::copy(repo().join("tests/fixtures/layouts/tab_blank_cell.txt"), inbox.join("a.txt")).unwrap();
+    std::fs::copy(repo().join("tests/fixtures/layouts/tab_blank_cell.txt"), locked.join("b.txt")).unwrap();
+    let wh = dir.path().join("wh");
+    std::fs::create_dir(&wh).unwrap();
+    for (path, mode) in
+        [(dir.path(), 0o777), (inbox.as_path(), 0o755), (wh.as_path(), 0o777), (locked.as_path(), 0o000)]
+    {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    // A folder walk: the locked folder is named with why, the readable report still parses.
+    let out = gongkai_unprivileged(&["parse".as_ref(), inbox.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("{}: cannot read the directory", locked.display())), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alone: serde_json::Value =
+        serde_json::from_slice(&gongkai(&["parse", inbox.join("a.txt").to_str().unwrap()]).stdout).unwrap();
+    assert_eq!(report, alone, "the readable report parses as it does alone");
+
+    // A glob that must look into the locked folder: counted unreadable, the run fails, the rest is stored.
+    let pattern = inbox.join("*").join("*.txt");
+    let summary = dir.path().join("summary.json");
+    let out = gongkai_unprivileged(&[
+        "ingest".as_ref(),
+        pattern.as_os_str(),
+        inbox.join("a.txt").as_os_str(),
+        "--warehouse".as_ref(),
+        wh.as_os_str(),
+        "--summary-json".as_ref(),
+        summary.as_os_str(),
+    ]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).expect(&stderr)).unwrap();
+    let unreadable = summary["unreadable"].as_array().expect("unreadable list");
+    assert!(
+        unreadable.iter().any(|q| q["source_uri"].as_str().is_some_and(|u| u.contains("locked"))
+            && q["reason"].as_str().is_some_and(|r| r.contains("cannot list"))),
+        "{summary}"
+    );
+    assert_eq!(summary["reports"], 1, "{summary}");
+}
