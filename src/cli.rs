@@ -213,6 +213,10 @@ struct ServeSettings {
     /// Connections open at once; more are refused.
     #[arg(long)]
     max_connections: Option<usize>,
+    /// Close a logged-in connection that runs nothing for this long (e.g. 10min, 30s; `off`:
+    /// never); a connection that has not logged in is closed after 60 s, or this if shorter.
+    #[arg(long, default_value = "10min")]
+    idle_timeout: String,
     /// TLS certificate chain (PEM); with --tls-key, only TLS connections are accepted.
     #[arg(long, value_name = "FILE")]
     tls_cert: Option<PathBuf>,
@@ -242,6 +246,12 @@ impl ServeSettings {
         let memory_limit = serve::parse_bytes(&self.memory_limit)
             .map_err(|e| errors.push(format!("--memory-limit {}: {e}", self.memory_limit)))
             .unwrap_or_default();
+        let idle_timeout = match self.idle_timeout.trim() {
+            "off" | "0" => None,
+            text => serve::parse_duration(text)
+                .map_err(|e| errors.push(format!("--idle-timeout {}: {e}", self.idle_timeout)))
+                .ok(),
+        };
         let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
         if max_connections == 0 {
             errors.push("--max-connections: must be at least 1".into());
@@ -257,7 +267,8 @@ impl ServeSettings {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(ServeOptions { listen, limits: serve::pg::Limits { statement_timeout, memory_limit, max_connections }, tls })
+        let limits = serve::pg::Limits { statement_timeout, memory_limit, max_connections, idle_timeout };
+        Ok(ServeOptions { listen, limits, tls })
     }
 
     /// Every error `serve` would stop at before it opens the warehouse: the settings, the users

@@ -56,6 +56,7 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "memory_limit", flag: "--memory-limit", env: "GONGKAI_MEMORY_LIMIT", kind: Kind::Text },
     Setting { key: "max_connections", flag: "--max-connections", env: "GONGKAI_MAX_CONNECTIONS", kind: Kind::Count },
+    Setting { key: "idle_timeout", flag: "--idle-timeout", env: "GONGKAI_IDLE_TIMEOUT", kind: Kind::Text },
     Setting { key: "tls_cert", flag: "--tls-cert", env: "GONGKAI_TLS_CERT", kind: Kind::Text },
     Setting { key: "tls_key", flag: "--tls-key", env: "GONGKAI_TLS_KEY", kind: Kind::Text },
 ];

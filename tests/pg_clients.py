@@ -130,6 +130,43 @@ def cancelled(dsn, sql):
     return out
 
 
+def idle(dsn, host, port, slow_sql):
+    """What the idle and login timeouts close, each waited for up to 30 s."""
+    import select
+    import socket
+    import time
+
+    out = {}
+    # Connected, never logged in: the server closes the socket.
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        started = time.monotonic()
+        try:
+            out["unauthenticated_closed"] = sock.recv(1) == b""
+        except (ConnectionResetError, TimeoutError) as e:
+            out["unauthenticated_closed"] = isinstance(e, ConnectionResetError)
+        out["unauthenticated_seconds"] = time.monotonic() - started
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        # A statement that runs longer than the idle timeout is not idleness.
+        started = time.monotonic()
+        try:
+            conn.execute(slow_sql).fetchone()
+            out["slow_error"] = None
+        except psycopg.Error as e:
+            out["slow_error"] = str(e).strip()
+        out["slow_seconds"] = time.monotonic() - started
+        out["after_slow"] = conn.execute("SELECT 40 + 2").fetchone()[0]
+        # Then nothing: the server closes the connection, which makes its socket readable.
+        started = time.monotonic()
+        readable, _, _ = select.select([conn.fileno()], [], [], 30)
+        out["idle_closed_seconds"] = time.monotonic() - started if readable else None
+        try:
+            conn.execute("SELECT 1")
+            out["after_idle"] = "query ran"
+        except psycopg.OperationalError as e:
+            out["after_idle"] = "closed: " + str(e).strip()
+    return out
+
+
 def connect(dsn, path):
     with open(path, encoding="utf-8") as f:
         clients = json.load(f)["clients"]
@@ -166,6 +203,8 @@ def main():
         out = cancelled(target, sys.argv[3])
     elif cmd == "connect":
         out = connect(target, sys.argv[3])
+    elif cmd == "idle":
+        out = idle(target, sys.argv[3], sys.argv[4], sys.argv[5])
     elif cmd == "capped":
         out = capped(target)
     else:

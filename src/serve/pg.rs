@@ -8,6 +8,7 @@ use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,7 +29,10 @@ use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{FieldInfo, Response, SendableRowStream};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle, ConnectionManager, PgWireServerHandlers, Type};
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionHandle, ConnectionManager, PgWireConnectionState, PgWireServerHandlers,
+    Type,
+};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::types::format::FormatOptions;
@@ -51,7 +55,14 @@ pub struct Limits {
     pub memory_limit: usize,
     /// Connections open at once; one more is refused with SQLSTATE 53300.
     pub max_connections: usize,
+    /// A logged-in connection that runs nothing for this long is closed (`None`: never), so idle
+    /// and abandoned clients cannot hold every slot.
+    pub idle_timeout: Option<Duration>,
 }
+
+/// A connection that has not logged in within this long (or within the idle timeout, if shorter)
+/// is closed: PostgreSQL's own `authentication_timeout`.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The server's certificate chain and private key, PEM files.
 #[derive(Debug, Clone)]
@@ -105,11 +116,20 @@ pub async fn serve(live: Arc<Live>, options: Options, ready: impl FnOnce(SocketA
             }
         };
         let permit = slots.clone().try_acquire_owned().ok();
-        let handlers = Arc::new(Connection { shared: shared.clone(), full: permit.is_none() });
+        let activity = Arc::new(Activity::new());
+        let handlers =
+            Arc::new(Connection { shared: shared.clone(), full: permit.is_none(), activity: activity.clone() });
         let acceptor = acceptor.clone();
+        let idle_timeout = options.limits.idle_timeout;
         tokio::spawn(async move {
-            if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
-                eprintln!("gongkai: connection from {peer}: {e}");
+            // Dropping the connection's future closes its socket.
+            tokio::select! {
+                result = pgwire::tokio::process_socket(socket, acceptor, handlers) => {
+                    if let Err(e) = result {
+                        eprintln!("gongkai: connection from {peer}: {e}");
+                    }
+                }
+                why = activity.expired(idle_timeout) => eprintln!("gongkai: connection from {peer} closed: {why}"),
             }
             drop(permit);
         });
@@ -188,12 +208,84 @@ impl Shared {
     }
 }
 
+/// What one connection is doing, for the login and idle timeouts.
+struct Activity {
+    opened: Instant,
+    /// Milliseconds after `opened` of the last statement's start or end.
+    last_ms: AtomicU64,
+    /// Statements whose rows are still being produced.
+    running: AtomicUsize,
+    logged_in: AtomicBool,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            opened: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            running: AtomicUsize::new(0),
+            logged_in: AtomicBool::new(false),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Held while a statement runs, its rows included.
+    fn busy(self: &Arc<Self>) -> Arc<Busy> {
+        self.running.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        Arc::new(Busy(self.clone()))
+    }
+
+    fn last(&self) -> Instant {
+        self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+
+    /// Resolves once the connection has gone past its login timeout without logging in, or past
+    /// `idle` with nothing running; says which.
+    async fn expired(&self, idle: Option<Duration>) -> &'static str {
+        loop {
+            if !self.logged_in.load(Ordering::Relaxed) {
+                let login = idle.map_or(LOGIN_TIMEOUT, |idle| idle.min(LOGIN_TIMEOUT));
+                tokio::time::sleep_until(self.opened + login).await;
+                if !self.logged_in.load(Ordering::Relaxed) {
+                    return "no login within the login timeout";
+                }
+                continue;
+            }
+            let Some(idle) = idle else { return std::future::pending().await };
+            tokio::time::sleep_until(self.last() + idle).await;
+            if self.running.load(Ordering::Relaxed) > 0 {
+                // A running statement is bounded by its own deadline; idle time starts after it.
+                self.touch();
+            } else if self.last() + idle <= Instant::now() {
+                return "idle past the idle timeout";
+            }
+        }
+    }
+}
+
+/// A running statement; the last clone dropped ends it.
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
 /// What ends a statement early: its deadline, and a cancel request from the client (psql's
 /// Ctrl-C).
 #[derive(Clone)]
 struct Stop {
     deadline: Instant,
     cancel: futures::future::Shared<futures::future::BoxFuture<'static, ()>>,
+    /// The statement counts as running until its rows are sent or dropped.
+    busy: Arc<Busy>,
 }
 
 impl Stop {
@@ -206,7 +298,7 @@ impl Stop {
     /// Once `do_query` has its responses. The rows are produced as they are sent, after pgwire
     /// stopped listening for cancel requests, so the request is listened for here; taking the
     /// connection's cancel receiver ends pgwire's, which is why this comes last in `do_query`.
-    async fn for_rows(deadline: Instant, client: &(impl ClientInfo + ?Sized)) -> Stop {
+    async fn for_rows(deadline: Instant, client: &(impl ClientInfo + ?Sized), busy: Arc<Busy>) -> Stop {
         let receiver = match client.session_extensions().get::<Arc<ConnectionHandle>>() {
             Some(handle) => Some(handle.start_query().await),
             None => None,
@@ -221,7 +313,7 @@ impl Stop {
                 std::future::pending::<()>().await;
             }
         };
-        Stop { deadline, cancel: cancel.boxed().shared() }
+        Stop { deadline, cancel: cancel.boxed().shared(), busy }
     }
 
     /// The rows of `response`, cut off with SQLSTATE 57014 when the statement is stopped;
@@ -230,14 +322,14 @@ impl Stop {
         let Response::Query(mut query) = response else { return response };
         let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
         let timer = Box::pin(tokio::time::sleep_until(self.deadline));
-        let state = Some((rows, timer, self.cancel.clone()));
+        let state = Some((rows, timer, self.cancel.clone(), self.busy.clone()));
         let limited: SendableRowStream = Box::pin(futures::stream::unfold(state, |state| async move {
-            let (mut rows, mut timer, cancel) = state?;
+            let (mut rows, mut timer, cancel, busy) = state?;
             tokio::select! {
                 biased;
                 _ = &mut timer => Some((Err(timed_out()), None)),
                 _ = cancel.clone() => Some((Err(cancelled()), None)),
-                row = rows.next() => row.map(|row| (row, Some((rows, timer, cancel)))),
+                row = rows.next() => row.map(|row| (row, Some((rows, timer, cancel, busy)))),
             }
         }));
         query.data_rows = limited;
@@ -250,15 +342,16 @@ struct Connection {
     shared: Arc<Shared>,
     /// The server already has `max_connections` open: this one is refused at startup.
     full: bool,
+    activity: Arc<Activity>,
 }
 
 impl PgWireServerHandlers for Connection {
     fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
-        Arc::new(Queries { shared: self.shared.clone() })
+        Arc::new(Queries { shared: self.shared.clone(), activity: self.activity.clone() })
     }
 
     fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
-        Arc::new(Queries { shared: self.shared.clone() })
+        Arc::new(Queries { shared: self.shared.clone(), activity: self.activity.clone() })
     }
 
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
@@ -274,7 +367,7 @@ impl PgWireServerHandlers for Connection {
         let sasl = SASLAuthStartupHandler::new(Arc::new(DefaultServerParameterProvider::default()))
             .with_scram(scram)
             .with_connection_manager(self.shared.connections.clone());
-        Arc::new(Login { sasl, full: self.full, tls: self.shared.cert_pem.is_some() })
+        Arc::new(Login { sasl, full: self.full, tls: self.shared.cert_pem.is_some(), activity: self.activity.clone() })
     }
 
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
@@ -288,6 +381,7 @@ struct Login {
     sasl: SASLAuthStartupHandler<DefaultServerParameterProvider>,
     full: bool,
     tls: bool,
+    activity: Arc<Activity>,
 }
 
 #[async_trait]
@@ -306,7 +400,12 @@ impl StartupHandler for Login {
                 return Err(fatal("28000", "this server accepts only TLS connections (sslmode=require)".into()));
             }
         }
-        self.sasl.on_startup(client, message).await
+        self.sasl.on_startup(client, message).await?;
+        if matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            self.activity.touch();
+            self.activity.logged_in.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -314,6 +413,7 @@ impl StartupHandler for Login {
 /// own memory pool and deadline.
 struct Queries {
     shared: Arc<Shared>,
+    activity: Arc<Activity>,
 }
 
 #[async_trait]
@@ -333,6 +433,7 @@ impl SimpleQueryHandler for Queries {
         if statements.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
         }
+        let busy = self.activity.busy();
         let mut results = Vec::new();
         'statement: for statement in statements {
             let deadline = self.shared.deadline(client);
@@ -346,7 +447,7 @@ impl SimpleQueryHandler for Queries {
             let response = Stop::run(deadline, run_query(&ctx, statement, client.metadata())).await?;
             results.push((response, deadline));
         }
-        let stop = Stop::for_rows(Instant::now(), client).await;
+        let stop = Stop::for_rows(Instant::now(), client, busy).await;
         Ok(results.into_iter().map(|(response, deadline)| Stop { deadline, ..stop.clone() }.rows(response)).collect())
     }
 }
@@ -389,10 +490,11 @@ impl ExtendedQueryHandler for Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let busy = self.activity.busy();
         let deadline = self.shared.deadline(client);
         let service = self.shared.service(self.shared.statement_context().await?);
         let response = Stop::run(deadline, ExtendedQueryHandler::do_query(&service, client, portal, max_rows)).await?;
-        Ok(Stop::for_rows(deadline, client).await.rows(response))
+        Ok(Stop::for_rows(deadline, client, busy).await.rows(response))
     }
 }
 

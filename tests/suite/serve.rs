@@ -569,6 +569,27 @@ fn connections_past_the_cap_are_refused() {
 }
 
 #[test]
+fn idle_and_unauthenticated_connections_are_closed_and_running_ones_are_not() {
+    if super::python_with("psycopg, sqlalchemy").is_none() {
+        return;
+    }
+    let server = Server::start(samples_warehouse(), &["--idle-timeout", "1s", "--statement-timeout", "3s"]);
+    // Runs until its 3 s deadline: longer than the idle timeout.
+    let slow = "SELECT count(*) FROM generate_series(1, 1000000000000) AS t(n) WHERE n % 7 = 3";
+    let got = pg_clients(&["idle", &server.dsn(PASSWORD), "127.0.0.1", &server.port, slow]);
+    assert_eq!(got["unauthenticated_closed"], true, "{got}");
+    assert!(got["unauthenticated_seconds"].as_f64().unwrap() < 20.0, "{got}");
+    assert!(got["slow_error"].as_str().is_some_and(|e| e.contains("statement timeout")), "{got}");
+    assert_eq!(got["after_slow"], 42, "a running statement is not idleness: {got}");
+    assert!(got["idle_closed_seconds"].is_number(), "the idle connection is closed: {got}");
+    assert!(got["after_idle"].as_str().is_some_and(|a| a.starts_with("closed")), "{got}");
+    let log = server.log();
+    assert!(log.contains("idle past the idle timeout") && log.contains("no login within the login timeout"), "{log}");
+    // The server serves on.
+    assert_eq!(pg_clients(&["query", &server.dsn(PASSWORD), "SELECT 40 + 2 AS n", "[]"])["rows"][0]["n"], 42);
+}
+
+#[test]
 fn a_statement_past_its_memory_limit_fails_and_others_run() {
     if !have_psql() {
         return;
