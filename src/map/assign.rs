@@ -268,8 +268,14 @@ impl Search<'_> {
                 cells.pop();
             }
         }
-        // Cut into several cells.
-        if left >= 2 && item.text.len() >= 2 && cost + self.costs.split <= self.costs.max {
+        // Cut into several cells. A run no count prints as one (`00`, `05`) is several cells, or
+        // the end of a number broken before it: cutting it is no more a guess than that join.
+        let split_cost = if kind != ColKind::Money && has_leading_zero(&item.text) {
+            self.costs.split.min(self.costs.join)
+        } else {
+            self.costs.split
+        };
+        if left >= 2 && item.text.len() >= 2 && cost + split_cost <= self.costs.max {
             let max_parts = left.min(item.text.len());
             for parts in 2..=max_parts {
                 let kinds = &self.kinds[cells.len()..cells.len() + parts];
@@ -280,7 +286,7 @@ impl Search<'_> {
                     let before = cells.len();
                     cells.extend(split);
                     ops.push(Op::Split(item.text.clone()));
-                    self.go(i + 1, cells, cost + self.costs.split, ops);
+                    self.go(i + 1, cells, cost + split_cost, ops);
                     ops.pop();
                     cells.truncate(before);
                     if self.exhausted {
@@ -592,6 +598,19 @@ mod tests {
         assert!(s.broken);
         assert!(s.candidates.len() > 1);
         assert!(s.candidates.iter().all(|r| r.cells.len() == 7));
+    }
+
+    #[test]
+    fn runs_no_count_prints_are_cut_in_spaced_rows_too() {
+        // Zeros of adjacent cells printed together (`00`, `000`) in an otherwise spaced sec4.
+        let printed = ["0", "00", "0", "000", "0", "00", "00", "0", "0", "0"];
+        let row: Vec<Item> = printed.iter().map(|t| Item::number(t, Gap::Space)).collect();
+        let s = solve(&row, &[ColKind::Count; 15], Rule::Groups(5), Costs::SPACED);
+        assert_eq!(values(&s), vec![v(&[0.0; 15])]);
+        // A value that may be one number is not cut at that price: `10` stays ten.
+        let row = items(&[("10", Gap::Space), ("0", Gap::Space), ("10", Gap::Space)]);
+        let s = solve(&row, &[ColKind::Count; 4], Rule::SumLast, Costs::SPACED);
+        assert!(s.candidates.iter().all(|r| r.cells.contains(&"10".to_string()) || r.cost > 1), "{s:?}");
     }
 
     #[test]
