@@ -145,7 +145,26 @@ fn folders_that_cannot_be_listed_are_reported_not_skipped() {
         "--summary-json".as_ref(),
         summary.as_os_str(),
     ]);
+    // Folders of settings: pipelines and views that cannot be listed are errors naming them.
+    let pipelines =
+        gongkai_unprivileged(&["pipeline".as_ref(), "list".as_ref(), "--pipelines".as_ref(), locked.as_os_str()]);
+    let views = gongkai_unprivileged(&[
+        "query".as_ref(),
+        "--warehouse".as_ref(),
+        wh.as_os_str(),
+        "--sql-dir".as_ref(),
+        locked.as_os_str(),
+        "SELECT 1".as_ref(),
+    ]);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (what, out) in [("pipeline list", &pipelines), ("query --sql-dir", &views)] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&locked.display().to_string()) && stderr.contains("ermission denied"),
+            "{what}: {stderr}"
+        );
+    }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).expect(&stderr)).unwrap();
