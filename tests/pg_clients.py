@@ -75,9 +75,12 @@ def with_sqlalchemy(url, year):
         "tables": sorted(inspector.get_table_names()),
         "views": sorted(inspector.get_view_names()),
     }
+    # Column reflection, as Superset does it when a dataset is added (server-side binding).
+    out["reflected"] = {
+        name: [[c["name"], str(c["type"]), c["nullable"]] for c in inspector.get_columns(name)]
+        for name in ("report_metrics", "reports")
+    }
     with engine.connect() as conn:
-        # Inspector.get_columns is not used: its catalog query has correlated scalar subqueries
-        # that DataFusion cannot plan. The columns of a result are what a BI tool shows instead.
         out["columns"] = list(conn.execute(sa.text("SELECT * FROM report_metrics LIMIT 0")).keys())
         result = conn.execute(
             sa.text("SELECT count(*) AS n FROM reports WHERE year = :year"), {"year": year}

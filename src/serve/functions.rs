@@ -1,6 +1,9 @@
 //! PostgreSQL functions that clients call at connect time and DataFusion words differently or
 //! lacks: `version()` and `to_regtype(name)`, both asked by SQLAlchemy when it connects, and
-//! `SELECT set_config(name, value, is_local)` (DBeaver), which changes a session setting.
+//! `SELECT set_config(name, value, is_local)` (DBeaver), which changes a session setting; and what
+//! SQLAlchemy's column reflection calls: `json_build_object(key, value, …)`,
+//! `pg_collation_is_visible(oid)` and `pg_get_serial_sequence(table, column)` (no column here has
+//! a sequence: NULL).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,7 +42,105 @@ pub async fn register(ctx: &SessionContext) -> Result<()> {
     }
     let signature = Signature::one_of(vec![TypeSignature::Exact(vec![DataType::Utf8])], Volatility::Stable);
     ctx.register_udf(ScalarUDF::from(ToRegtype { signature, oids: Arc::new(oids) }));
+    ctx.register_udf(ScalarUDF::from(JsonBuildObject { signature: Signature::variadic_any(Volatility::Immutable) }));
+    ctx.register_udf(ScalarUDF::from(Constant {
+        name: "pg_collation_is_visible",
+        signature: Signature::any(1, Volatility::Stable),
+        value: ScalarValue::Boolean(Some(true)),
+    }));
+    ctx.register_udf(ScalarUDF::from(Constant {
+        name: "pg_get_serial_sequence",
+        signature: Signature::any(2, Volatility::Stable),
+        value: ScalarValue::Utf8(None),
+    }));
     Ok(())
+}
+
+/// A function whose answer is the same for every argument in this catalog.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Constant {
+    name: &'static str,
+    signature: Signature,
+    value: ScalarValue,
+}
+
+impl ScalarUDFImpl for Constant {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.value.data_type())
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(self.value.clone()))
+    }
+}
+
+/// `json_build_object(key1, value1, …)`: a JSON object as text, keys as text, values as JSON
+/// strings, numbers, booleans or null.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonBuildObject {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonBuildObject {
+    fn name(&self) -> &str {
+        "json_build_object"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        if !args.args.len().is_multiple_of(2) {
+            return Err(DataFusionError::Plan("json_build_object takes keys and values in pairs".into()));
+        }
+        let rows = args.number_rows;
+        let arrays: Vec<Arc<dyn Array>> = args.args.iter().map(|a| a.to_array(rows)).collect::<Result<_>>()?;
+        let mut out = arrow::array::StringBuilder::new();
+        for row in 0..rows {
+            let mut object = serde_json::Map::new();
+            for pair in arrays.chunks(2) {
+                let key = ScalarValue::try_from_array(&pair[0], row)?;
+                let value = ScalarValue::try_from_array(&pair[1], row)?;
+                object.insert(key.to_string(), json_value(&value));
+            }
+            out.append_value(serde_json::Value::Object(object).to_string());
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+fn json_value(value: &ScalarValue) -> serde_json::Value {
+    use serde_json::Value as J;
+    if value.is_null() {
+        return J::Null;
+    }
+    match value {
+        ScalarValue::Boolean(Some(b)) => J::Bool(*b),
+        ScalarValue::Int8(_)
+        | ScalarValue::Int16(_)
+        | ScalarValue::Int32(_)
+        | ScalarValue::Int64(_)
+        | ScalarValue::UInt8(_)
+        | ScalarValue::UInt16(_)
+        | ScalarValue::UInt32(_)
+        | ScalarValue::UInt64(_)
+        | ScalarValue::Float32(_)
+        | ScalarValue::Float64(_) => value.to_string().parse::<serde_json::Number>().map_or(J::Null, J::Number),
+        other => J::String(other.to_string()),
+    }
 }
 
 /// `version()` as PostgreSQL words it: clients (SQLAlchemy, Superset) read the major version from

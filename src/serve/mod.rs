@@ -6,6 +6,7 @@
 //! catalog was opened it is opened again, so new queries see new data without a restart.
 
 pub mod auth;
+mod catalog_sql;
 mod functions;
 pub mod guard;
 pub mod pg;

@@ -435,7 +435,8 @@ impl SimpleQueryHandler for Queries {
         }
         let busy = self.activity.busy();
         let mut results = Vec::new();
-        'statement: for statement in statements {
+        'statement: for mut statement in statements {
+            super::catalog_sql::reword(&mut statement);
             let deadline = self.shared.deadline(client);
             let ctx = self.shared.statement_context().await?;
             for hook in &self.shared.hooks {
@@ -513,12 +514,18 @@ impl QueryParser for Planner {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let service = self.shared.service(self.shared.live.current().await.map_err(|e| internal(e.to_string()))?);
-        let parsed = service.query_parser().parse_sql(client, sql, types).await.map_err(|e| {
-            match guard::refuse_unparsed(sql) {
-                Some(why) => guard::read_only_error(why),
-                None => e,
-            }
-        })?;
+        // A catalog query DataFusion cannot plan as written is planned reworded.
+        let reworded = match PostgresCompatibilityParser::new().parse(sql).as_deref_mut() {
+            Ok([statement]) => super::catalog_sql::reword(statement).then(|| statement.to_string()),
+            _ => None,
+        };
+        let parsed =
+            service.query_parser().parse_sql(client, reworded.as_deref().unwrap_or(sql), types).await.map_err(|e| {
+                match guard::refuse_unparsed(sql) {
+                    Some(why) => guard::read_only_error(why),
+                    None => e,
+                }
+            })?;
         if let Some((_, Some((statement, plan)))) = &parsed {
             match guard::classify(statement) {
                 Verdict::Query => guard::check_plan(plan)?,

@@ -478,6 +478,15 @@ fn psycopg_binds_parameters_and_sqlalchemy_reflects_the_views() {
     }
     let reflected: Vec<&str> = got["columns"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(reflected, columns_of(wh, "report_metrics"), "report_metrics' columns");
+    // Inspector.get_columns: every column, in order, with a type.
+    for name in ["report_metrics", "reports"] {
+        let columns = got["reflected"][name].as_array().unwrap_or_else(|| panic!("{name}: {got}"));
+        let names: Vec<&str> = columns.iter().map(|c| c[0].as_str().unwrap()).collect();
+        assert_eq!(names, columns_of(wh, name), "{name}: reflected columns");
+        assert!(columns.iter().all(|c| !c[1].as_str().unwrap().is_empty() && c[2].is_boolean()), "{name}: {columns:?}");
+    }
+    let report_id = &got["reflected"]["reports"][0];
+    assert_eq!((report_id[1].as_str(), report_id[2].as_bool()), (Some("TEXT"), Some(false)), "reports.report_id");
     let count = query_csv(wh, &format!("SELECT count(*) FROM reports WHERE year = {year}"));
     assert_eq!(got["count"].to_string(), count[1][0], "bound count");
 }
