@@ -11,8 +11,7 @@
 use std::collections::HashMap;
 
 use super::Printed;
-
-type Span = (f64, f64);
+use crate::model::Span;
 
 /// Place every short positioned row of one table whose rows `keys` (template order) have `n` cells.
 pub(super) fn place_short_rows(

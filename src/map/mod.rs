@@ -24,7 +24,8 @@ use crate::template::{self as labels, SEC3_COLS, SEC4_COLS, SEC4_GROUPS, Section
 
 use crate::check;
 use crate::model::{
-    Cell, CellKind, CheckStatus, Document, ParseQuality, Report, Row, RowKind, SourceFormat, Table, TableRow, Template,
+    Cell, CellKind, CheckStatus, Document, ParseQuality, Report, Row, RowKind, SourceFormat, Span, Table, TableRow,
+    Template,
 };
 
 /// Where the walk through the rows stands.
@@ -43,7 +44,7 @@ struct Printed {
     values: Vec<String>,
     glued: bool,
     /// Where each value lies across the page (PDF), parallel to `values`; empty when unknown.
-    spans: Vec<(f64, f64)>,
+    spans: Vec<Span>,
 }
 
 /// Which reading of a text report's tables to keep.
@@ -385,7 +386,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         let label_at = row.cells.iter().rposition(|c| !c.trim().is_empty() && !is_value(c));
         let values_from = label_at.map_or(0, |i| i + 1);
         let values: Vec<String> = row.cells[values_from..].to_vec();
-        let spans: Vec<(f64, f64)> =
+        let spans: Vec<Span> =
             if row.spans.len() == row.cells.len() { row.spans[values_from..].to_vec() } else { Vec::new() };
         let glued = row.kind == RowKind::Glued;
         let has_number = values.iter().any(|v| Cell::parse(v).kind == CellKind::Number);

@@ -44,6 +44,9 @@ pub enum RowKind {
     Text,
 }
 
+/// Where a cell lies across the page: `(left, right)`.
+pub type Span = (f64, f64);
+
 /// One row of the document, in reading order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -52,7 +55,7 @@ pub struct Row {
     /// Where each cell lies across the page, `(left, right)`, for readers that know it (PDF, where
     /// a blank cell prints nothing and only the positions say which column a value stands in);
     /// empty otherwise.
-    pub spans: Vec<(f64, f64)>,
+    pub spans: Vec<Span>,
 }
 
 impl Row {
@@ -61,7 +64,7 @@ impl Row {
     }
 
     /// A table row whose cells carry their horizontal extent on the page.
-    pub fn positioned(cells: impl IntoIterator<Item = ((f64, f64), String)>) -> Self {
+    pub fn positioned(cells: impl IntoIterator<Item = (Span, String)>) -> Self {
         let (spans, cells) = cells.into_iter().unzip();
         Row { kind: RowKind::Table, cells, spans }
     }

@@ -6,5 +6,5 @@ mod grid;
 mod report;
 
 pub use cell::{Cell, CellKind};
-pub use grid::{Document, Row, RowKind, SourceFormat, file_extension};
+pub use grid::{Document, Row, RowKind, SourceFormat, Span, file_extension};
 pub use report::{Check, CheckStatus, Level, ParseQuality, Region, Report, Table, TableRow, Template};

@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 use super::ReadError;
-use crate::model::{Cell, CellKind, Row};
+use crate::model::{Cell, CellKind, Row, Span};
 
 #[derive(Debug, Clone)]
 struct Glyph {
@@ -286,7 +286,7 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
         let first_value_x = line.first_value_x();
         let (mut labels, values): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(_, p)| p.left < first_value_x);
         labels.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut columns: Vec<((f64, f64), String)> = Vec::new();
+        let mut columns: Vec<(Span, String)> = Vec::new();
         for (_, p) in labels {
             match columns.iter_mut().find(|((left, _), _)| (left - p.left).abs() < 2.0 * line.size) {
                 Some(((_, right), t)) => {
@@ -297,7 +297,7 @@ fn fold_wrapped_labels(lines: Vec<Line>) -> Vec<Row> {
             }
         }
         columns.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
-        let mut values: Vec<((f64, f64), String)> =
+        let mut values: Vec<(Span, String)> =
             values.into_iter().map(|(_, p)| ((p.left, p.right), p.text.clone())).collect();
         values.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
         rows.push(Row::positioned(columns.into_iter().chain(values)));

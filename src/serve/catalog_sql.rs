@@ -45,6 +45,20 @@ pub fn reword(statement: &mut Statement) -> bool {
     changed
 }
 
+/// `sql` reworded as [`reword`] does, or None when it is not one catalog query that needed it. A
+/// statement that names no catalog is not parsed here at all.
+pub fn reword_sql(sql: &str) -> Option<String> {
+    use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("pg_catalog.") && !lower.contains("information_schema.") {
+        return None;
+    }
+    match PostgresCompatibilityParser::new().parse(sql).as_deref_mut() {
+        Ok([statement]) => reword(statement).then(|| statement.to_string()),
+        _ => None,
+    }
+}
+
 /// The tables a statement or query names, lower-cased as written (`pg_catalog.pg_class`).
 fn relations<V: datafusion::sql::sqlparser::ast::Visit>(node: &V) -> Vec<String> {
     let mut names = Vec::new();

@@ -515,10 +515,7 @@ impl QueryParser for Planner {
     {
         let service = self.shared.service(self.shared.live.current().await.map_err(|e| internal(e.to_string()))?);
         // A catalog query DataFusion cannot plan as written is planned reworded.
-        let reworded = match PostgresCompatibilityParser::new().parse(sql).as_deref_mut() {
-            Ok([statement]) => super::catalog_sql::reword(statement).then(|| statement.to_string()),
-            _ => None,
-        };
+        let reworded = super::catalog_sql::reword_sql(sql);
         let parsed =
             service.query_parser().parse_sql(client, reworded.as_deref().unwrap_or(sql), types).await.map_err(|e| {
                 match guard::refuse_unparsed(sql) {
