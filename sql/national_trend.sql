@@ -16,6 +16,8 @@
 --   applications_change, grant_rate_change   minus the previous year's value
 --   grant_rate_reports, withheld_rate_reports, rejected_rate_reports, correction_rate_reports
 --                             reports each rate covers
+--   unavailable_rate, other_rate   unavailable / processed, other / processed, likewise (with
+--   unavailable_rate_reports, other_rate_reports): with withheld and rejected, the refusal mix
 CREATE VIEW national_trend AS
 WITH pairs AS (
     -- Each rate's numerator and denominator, both NULL unless the report printed both.
@@ -26,6 +28,10 @@ WITH pairs AS (
            CASE WHEN withheld IS NOT NULL THEN processed END AS withheld_den,
            CASE WHEN processed IS NOT NULL THEN rejected END AS rejected_num,
            CASE WHEN rejected IS NOT NULL THEN processed END AS rejected_den,
+           CASE WHEN processed IS NOT NULL THEN unavailable END AS unavailable_num,
+           CASE WHEN unavailable IS NOT NULL THEN processed END AS unavailable_den,
+           CASE WHEN processed IS NOT NULL THEN other END AS other_num,
+           CASE WHEN other IS NOT NULL THEN processed END AS other_den,
            CASE WHEN review_total + litigation_total IS NOT NULL
                 THEN review_corrected + litigation_corrected END AS corrected_num,
            CASE WHEN review_corrected + litigation_corrected IS NOT NULL
@@ -49,6 +55,10 @@ sums AS (
            COUNT(withheld_num) AS withheld_rate_reports,
            SUM(rejected_num) / NULLIF(SUM(rejected_den), 0) AS rejected_rate,
            COUNT(rejected_num) AS rejected_rate_reports,
+           SUM(unavailable_num) / NULLIF(SUM(unavailable_den), 0) AS unavailable_rate,
+           COUNT(unavailable_num) AS unavailable_rate_reports,
+           SUM(other_num) / NULLIF(SUM(other_den), 0) AS other_rate,
+           COUNT(other_num) AS other_rate_reports,
            SUM(corrected_num) / NULLIF(SUM(corrected_den), 0) AS correction_rate,
            COUNT(corrected_num) AS correction_rate_reports
     FROM pairs
@@ -58,5 +68,6 @@ SELECT year, reports, provinces, applications, processed, grant_rate, withheld_r
        review_total, litigation_total, corrected, correction_rate, proactive_total,
        applications - LAG(applications) OVER (ORDER BY year) AS applications_change,
        grant_rate - LAG(grant_rate) OVER (ORDER BY year) AS grant_rate_change,
-       grant_rate_reports, withheld_rate_reports, rejected_rate_reports, correction_rate_reports
+       grant_rate_reports, withheld_rate_reports, rejected_rate_reports, correction_rate_reports,
+       unavailable_rate, other_rate, unavailable_rate_reports, other_rate_reports
 FROM sums

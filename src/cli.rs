@@ -94,7 +94,8 @@ enum Command {
         catalog: CatalogArgs,
     },
     /// Serve the warehouse's tables and views, read-only, to PostgreSQL clients (BI tools, psql,
-    /// scripts) until SIGTERM/SIGINT (see README: Serving the warehouse).
+    /// scripts) and as a dashboard in the browser, until SIGTERM/SIGINT (see README: Serving the
+    /// warehouse).
     Serve(ServeArgs),
     /// Run every pipeline of the pipelines directory on its cron schedule until SIGTERM/SIGINT
     /// (see README: Pipelines).
@@ -179,8 +180,8 @@ enum Command {
     },
 }
 
-/// `gongkai serve`: which servers to start and their limits. The dashboard (`--http`) is to join
-/// `--pg` here; each server is started by its own flag.
+/// `gongkai serve`: which servers to start and their limits. Each server is started by its own
+/// flag (`--pg`, `--http`); one or both.
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 struct ServeArgs {
@@ -192,15 +193,20 @@ struct ServeArgs {
     settings: ServeSettings,
 }
 
-/// The PostgreSQL server's settings: taken by `serve`, and by `check` to validate them.
+/// The servers' settings: taken by `serve`, and by `check` to validate them.
 #[derive(clap::Args)]
 struct ServeSettings {
     /// Serve the PostgreSQL wire protocol on HOST:PORT (PORT alone: 127.0.0.1:PORT; port 0 picks a
     /// free one, printed at start).
     #[arg(long, value_name = "ADDR")]
     pg: Option<String>,
-    /// The users who may log in: a TOML file of [[user]] entries from `gongkai serve
-    /// hash-password`. GONGKAI_PG_USER with GONGKAI_PG_PASSWORD adds one more.
+    /// Serve the dashboard (HTML pages, /api JSON and CSV) on HOST:PORT (PORT alone:
+    /// 127.0.0.1:PORT; port 0 picks a free one, printed at start). Logins: the same users, by
+    /// HTTP Basic authentication.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
+    /// The users who may log in (to both servers): a TOML file of [[user]] entries from `gongkai
+    /// serve hash-password`. GONGKAI_PG_USER with GONGKAI_PG_PASSWORD adds one more.
     #[arg(long = "users", id = "pg_users", value_name = "FILE")]
     pg_users: Option<PathBuf>,
     /// The longest one statement may run (e.g. 60s, 500ms, 5min); clients may set a shorter
@@ -225,9 +231,10 @@ struct ServeSettings {
     tls_key: Option<PathBuf>,
 }
 
-/// The server's settings checked and parsed.
+/// The servers' settings checked and parsed.
 struct ServeOptions {
     listen: Option<std::net::SocketAddr>,
+    http: Option<std::net::SocketAddr>,
     limits: serve::pg::Limits,
     tls: Option<serve::pg::Tls>,
 }
@@ -240,6 +247,10 @@ impl ServeSettings {
             .pg
             .as_deref()
             .and_then(|pg| serve::parse_listen(pg).map_err(|e| errors.push(format!("--pg {pg}: {e}"))).ok());
+        let http = self
+            .http
+            .as_deref()
+            .and_then(|h| serve::parse_listen(h).map_err(|e| errors.push(format!("--http {h}: {e}"))).ok());
         let statement_timeout = serve::parse_duration(&self.statement_timeout)
             .map_err(|e| errors.push(format!("--statement-timeout {}: {e}", self.statement_timeout)))
             .unwrap_or_default();
@@ -268,7 +279,7 @@ impl ServeSettings {
             return Err(errors);
         }
         let limits = serve::pg::Limits { statement_timeout, memory_limit, max_connections, idle_timeout };
-        Ok(ServeOptions { listen, limits, tls })
+        Ok(ServeOptions { listen, http, limits, tls })
     }
 
     /// Every error `serve` would stop at before it opens the warehouse: the settings, the users
@@ -321,11 +332,13 @@ impl ServeArgs {
             println!("[[user]]\nname = {name}\npassword = \"{}\"", serve::auth::Secret::new(password).encode());
             return Ok(ExitCode::SUCCESS);
         }
-        let ServeOptions { listen, limits, tls } =
+        let ServeOptions { listen, http, limits, tls } =
             self.settings.resolve().map_err(|errors| anyhow::anyhow!("{}", errors.join("; ")))?;
-        let Some(listen) = listen else {
-            anyhow::bail!("serve: nothing to serve; give --pg ADDR (e.g. --pg 127.0.0.1:5433)");
-        };
+        if listen.is_none() && http.is_none() {
+            anyhow::bail!(
+                "serve: nothing to serve; give --pg ADDR (e.g. --pg 127.0.0.1:5433) and/or --http ADDR (e.g. --http 127.0.0.1:8080)"
+            );
+        }
         let env = |name: &str| std::env::var(name).ok();
         let users = serve::auth::Users::load(
             self.settings.pg_users.as_deref(),
@@ -335,13 +348,34 @@ impl ServeArgs {
             let wh = Warehouse::open_existing(&self.catalog.store.warehouse, &self.catalog.store.options()?)?;
             let live = std::sync::Arc::new(serve::Live::open(wh, self.catalog.views()?).await?);
             let names: Vec<&str> = users.names().collect();
-            eprintln!("gongkai: PostgreSQL users: {}", names.join(", "));
-            let options = serve::pg::Options { listen, users, limits, tls };
-            let server = serve::pg::serve(live, options, |addr| {
-                eprintln!("gongkai: PostgreSQL listening on {addr}");
+            eprintln!("gongkai: users: {}", names.join(", "));
+            let pg = listen.map(|listen| {
+                let options = serve::pg::Options { listen, users: users.clone(), limits, tls };
+                serve::pg::serve(live.clone(), options, |addr| eprintln!("gongkai: PostgreSQL listening on {addr}"))
             });
+            let dashboard = http.map(|listen| {
+                let options = serve::http::Options { listen, users: users.clone(), limits };
+                serve::http::serve(live.clone(), options, |addr| {
+                    eprintln!("gongkai: dashboard listening on http://{addr}/")
+                })
+            });
+            // Either server failing (it could not listen) stops both: a half-started `serve` is
+            // not what was asked for.
+            let pg = async move {
+                match pg {
+                    Some(server) => server.await.map_err(anyhow::Error::from),
+                    None => std::future::pending().await,
+                }
+            };
+            let dashboard = async move {
+                match dashboard {
+                    Some(server) => server.await.map_err(anyhow::Error::from),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                served = server => served?,
+                served = pg => served?,
+                served = dashboard => served?,
                 signal = shutdown() => signal?,
             }
             Ok(ExitCode::SUCCESS)

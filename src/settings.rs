@@ -1,6 +1,6 @@
 //! The settings a deployment configures (where the warehouse is, how to reach S3, which pipeline
 //! files and views to use, how many files to parse at once, where and how the PostgreSQL server
-//! listens), each settable in three places: a flag, a `GONGKAI_*` environment variable and the
+//! listens, and the dashboard), each settable in three places: a flag, a `GONGKAI_*` environment variable and the
 //! config file, in that order of precedence, then the built-in default. [`SETTINGS`] is the one
 //! list (README's "Configuration" table shows the same).
 //!
@@ -47,6 +47,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "pipelines", flag: "--pipelines", env: "GONGKAI_PIPELINES", kind: Kind::Text },
     Setting { key: "concurrency", flag: "--concurrency", env: "GONGKAI_CONCURRENCY", kind: Kind::Count },
     Setting { key: "pg", flag: "--pg", env: "GONGKAI_PG", kind: Kind::Text },
+    Setting { key: "http", flag: "--http", env: "GONGKAI_HTTP", kind: Kind::Text },
     Setting { key: "pg_users", flag: "--users", env: "GONGKAI_PG_USERS", kind: Kind::Text },
     Setting {
         key: "statement_timeout",

@@ -8,12 +8,8 @@ use crate::template::{self as labels, SEC3_COLS};
 pub fn run(sec2: &Table, sec3: &Table, sec4: &Table) -> Vec<Check> {
     let mut checks = Vec::new();
     if !sec3.rows.is_empty() {
-        let outcome_rows: Vec<&str> = sec3.rows.iter().map(|r| r.key).filter(|k| labels::is_outcome_row(k)).collect();
-        // Where a report prints both the merged 其他处理 row and its split rows, count the split rows.
-        let split_other =
-            outcome_rows.iter().any(|k| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
-        let outcome_rows: Vec<&str> =
-            outcome_rows.into_iter().filter(|k| !(split_other && *k == "other_subtotal")).collect();
+        let keys: Vec<&str> = sec3.rows.iter().map(|r| r.key).collect();
+        let outcome_rows = outcome_rows(&keys);
         for col in SEC3_COLS {
             let cell = |row: &str| sec3.cell(row, col);
             checks.push(identity(
@@ -41,6 +37,48 @@ pub fn run(sec2: &Table, sec3: &Table, sec4: &Table) -> Vec<Check> {
         }
     }
     checks
+}
+
+/// The sec3 rows that H2 adds up, among the rows a report has: the outcome rows, and where a
+/// report prints both the merged 其他处理 row and its split rows, the split rows only.
+pub fn outcome_rows<'a>(sec3_rows: &[&'a str]) -> Vec<&'a str> {
+    let outcome: Vec<&str> = sec3_rows.iter().copied().filter(|k| labels::is_outcome_row(k)).collect();
+    let split_other = outcome.iter().any(|k| matches!(*k, "other_no_correction" | "other_fee_unpaid" | "other_misc"));
+    outcome.into_iter().filter(|k| !(split_other && *k == "other_subtotal")).collect()
+}
+
+/// An identity as SCHEMA.md §4 states it, for readers of a failed check.
+pub fn formula(id: &str) -> &'static str {
+    match id {
+        "H1" => "new_received + carried_over = results_total + carried_forward (per sec3 column)",
+        "H2" => "results_total = sum of the outcome rows (per sec3 column)",
+        "H3" => "total = sum of the six applicant columns (per sec3 row)",
+        "H4" => "total = upheld + corrected + other_result + pending (per sec4 group)",
+        "H5" => "counts are whole numbers ≥ 0 (per section)",
+        _ => "",
+    }
+}
+
+/// The cells (section, row, column) one check of `id` over `scope` reads, given the sec3 rows the
+/// report has. H5 covers a whole section: its cells are the section's counts, named by the caller.
+pub fn identity_cells(id: &str, scope: &str, sec3_rows: &[&str]) -> Vec<(&'static str, String, String)> {
+    let cell = |section: &'static str, row: &str, col: &str| (section, row.to_string(), col.to_string());
+    match id {
+        "H1" => ["new_received", "carried_over", "results_total", "carried_forward"]
+            .iter()
+            .map(|row| cell("sec3", row, scope))
+            .collect(),
+        "H2" => std::iter::once("results_total")
+            .chain(outcome_rows(sec3_rows))
+            .map(|row| cell("sec3", row, scope))
+            .collect(),
+        "H3" => SEC3_COLS.iter().map(|col| cell("sec3", scope, col)).collect(),
+        "H4" => ["upheld", "corrected", "other_result", "pending", "total"]
+            .iter()
+            .map(|col| cell("sec4", scope, col))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The column identities H1 and H2 of a sec3 table with rows `keys`, with the row positions found
@@ -105,14 +143,23 @@ fn identity(id: &'static str, scope: &str, lhs: &[Option<&Cell>], rhs: &[Option<
 
 /// H5: every count is a whole number ≥ 0. Money columns and the 2019 signed `change` are exempt.
 /// `lhs` is the number of offending cells, `rhs` is 0.
+/// Whether H5 reads column `col` (money and the 2019 template's signed change are exempt).
+fn counted_by_h5(col: &str) -> bool {
+    !matches!(col, "amount_wan_yuan" | "amount_yuan" | "change")
+}
+
+/// Whether a number printed in column `col` breaks H5.
+pub fn breaks_h5(col: &str, value: f64) -> bool {
+    counted_by_h5(col) && (value < 0.0 || value.fract() != 0.0)
+}
+
 fn whole_counts(scope: &str, table: &Table) -> Check {
-    let exempt = |col: &str| matches!(col, "amount_wan_yuan" | "amount_yuan" | "change");
     let mut numbers = 0;
     let bad = table
         .cells()
-        .filter(|(_, col, cell)| !exempt(col) && cell.kind == CellKind::Number)
+        .filter(|(_, col, cell)| counted_by_h5(col) && cell.kind == CellKind::Number)
         .inspect(|_| numbers += 1)
-        .filter(|(_, _, cell)| cell.value.is_some_and(|v| v < 0.0 || v.fract() != 0.0))
+        .filter(|(_, col, cell)| cell.value.is_some_and(|v| breaks_h5(col, v)))
         .count();
     let status = match (bad, numbers) {
         (0, 0) => CheckStatus::NotAssessable,

@@ -1,4 +1,4 @@
-//! Who may log in to the PostgreSQL server: users with SCRAM-SHA-256 secrets, from a users file
+//! Who may log in to the PostgreSQL server and the dashboard: users with SCRAM-SHA-256 secrets, from a users file
 //! (`--users FILE`, entries printed by `gongkai serve hash-password`) or from one name and password
 //! given in the environment. There is no built-in user: an empty list is an error at start-up.
 
@@ -23,7 +23,7 @@ pub enum AuthError {
     #[error("{path}: {message}")]
     File { path: String, message: String },
     #[error(
-        "no PostgreSQL user: set GONGKAI_PG_USER and GONGKAI_PG_PASSWORD, or give --users FILE with \
+        "no user to log in (PostgreSQL and dashboard): set GONGKAI_PG_USER and GONGKAI_PG_PASSWORD, or give --users FILE with \
          [[user]] entries (name and the hash that `gongkai serve hash-password` prints)"
     )]
     NoUser,
@@ -152,6 +152,24 @@ impl Users {
 
     fn get(&self, name: &str) -> Option<&Secret> {
         self.users.get(name)
+    }
+
+    /// Whether `password` is user `name`'s (the dashboard's HTTP login). An unknown name costs the
+    /// same work as a wrong password.
+    pub fn verify(&self, name: &str, password: &str) -> bool {
+        let decoy;
+        let (secret, known) = match self.get(name) {
+            Some(secret) => (secret, true),
+            None => {
+                decoy = Secret { salt: vec![0; 16], salted: vec![0; 32] };
+                (&decoy, false)
+            }
+        };
+        let salted = gen_salted_password(password, &secret.salt, ITERATIONS);
+        // Compared in constant time: every byte is looked at whatever differs.
+        let same = salted.len() == secret.salted.len()
+            && salted.iter().zip(&secret.salted).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        known && same
     }
 }
 

@@ -1,5 +1,6 @@
 //! Servers over the one catalog of [`crate::catalog::open`]: the PostgreSQL wire protocol
-//! ([`pg`]) for BI tools and scripts. They register no tables of their own.
+//! ([`pg`]) for BI tools and scripts, and the dashboard ([`http`]) for people. They register no
+//! tables of their own.
 //!
 //! [`Live`] keeps the catalog in step with the warehouse: before each statement the Delta logs and
 //! the one-file tables' folders are listed, and when a run has committed or published since the
@@ -7,13 +8,18 @@
 
 pub mod auth;
 mod catalog_sql;
+mod chart;
+mod dashboard;
 mod functions;
 pub mod guard;
+mod html;
+pub mod http;
 pub mod pg;
 
 use std::sync::Arc;
 
 use datafusion::datasource::TableType;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
@@ -55,6 +61,24 @@ impl Live {
             *current = (now, open_for_pg(&self.wh, &self.views).await?);
         }
         Ok(current.1.clone())
+    }
+
+    /// The catalog for a statement starting now, with a memory pool of its own of `memory_limit`
+    /// bytes for that statement.
+    pub async fn bounded(&self, memory_limit: usize) -> Result<Arc<SessionContext>, CatalogError> {
+        let base = self.current().await?;
+        let runtime = RuntimeEnvBuilder::from_runtime_env(&base.runtime_env())
+            .with_memory_limit(memory_limit, 1.0)
+            .build_arc()
+            .map_err(CatalogError::DataFusion)?;
+        let state = datafusion::execution::SessionStateBuilder::new_from_existing(base.state())
+            .with_runtime_env(runtime)
+            .build();
+        Ok(Arc::new(SessionContext::new_with_state(state)))
+    }
+
+    pub fn warehouse(&self) -> &Warehouse {
+        &self.wh
     }
 }
 

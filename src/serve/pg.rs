@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
@@ -179,15 +178,7 @@ struct Shared {
 impl Shared {
     /// The catalog as the warehouse is now, with a memory pool of its own for one statement.
     async fn statement_context(&self) -> PgWireResult<Arc<SessionContext>> {
-        let base = self.live.current().await.map_err(|e| internal(format!("opening the warehouse: {e}")))?;
-        let runtime = RuntimeEnvBuilder::from_runtime_env(&base.runtime_env())
-            .with_memory_limit(self.limits.memory_limit, 1.0)
-            .build_arc()
-            .map_err(|e| internal(e.to_string()))?;
-        let state = datafusion::execution::SessionStateBuilder::new_from_existing(base.state())
-            .with_runtime_env(runtime)
-            .build();
-        Ok(Arc::new(SessionContext::new_with_state(state)))
+        self.live.bounded(self.limits.memory_limit).await.map_err(|e| internal(format!("opening the warehouse: {e}")))
     }
 
     fn service(&self, ctx: Arc<SessionContext>) -> DfSessionService {

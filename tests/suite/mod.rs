@@ -5,6 +5,7 @@ mod bodies;
 mod cli;
 mod config;
 mod crash;
+mod dashboard;
 mod deploy;
 mod distributed;
 mod formats;

@@ -17,19 +17,19 @@ use serde_json::Value;
 
 use super::repo;
 
-const USER: &str = "analyst";
-const PASSWORD: &str = "correct horse battery";
+pub(super) const USER: &str = "analyst";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
-fn gongkai(args: &[&str]) -> Output {
+pub(super) fn gongkai(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gongkai")).args(args).env_remove("GONGKAI_CONFIG").output().expect("gongkai runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(super) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Ingest `sources` into a new warehouse at `wh`.
-fn ingest(wh: &Path, sources: &[&Path]) {
+pub(super) fn ingest(wh: &Path, sources: &[&Path]) {
     let mut args = vec!["ingest".to_string()];
     args.extend(sources.iter().map(|s| s.display().to_string()));
     args.extend(["--warehouse".to_string(), wh.display().to_string()]);
@@ -39,7 +39,7 @@ fn ingest(wh: &Path, sources: &[&Path]) {
 }
 
 /// One warehouse of the bundled samples for the tests that only read, built once per run.
-fn samples_warehouse() -> &'static Path {
+pub(super) fn samples_warehouse() -> &'static Path {
     static WH: OnceLock<PathBuf> = OnceLock::new();
     WH.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-samples");
@@ -50,10 +50,14 @@ fn samples_warehouse() -> &'static Path {
     })
 }
 
-/// A running `gongkai serve --pg 127.0.0.1:0`, killed on drop.
-struct Server {
+/// A running `gongkai serve` (`--pg 127.0.0.1:0`, or the servers given to [`Server::launch`]),
+/// killed on drop.
+pub(super) struct Server {
     child: Child,
+    /// The PostgreSQL server's port.
     port: String,
+    /// The dashboard's address, HOST:PORT.
+    pub(super) http: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -63,8 +67,15 @@ impl Server {
     }
 
     fn start_with(wh: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::launch(wh, &["--pg", "127.0.0.1:0"], extra, env)
+    }
+
+    /// `gongkai serve --warehouse WH SERVERS… EXTRA…` with `env`, once every server it starts
+    /// has printed its address.
+    pub(super) fn launch(wh: &Path, servers: &[&str], extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
-        cmd.args(["serve", "--warehouse", wh.to_str().unwrap(), "--pg", "127.0.0.1:0"])
+        cmd.args(["serve", "--warehouse", wh.to_str().unwrap()])
+            .args(servers)
             .args(extra)
             .env_remove("GONGKAI_CONFIG")
             .env_remove("GONGKAI_PG_USER")
@@ -80,23 +91,28 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix("gongkai: PostgreSQL listening on ") {
-                    let _ = tx.send(Some(addr.to_string()));
+                    let _ = tx.send(Some(("pg", addr.to_string())));
+                }
+                if let Some(addr) = line.strip_prefix("gongkai: dashboard listening on http://") {
+                    let _ = tx.send(Some(("http", addr.trim_end_matches('/').to_string())));
                 }
                 lines.lock().unwrap().push(line);
             }
             let _ = tx.send(None);
         });
-        let mut server = Server { child, port: String::new(), log };
-        match rx.recv_timeout(Duration::from_secs(300)) {
-            Ok(Some(addr)) => {
-                server.port = addr.rsplit(':').next().unwrap().to_string();
-                server
+        let mut server = Server { child, port: String::new(), http: String::new(), log };
+        let expected = servers.iter().filter(|a| a.starts_with("--")).count();
+        for _ in 0..expected {
+            match rx.recv_timeout(Duration::from_secs(300)) {
+                Ok(Some(("pg", addr))) => server.port = addr.rsplit(':').next().unwrap().to_string(),
+                Ok(Some((_, addr))) => server.http = addr,
+                _ => panic!("the server did not start:\n{}", server.log()),
             }
-            _ => panic!("the server did not start:\n{}", server.log()),
         }
+        server
     }
 
-    fn log(&self) -> String {
+    pub(super) fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
 
@@ -162,7 +178,7 @@ fn pg_clients(args: &[&str]) -> Value {
 }
 
 /// A CSV result as rows of cells, the header first.
-fn csv_rows(csv_text: &str) -> Vec<Vec<String>> {
+pub(super) fn csv_rows(csv_text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(csv_text.as_bytes())
@@ -173,7 +189,7 @@ fn csv_rows(csv_text: &str) -> Vec<Vec<String>> {
 
 /// Two cells as equal: the same text, the same boolean (psql prints t/f), or numbers within
 /// rounding (the wire and the CSV writer print floats each their own way).
-fn same_cell(a: &str, b: &str) -> bool {
+pub(super) fn same_cell(a: &str, b: &str) -> bool {
     let boolean = |s: &str| match s {
         "t" | "true" => Some(true),
         "f" | "false" => Some(false),
@@ -188,7 +204,7 @@ fn same_cell(a: &str, b: &str) -> bool {
     }
 }
 
-fn query_csv(wh: &Path, sql: &str) -> Vec<Vec<String>> {
+pub(super) fn query_csv(wh: &Path, sql: &str) -> Vec<Vec<String>> {
     let out = gongkai(&["query", sql, "--warehouse", wh.to_str().unwrap(), "--format", "csv"]);
     assert!(out.status.success(), "gongkai query: {}", text(&out.stderr));
     csv_rows(&text(&out.stdout))
@@ -202,13 +218,13 @@ fn columns_of(wh: &Path, table: &str) -> Vec<String> {
     query_csv(wh, &sql).into_iter().skip(1).map(|row| row[0].clone()).collect()
 }
 
-fn query_json(wh: &Path, sql: &str) -> Vec<Value> {
+pub(super) fn query_json(wh: &Path, sql: &str) -> Vec<Value> {
     let out = gongkai(&["query", sql, "--warehouse", wh.to_str().unwrap(), "--format", "json"]);
     assert!(out.status.success(), "gongkai query: {}", text(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn same_json(a: &Value, b: &Value) -> bool {
+pub(super) fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => same_cell(&x.to_string(), &y.to_string()),
         (Value::Object(x), Value::Object(y)) => {
@@ -351,7 +367,7 @@ fn a_server_without_users_does_not_start_and_a_users_file_admits_its_users() {
 }
 
 /// Every file under `dir` with its size.
-fn files(dir: &Path) -> BTreeMap<PathBuf, u64> {
+pub(super) fn files(dir: &Path) -> BTreeMap<PathBuf, u64> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
