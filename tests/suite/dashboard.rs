@@ -15,7 +15,9 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::repo;
-use super::serve::{PASSWORD, Server, USER, files, ingest, query_csv, query_json, same_cell, same_json, text};
+use super::serve::{
+    PASSWORD, Server, USER, files, have_psql, ingest, query_csv, query_json, same_cell, same_json, text,
+};
 
 /// The sample reports, and one of them again with its applications total misprinted (9 for 7):
 /// H3 of new_received and H1 of the total column fail.
@@ -375,4 +377,68 @@ fn a_headless_browser_draws_every_chart_mark_and_the_report_page() {
     assert!(dom.contains(r#"data-cell="sec3.new_received.total""#), "the report's printed tables");
     assert!(dom.contains(r#"class="cell number failed""#));
     assert!(dom.contains("Left side 9, right side 7, difference 2."));
+}
+
+#[test]
+fn bad_passwords_and_slow_clients_leave_both_servers_serving_others() {
+    if !have_psql() {
+        return;
+    }
+    let (wh, _) = dashboard_warehouse();
+    let before = files(wh);
+    let server = Server::launch(
+        wh,
+        &["--pg", "127.0.0.1:0", "--http", "127.0.0.1:0"],
+        &[],
+        &[("GONGKAI_PG_USER", USER), ("GONGKAI_PG_PASSWORD", PASSWORD)],
+    );
+    let pg_addr = format!("127.0.0.1:{}", server.port);
+    // 50 slow clients on each server: PostgreSQL connections that never send their startup
+    // message, HTTP requests whose headers never end. They stay open throughout.
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        slow.push(TcpStream::connect(&pg_addr).unwrap());
+        let mut http = TcpStream::connect(&server.http).unwrap();
+        http.write_all(b"GET /api/ HTTP/1.1\r\nHost: slow\r\nAuthorization: Basic ").unwrap();
+        slow.push(http);
+    }
+    // 200 logins with bad passwords on each, four at a time.
+    std::thread::scope(|scope| {
+        for worker in 0..4 {
+            let server = &server;
+            scope.spawn(move || {
+                for attempt in 0..50 {
+                    let password = format!("wrong-{worker}-{attempt}");
+                    let refused = server.psql(USER, Some(&password), &["-c", "SELECT 1"]);
+                    assert!(!refused.status.success(), "a wrong password logged in");
+                    assert!(
+                        text(&refused.stderr).to_lowercase().contains("password authentication failed"),
+                        "{}",
+                        text(&refused.stderr)
+                    );
+                    let reply = request(&server.http, "GET", "/api/", Some((USER, &password)));
+                    assert_eq!(reply.status, 401);
+                }
+            });
+        }
+    });
+    // Others are served meanwhile, with the right rows.
+    let want = query_csv(wh, "SELECT count(*) FROM reports");
+    let out = server.sql("SELECT count(*) FROM reports");
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), server.log());
+    assert!(text(&out.stdout).contains(&format!(" {}\n", want[1][0])), "{}", text(&out.stdout));
+    let national = get_api(&server.http, "/");
+    assert_same_rows(
+        "national_trend",
+        &national["tables"]["national_trend"],
+        &query_json(wh, "SELECT * FROM national_trend ORDER BY year"),
+    );
+    // The slow HTTP clients still hold their connections (they time out at 20 s, not sooner).
+    let mut probe = [0u8; 1];
+    let held = &slow[1];
+    held.set_nonblocking(true).unwrap();
+    assert!(matches!((&*held).read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+    drop(slow);
+    drop(server);
+    assert_eq!(files(wh), before, "nothing was written");
 }

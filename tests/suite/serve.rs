@@ -55,7 +55,7 @@ pub(super) fn samples_warehouse() -> &'static Path {
 pub(super) struct Server {
     child: Child,
     /// The PostgreSQL server's port.
-    port: String,
+    pub(super) port: String,
     /// The dashboard's address, HOST:PORT.
     pub(super) http: String,
     log: Arc<Mutex<Vec<String>>>,
@@ -121,7 +121,7 @@ impl Server {
     }
 
     /// psql as a script runs it: no ~/.psqlrc, no password prompt, stop at the first error.
-    fn psql(&self, user: &str, password: Option<&str>, args: &[&str]) -> Output {
+    pub(super) fn psql(&self, user: &str, password: Option<&str>, args: &[&str]) -> Output {
         let mut cmd = Command::new("psql");
         cmd.args([
             "-X",
@@ -148,7 +148,7 @@ impl Server {
         cmd.output().expect("psql runs")
     }
 
-    fn sql(&self, sql: &str) -> Output {
+    pub(super) fn sql(&self, sql: &str) -> Output {
         self.psql(USER, Some(PASSWORD), &["-c", sql])
     }
 }
@@ -161,7 +161,7 @@ impl Drop for Server {
 }
 
 /// Whether psql runs; with CI=true it must.
-fn have_psql() -> bool {
+pub(super) fn have_psql() -> bool {
     let ok = Command::new("psql").arg("--version").output().is_ok_and(|o| o.status.success());
     assert!(ok || std::env::var("CI").as_deref() != Ok("true"), "CI=true but psql does not run");
     if !ok {
