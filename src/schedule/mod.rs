@@ -123,6 +123,15 @@ pub async fn run_pipeline(
                 record.error = Some(format!("the run panicked: {msg}"));
                 let _ = wh.clear_staging().await;
             }
+            if record.status == RunStatus::Failed.as_str() {
+                // Said before the lease and the record are written, which need the store again.
+                eprintln!(
+                    "gongkai: pipeline {} failed after {} attempt(s): {}; recording the run",
+                    p.name,
+                    record.attempts,
+                    record.error.as_deref().unwrap_or("")
+                );
+            }
             if let Err(e) = held.release(wh).await {
                 eprintln!("gongkai: releasing the lease of {}: {e}", p.name);
             }

@@ -130,3 +130,170 @@ fn ingest_killed_at_random_moments_on_s3_converges() {
     sources(&src);
     trials(&src, "s3://crash/reference", |t| format!("s3://crash/wh{t}"), &env);
 }
+
+/// A TCP proxy in front of the S3 server that can be cut: once `cut_after` bytes of requests have
+/// passed, every open connection is closed and new ones are closed as they arrive, until
+/// `restore` (the store is unreachable, as when its server stops, and comes back with its data).
+struct Cuttable {
+    port: u16,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Cuttable {
+    fn new(upstream: u16, cut_after: usize) -> Cuttable {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let down = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let flag = down.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if flag.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+                let pipe = move |mut from: TcpStream,
+                                 mut to: TcpStream,
+                                 count: Option<Arc<AtomicUsize>>,
+                                 down: Arc<AtomicBool>| {
+                    // The read timeout is how often a pipe looks at `down` while idle.
+                    from.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        if down.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        match from.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => {
+                                // The cut happens once, when the count crosses `cut_after`;
+                                // after `restore` bytes pass freely.
+                                let before = count.as_ref().map(|c| c.fetch_add(n, Ordering::SeqCst));
+                                if let Some(before) = before
+                                    && before < cut_after
+                                    && before + n >= cut_after
+                                {
+                                    down.store(true, Ordering::SeqCst);
+                                    break;
+                                }
+                                if to.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                            Err(e)
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                ) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    let _ = from.shutdown(std::net::Shutdown::Both);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                };
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (d1, d2, count) = (flag.clone(), flag.clone(), sent.clone());
+                std::thread::spawn(move || pipe(client, server, Some(count), d1));
+                std::thread::spawn(move || pipe(s2, c2, None, d2));
+            }
+        });
+        Cuttable { port, down }
+    }
+
+    fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn restore(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_store_outage_mid_run_fails_cleanly_is_recorded_and_the_next_run_succeeds() {
+    use std::io::BufRead;
+    let Some(server) = super::warehouse::moto("outage") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    sources(&src);
+    let size: u64 = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let env_for = |port: u16| -> Vec<(String, String)> {
+        [
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
+    let direct = env_for(server.port);
+    // The uninterrupted run, straight to the server.
+    let out = ingest(&src, "s3://outage/reference", &direct).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let want = rows("s3://outage/reference", &direct);
+
+    // The store goes away once about half of the reports' bytes have been sent to it.
+    let cut = Cuttable::new(server.port, size as usize / 2);
+    let through = env_for(cut.port);
+    let pipelines = tmp.path().join("pipelines");
+    std::fs::create_dir_all(&pipelines).unwrap();
+    std::fs::write(
+        pipelines.join("outage.toml"),
+        format!(
+            "schedule = \"0 0 3 1 * *\"\nwarehouse = \"s3://outage/wh\"\nretries = 1\nretry_backoff_seconds = 1\n[source]\nuri = \"{}\"\n",
+            src.display()
+        ),
+    )
+    .unwrap();
+    let run = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+        cmd.args(["pipeline", "run", "outage", "--pipelines"]).arg(&pipelines).envs(through.iter().cloned());
+        cmd.env_remove("GONGKAI_CONFIG").stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd
+    };
+    let started = Instant::now();
+    let mut child = run().spawn().unwrap();
+    let mut log = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok) {
+        // Every attempt has failed: the store comes back, so the failure can be recorded.
+        if line.contains("pipeline outage failed after") {
+            assert!(cut.is_down(), "the run failed before the outage: {line}");
+            cut.restore();
+        }
+        log.push(line);
+    }
+    let status = child.wait().unwrap();
+    let log = log.join("\n");
+    assert!(!status.success(), "the run during the outage succeeded:\n{log}");
+    assert!(log.contains("attempt 1 failed"), "the run was tried again after a backoff:\n{log}");
+    assert!(started.elapsed() < Duration::from_secs(600), "retries are bounded: {:?}", started.elapsed());
+
+    // Recorded as a failure with its reason; nothing half-written is visible to readers.
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["query", "SELECT status, attempts, error FROM runs", "--warehouse", "s3://outage/wh", "--format", "csv"])
+        .envs(direct.iter().cloned())
+        .env_remove("GONGKAI_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs = super::serve::csv_rows(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(runs.len(), 2, "one run recorded: {runs:?}\n{log}");
+    assert_eq!((runs[1][0].as_str(), runs[1][1].as_str()), ("failed", "2"), "{runs:?}");
+    assert!(!runs[1][2].is_empty(), "the failure says why");
+    let after_outage = rows("s3://outage/wh", &direct);
+    assert!(after_outage.get("reports").is_none_or(|r| r.is_empty()), "no report of the failed run is visible");
+
+    // The next run, the store back, completes the work: the uninterrupted run's rows.
+    let out = run().output().unwrap();
+    assert!(out.status.success(), "the next run: {}", String::from_utf8_lossy(&out.stderr));
+    let got = rows("s3://outage/wh", &direct);
+    assert_eq!(got, want, "the warehouse after the outage and a second run equals an uninterrupted run");
+}
