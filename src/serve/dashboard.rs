@@ -10,10 +10,8 @@ use datafusion::scalar::ScalarValue;
 
 use super::chart::{Chart, Kind, Point, Series};
 use super::html::{self, Decor, Row, encode, escape};
-use crate::check;
-use crate::model::Template;
+use super::printed;
 use crate::query::{self, QueryResult};
-use crate::template as labels;
 
 /// A page: its title, and its parts in order.
 pub struct Page {
@@ -583,60 +581,6 @@ async fn body(ctx: &SessionContext, here: &Here<'_>, id: &str) -> Result<Page, P
     Ok(page)
 }
 
-fn template_of(name: &str) -> Template {
-    match name {
-        "2019" => Template::Y2019,
-        "legacy" => Template::Legacy,
-        _ => Template::Y2021,
-    }
-}
-
-/// One printed table of a report: its rows (key, label) and columns (key, header).
-struct Layout {
-    section: &'static str,
-    title: &'static str,
-    rows: Vec<(String, String)>,
-    cols: Vec<(String, String)>,
-}
-
-fn layouts(template: Template) -> Vec<Layout> {
-    let sec2_cols: Vec<&str> = {
-        let mut cols: Vec<&str> = Vec::new();
-        for spec in labels::sec2_specs(template) {
-            for c in spec.cols {
-                if !cols.contains(c) {
-                    cols.push(c);
-                }
-            }
-        }
-        cols
-    };
-    let pair = |c: &&str| (c.to_string(), labels::col_label(c).to_string());
-    vec![
-        Layout {
-            section: "sec2",
-            title: "二、主动公开政府信息情况",
-            rows: labels::sec2_specs(template).iter().map(|s| (s.key.to_string(), s.label.to_string())).collect(),
-            cols: sec2_cols.iter().map(pair).collect(),
-        },
-        Layout {
-            section: "sec3",
-            title: "三、收到和处理政府信息公开申请情况",
-            rows: labels::sec3_specs(template).iter().map(|s| (s.key.to_string(), s.label.to_string())).collect(),
-            cols: labels::SEC3_COLS.iter().map(pair).collect(),
-        },
-        Layout {
-            section: "sec4",
-            title: "四、政府信息公开行政复议、行政诉讼情况",
-            rows: labels::SEC4_GROUPS
-                .iter()
-                .map(|g| (g.to_string(), labels::sec4_group_label(g).to_string()))
-                .collect(),
-            cols: labels::SEC4_COLS.iter().map(pair).collect(),
-        },
-    ]
-}
-
 async fn report(ctx: &SessionContext, here: &Here<'_>, id: &str) -> Result<Page, PageError> {
     let meta = sql(ctx, "SELECT * FROM reports WHERE report_id = $1", vec![text(id)]).await?;
     let Some(m) = html::rows(&meta).into_iter().next() else {
@@ -648,194 +592,29 @@ async fn report(ctx: &SessionContext, here: &Here<'_>, id: &str) -> Result<Page,
         vec![text(id)],
     )
     .await?;
-    let checks = sql(ctx, "SELECT id, scope, status, lhs, rhs, lhs - rhs AS difference FROM checks WHERE report_id = $1 ORDER BY id, scope", vec![text(id)]).await?;
+    let checks = sql(
+        ctx,
+        "SELECT id, scope, status, lhs, rhs, lhs - rhs AS difference FROM checks WHERE report_id = $1 ORDER BY id, scope",
+        vec![text(id)],
+    )
+    .await?;
     let title = m.get("title").or(m.get("agency")).unwrap_or(id).to_string();
     let mut page = Page::new(title);
-
-    let mut head = String::from(r#"<dl class="report-meta">"#);
-    for key in [
-        "agency",
-        "year",
-        "province",
-        "prefecture",
-        "county",
-        "township",
-        "template",
-        "source_format",
-        "parse_quality",
-        "checks_failed",
-        "body_id",
-        "source_uri",
-    ] {
-        let value = m.get(key).unwrap_or("");
-        let shown = match key {
-            "body_id" if !value.is_empty() => format!(r#"<a href="/body/{}">{}</a>"#, encode(value), escape(value)),
-            _ => escape(value),
-        };
-        let _ = write!(head, "<dt>{key}</dt><dd>{shown}</dd>");
-    }
-    let _ = write!(
-        head,
-        r#"</dl><p><a class="raw-file" href="/raw/{}">原始文件 The archived raw file</a> · report_id <code>{}</code></p>"#,
-        encode(id),
-        escape(id)
-    );
-    page.html(head);
-
-    // The cells of every failed identity, with the failures that name them.
-    let cell_rows = html::rows(&cells);
-    let sec3_rows: Vec<&str> = {
-        let mut keys: Vec<&str> =
-            cell_rows.iter().filter(|c| c.get("section") == Some("sec3")).filter_map(|c| c.get("row")).collect();
-        keys.dedup();
-        keys
-    };
-    let check_rows = html::rows(&checks);
-    let mut failed_cells: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
-    for c in check_rows.iter().filter(|c| c.get("status") == Some("fail")) {
-        let (cid, scope) = (c.get("id").unwrap_or(""), c.get("scope").unwrap_or(""));
-        let named = format!("{cid} {scope}");
-        let mut covered = check::identity_cells(cid, scope, &sec3_rows);
-        if cid == "H5" {
-            covered = cell_rows
-                .iter()
-                .filter(|cell| cell.get("section") == Some(scope))
-                .filter(|cell| {
-                    let col = cell.get("col").unwrap_or("");
-                    cell.number("value").is_some_and(|v| check::breaks_h5(col, v))
-                })
-                .map(|cell| {
-                    (
-                        sec_static(scope),
-                        cell.get("row").unwrap_or("").to_string(),
-                        cell.get("col").unwrap_or("").to_string(),
-                    )
-                })
-                .collect();
-        }
-        for (section, row, col) in covered {
-            failed_cells.entry((section.to_string(), row, col)).or_default().push(named.clone());
-        }
-    }
-    let by_key: BTreeMap<(String, String, String), &Row> = cell_rows
-        .iter()
-        .map(|c| {
-            (
-                (
-                    c.get("section").unwrap_or("").into(),
-                    c.get("row").unwrap_or("").into(),
-                    c.get("col").unwrap_or("").into(),
-                ),
-                c,
-            )
-        })
-        .collect();
-    let template = template_of(m.get("template").unwrap_or("2021"));
-    let mut tables = String::from(
-        "<p>Each cell shows the text as printed (above) and the value stored (below). Cells of a failed identity are \
-         highlighted; hover for the checks that read them.</p>",
-    );
-    for layout in layouts(template) {
-        let _ = write!(
-            tables,
-            r#"<section class="printed" id="printed-{s}"><h2>{t}</h2><div class="scroll"><table><thead><tr><th class="label"></th>"#,
-            s = layout.section,
-            t = escape(layout.title)
-        );
-        for (_, header) in &layout.cols {
-            let _ = write!(tables, "<th>{}</th>", escape(header));
-        }
-        tables.push_str("</tr></thead><tbody>");
-        for (row, label) in &layout.rows {
-            if layout.section == "sec3"
-                && let Some(group) = labels::sec3_group(row)
-            {
-                let _ = write!(
-                    tables,
-                    r#"<tr class="group"><td class="label" colspan="{}">{}</td></tr>"#,
-                    layout.cols.len() + 1,
-                    escape(group)
-                );
-            }
-            let _ = write!(tables, r#"<tr><td class="label">{}</td>"#, escape(label));
-            for (col, _) in &layout.cols {
-                let key = (layout.section.to_string(), row.clone(), col.clone());
-                match by_key.get(&key) {
-                    None => tables.push_str("<td></td>"),
-                    Some(cell) => {
-                        let kind = cell.get("kind").unwrap_or("");
-                        let failed = failed_cells.get(&key);
-                        let class = if failed.is_some() { " failed" } else { "" };
-                        let value = cell.get("value").map(trim_decimal).unwrap_or_else(|| format!("({kind})"));
-                        let hover = format!(
-                            "{}.{}.{} · {kind}{}",
-                            layout.section,
-                            row,
-                            col,
-                            failed.map(|f| format!(" · fails {}", f.join(", "))).unwrap_or_default()
-                        );
-                        let _ = write!(
-                            tables,
-                            r#"<td class="cell {kind}{class}" title="{}" data-cell="{}.{}.{}"><span class="raw">{}</span><span class="value">{}</span></td>"#,
-                            escape(&hover),
-                            layout.section,
-                            escape(row),
-                            escape(col),
-                            escape(cell.get("raw").unwrap_or("")),
-                            escape(&value),
-                        );
-                    }
-                }
-            }
-            tables.push_str("</tr>");
-        }
-        tables.push_str("</tbody></table></div></section>");
-    }
-    page.html(tables);
-
-    let mut failures = String::from(r#"<section id="failed-checks"><h2>未通过的勾稽关系 Failed identities</h2>"#);
-    let failing: Vec<&Row> = check_rows.iter().filter(|c| c.get("status") == Some("fail")).collect();
-    if failing.is_empty() {
-        failures.push_str("<p>None: every identity that could be assessed holds.</p>");
-    }
-    for c in failing {
-        let (cid, scope) = (c.get("id").unwrap_or(""), c.get("scope").unwrap_or(""));
-        let _ = write!(
-            failures,
-            r#"<p class="check fail"><strong>{cid} {scope}</strong>: {formula}. Left side {lhs}, right side {rhs}, difference {diff}.</p>"#,
-            cid = escape(cid),
-            scope = escape(scope),
-            formula = escape(check::formula(cid)),
-            lhs = escape(&c.get("lhs").map(trim_decimal).unwrap_or_else(|| "NULL".into())),
-            rhs = escape(&c.get("rhs").map(trim_decimal).unwrap_or_else(|| "NULL".into())),
-            diff = escape(&c.get("difference").map(trim_decimal).unwrap_or_else(|| "NULL".into())),
-        );
-    }
-    failures.push_str("</section>");
-    page.html(failures);
+    page.html(printed::head(&m, id));
+    let (cell_rows, check_rows) = (html::rows(&cells), html::rows(&checks));
+    let failed = printed::failed_cells(&cell_rows, &check_rows);
+    page.html(printed::tables(m.get("template").unwrap_or("2021"), &cell_rows, &failed));
+    page.html(printed::failures(&check_rows));
     page.table("report", "报告 The report (reports)", meta, &Decor::default(), here);
     page.table("cells", "单元格 Every cell (cells)", cells, &Decor::default(), here);
     let row_class = |r: &Row| (r.get("status") == Some("fail")).then_some("break");
-    page.table(
-        "checks",
-        "勾稽关系 Identities (checks)",
-        checks,
-        &Decor { row_class: &row_class, ..Default::default() },
-        here,
-    );
+    let decor = Decor { row_class: &row_class, ..Default::default() };
+    page.table("checks", "勾稽关系 Identities (checks)", checks, &decor, here);
     Ok(page)
 }
 
-fn sec_static(section: &str) -> &'static str {
-    match section {
-        "sec2" => "sec2",
-        "sec3" => "sec3",
-        _ => "sec4",
-    }
-}
-
 /// A decimal as printed without trailing zeros (`12.500000` → `12.5`, `3.000000` → `3`).
-fn trim_decimal(text: &str) -> String {
+pub fn trim_decimal(text: &str) -> String {
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text.to_string() }
 }
 

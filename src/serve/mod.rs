@@ -15,6 +15,7 @@ pub mod guard;
 mod html;
 pub mod http;
 pub mod pg;
+mod printed;
 
 use std::sync::Arc;
 

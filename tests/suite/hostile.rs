@@ -117,3 +117,31 @@ fn a_batch_of_hostile_files_costs_only_the_bad_ones() {
         );
     }
 }
+
+#[path = "../../fuzz/harness.rs"]
+mod fuzz_harness;
+
+/// Every fuzz seed and every input a fuzzer found (fuzz/seeds/TARGET, fuzz/regressions/TARGET) run
+/// through its target's harness, so each finding stays fixed (FUZZING.md).
+#[test]
+fn fuzz_seeds_and_findings_parse_without_a_panic() {
+    let mut ran = 0;
+    for (target, ext) in [("text", "txt"), ("html", "html"), ("docx", "docx"), ("pdf", "pdf"), ("assign", "")] {
+        for folder in ["seeds", "regressions"] {
+            let dir = repo().join("fuzz").join(folder).join(target);
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                let data = std::fs::read(&path).unwrap();
+                eprintln!("{}", path.display());
+                match target {
+                    "assign" => fuzz_harness::assign(&data),
+                    _ => fuzz_harness::parse(&data, ext),
+                }
+                ran += 1;
+            }
+        }
+        assert!(repo().join("fuzz/seeds").join(target).is_dir(), "fuzz/seeds/{target} holds the target's seeds");
+    }
+    assert!(ran >= 15, "the seeds are there: {ran} inputs");
+}

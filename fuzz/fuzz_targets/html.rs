@@ -1,0 +1,7 @@
+//! The whole parse of one file read as .html (see harness.rs).
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::parse(data, "html"));
