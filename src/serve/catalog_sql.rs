@@ -16,18 +16,26 @@ use datafusion::sql::sqlparser::parser::Parser;
 /// they filter on the outer row alone).
 const EMPTY: &[&str] = &["pg_catalog.pg_attrdef", "pg_catalog.pg_sequence"];
 
+/// Columns of pg_catalog that hold a function (type regproc). This catalog keeps them as the
+/// function's name, so `typinput = 'array_in'::regproc` (pgjdbc's and DBeaver's array test), which
+/// the compatibility parser turns into an OID lookup in pg_proc, compares names instead.
+const REGPROC_COLUMNS: &[&str] =
+    &["typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze"];
+
 /// Aggregates that already make a subquery return one row.
 const AGGREGATES: &[&str] = &["max", "min", "count", "sum", "avg", "array_agg", "string_agg", "bool_and", "bool_or"];
 
-/// Reword `statement` when it reads only the catalogs: a scalar subquery over always-empty tables
+/// Reword `statement`: a regproc column compared with a function's name compares names; and when
+/// it reads only the catalogs, a scalar subquery over always-empty tables
 /// is NULL (its parameters kept, so the client's parameters still bind by position); every other
 /// one takes `max` of its one column (these subqueries look a row up by its key, so they return one
 /// row or none, and `max` of that is the same value). Returns whether anything changed.
 pub fn reword(statement: &mut Statement) -> bool {
+    // Only pg_catalog has regproc columns, so this one applies to any statement.
+    let mut changed = regproc_as_names(statement);
     if !reads_only_catalogs(statement) {
-        return false;
+        return changed;
     }
-    let mut changed = false;
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::Subquery(query) = expr {
             if relations(query.as_ref()).iter().all(|name| EMPTY.contains(&name.as_str())) {
@@ -37,6 +45,46 @@ pub fn reword(statement: &mut Statement) -> bool {
                 }
             } else if let Some(aggregated) = aggregated(query) {
                 **query = aggregated;
+                changed = true;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// A regproc column compared with a function looked up by name: the lookup becomes the name.
+fn regproc_as_names(statement: &mut Statement) -> bool {
+    use datafusion::sql::sqlparser::ast::Value;
+    let is_regproc_column = |e: &Expr| {
+        let name = match e {
+            Expr::Identifier(ident) => &ident.value,
+            Expr::CompoundIdentifier(parts) => match parts.last() {
+                Some(ident) => &ident.value,
+                None => return false,
+            },
+            _ => return false,
+        };
+        REGPROC_COLUMNS.contains(&name.to_lowercase().as_str())
+    };
+    let looked_up = |e: &Expr| -> Option<String> {
+        let Expr::Subquery(query) = e else { return None };
+        let text = query.to_string();
+        let name = text.strip_prefix("SELECT oid FROM pg_catalog.pg_proc WHERE proname = '")?.strip_suffix('\'')?;
+        (!name.contains('\'')).then(|| name.trim_start_matches("pg_catalog.").to_string())
+    };
+    let mut changed = false;
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::BinaryOp { left, right, .. } = expr {
+            let name = if is_regproc_column(left) {
+                looked_up(right).map(|n| (n, &mut **right))
+            } else if is_regproc_column(right) {
+                looked_up(left).map(|n| (n, &mut **left))
+            } else {
+                None
+            };
+            if let Some((name, side)) = name {
+                *side = Expr::Value(Value::SingleQuotedString(name).into());
                 changed = true;
             }
         }
@@ -173,6 +221,18 @@ mod tests {
         let out = reworded(sql).expect("reworded");
         assert!(out.contains("CASE WHEN $2::VARCHAR IS NULL OR $3::VARCHAR IS NULL THEN NULL END"), "{out}");
         assert!(out.contains("$1::VARCHAR") && out.contains("$4::SMALLINT") && !out.contains("pg_sequence"), "{out}");
+    }
+
+    #[test]
+    fn regproc_columns_compare_with_function_names() {
+        let out = reworded("SELECT typname FROM pg_catalog.pg_type WHERE typinput = 'array_in'::regproc").unwrap();
+        assert_eq!(out, "SELECT typname FROM pg_catalog.pg_type WHERE typinput = 'array_in'");
+        let out = reworded("SELECT t.typinput = 'pg_catalog.array_in'::regproc AS is_array FROM pg_catalog.pg_type t")
+            .unwrap();
+        assert!(out.starts_with("SELECT t.typinput = 'array_in' AS is_array"), "{out}");
+        // Another column compared with a function's OID is left alone (and aggregated as any lookup).
+        let out = reworded("SELECT typname FROM pg_catalog.pg_type WHERE oid = 'array_in'::regproc").unwrap();
+        assert!(out.contains("max(oid)"), "{out}");
     }
 
     #[test]
