@@ -12,6 +12,8 @@ Rust test compares it with what `gongkai query` returns.
     pg_clients.py cancelled DSN SQL              SQL cancelled after a second (a cancel request, as
                                                  psql sends on Ctrl-C), over both protocols, then
                                                  a query on the same connection
+    pg_clients.py copy DSN SQL                   SQL's rows read with COPY (SQL) TO STDOUT in text, CSV
+                                                 and binary (as the ADBC driver reads results)
     pg_clients.py connect DSN FILE               every client's statements of FILE (pg_connect.json)
                                                  over the simple and the extended protocol: the
                                                  ones that failed
@@ -170,6 +172,23 @@ def idle(dsn, host, port, slow_sql):
     return out
 
 
+def copied(dsn, sql):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        names = [c.name for c in cur.description]
+        types = [c.type_code for c in cur.description]
+        out = {"columns": names}
+        with cur.copy(f"COPY ({sql}) TO STDOUT") as copy:
+            out["text"] = [list(row) for row in copy.rows()]
+        with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            out["csv"] = b"".join(bytes(block) for block in copy).decode()
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+            copy.set_types(types)
+            out["binary"] = [[plain(v) for v in row] for row in copy.rows()]
+        return out
+
+
 def connect(dsn, path):
     with open(path, encoding="utf-8") as f:
         clients = json.load(f)["clients"]
@@ -206,6 +225,8 @@ def main():
         out = cancelled(target, sys.argv[3])
     elif cmd == "connect":
         out = connect(target, sys.argv[3])
+    elif cmd == "copy":
+        out = copied(target, sys.argv[3])
     elif cmd == "idle":
         out = idle(target, sys.argv[3], sys.argv[4], sys.argv[5])
     elif cmd == "capped":

@@ -14,6 +14,8 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{Query, Set, SetExpr, Statement};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 use datafusion_postgres::QueryHook;
 use datafusion_postgres::hooks::HookClient;
 use pgwire::api::ClientInfo;
@@ -82,6 +84,80 @@ pub fn classify(statement: &Statement) -> Verdict {
         Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => Verdict::Session,
         other => refused(other),
     }
+}
+
+/// How `COPY (query) TO STDOUT` writes its rows (PostgreSQL's formats).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyFormat {
+    Text { delimiter: char, null: String },
+    Csv { delimiter: char, null: String, header: bool },
+    Binary,
+}
+
+/// The query and format of `COPY (query) TO STDOUT [WITH (…)]` (or `COPY table TO STDOUT`), the one
+/// COPY that only reads: its rows go to the client (psql's `\copy … to`, the ADBC driver). None for any other statement
+/// (every other COPY is refused by [`classify`]); an error for an option it does not take.
+pub fn copy_to_stdout(statement: &Statement) -> Option<Result<(Query, CopyFormat), String>> {
+    use datafusion::sql::sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget};
+    let Statement::Copy { source, to: true, target: CopyTarget::Stdout, options, legacy_options, .. } = statement
+    else {
+        return None;
+    };
+    // `COPY t [(columns)] TO STDOUT` is `COPY (SELECT columns FROM t) TO STDOUT`.
+    let query = match source {
+        CopySource::Query(query) => query.as_ref().clone(),
+        CopySource::Table { table_name, columns } => {
+            let list = if columns.is_empty() {
+                "*".to_string()
+            } else {
+                columns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+            };
+            let sql = format!("SELECT {list} FROM {table_name}");
+            let parsed = Parser::new(&PostgreSqlDialect {}).try_with_sql(&sql).and_then(|mut p| p.parse_query());
+            match parsed {
+                Ok(query) => *query,
+                Err(e) => return Some(Err(format!("COPY {table_name}: {e}"))),
+            }
+        }
+    };
+    let (mut format, mut delimiter, mut null, mut header) = (String::from("text"), None, None, false);
+    for option in options {
+        match option {
+            CopyOption::Format(name) => format = name.value.to_lowercase(),
+            CopyOption::Delimiter(c) => delimiter = Some(*c),
+            CopyOption::Null(text) => null = Some(text.clone()),
+            CopyOption::Header(on) => header = *on,
+            other => return Some(Err(format!("COPY … TO STDOUT: option {other} is not supported"))),
+        }
+    }
+    for option in legacy_options {
+        match option {
+            CopyLegacyOption::Binary => format = "binary".into(),
+            CopyLegacyOption::Csv(more) => {
+                format = "csv".into();
+                for option in more {
+                    match option {
+                        CopyLegacyCsvOption::Header => header = true,
+                        other => return Some(Err(format!("COPY … TO STDOUT: option {other} is not supported"))),
+                    }
+                }
+            }
+            CopyLegacyOption::Header => header = true,
+            other => return Some(Err(format!("COPY … TO STDOUT: option {other} is not supported"))),
+        }
+    }
+    let chosen = match format.as_str() {
+        "text" if !header => {
+            CopyFormat::Text { delimiter: delimiter.unwrap_or('\t'), null: null.unwrap_or("\\N".into()) }
+        }
+        "csv" => CopyFormat::Csv { delimiter: delimiter.unwrap_or(','), null: null.unwrap_or_default(), header },
+        "binary" if delimiter.is_none() && null.is_none() && !header => CopyFormat::Binary,
+        "text" | "binary" => {
+            return Some(Err(format!("COPY … TO STDOUT: these options do not apply to FORMAT {format}")));
+        }
+        other => return Some(Err(format!("COPY … TO STDOUT: unknown format {other} (text, csv, binary)"))),
+    };
+    Some(Ok((query, chosen)))
 }
 
 fn refused(statement: &Statement) -> Verdict {

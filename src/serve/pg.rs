@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{Query, Statement};
 use datafusion_postgres::arrow_pg::datatypes::df;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
@@ -25,7 +25,7 @@ use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
 use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldInfo, Response, SendableRowStream};
+use pgwire::api::results::{FieldInfo, Response};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
@@ -310,21 +310,36 @@ impl Stop {
     /// The rows of `response`, cut off with SQLSTATE 57014 when the statement is stopped;
     /// dropping the stream stops the query's work.
     fn rows(&self, response: Response) -> Response {
-        let Response::Query(mut query) = response else { return response };
-        let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
+        match response {
+            Response::Query(mut query) => {
+                let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
+                query.data_rows = self.limit(rows);
+                Response::Query(query)
+            }
+            Response::CopyOut(mut copy) => {
+                let data = std::mem::replace(copy.data_stream(), Box::pin(futures::stream::empty()));
+                *copy.data_stream() = self.limit(data);
+                Response::CopyOut(copy)
+            }
+            other => other,
+        }
+    }
+
+    fn limit<T: Send + 'static>(
+        &self,
+        items: std::pin::Pin<Box<dyn futures::Stream<Item = PgWireResult<T>> + Send>>,
+    ) -> std::pin::Pin<Box<dyn futures::Stream<Item = PgWireResult<T>> + Send>> {
         let timer = Box::pin(tokio::time::sleep_until(self.deadline));
-        let state = Some((rows, timer, self.cancel.clone(), self.busy.clone()));
-        let limited: SendableRowStream = Box::pin(futures::stream::unfold(state, |state| async move {
-            let (mut rows, mut timer, cancel, busy) = state?;
+        let state = Some((items, timer, self.cancel.clone(), self.busy.clone()));
+        Box::pin(futures::stream::unfold(state, |state| async move {
+            let (mut items, mut timer, cancel, busy) = state?;
             tokio::select! {
                 biased;
                 _ = &mut timer => Some((Err(timed_out()), None)),
                 _ = cancel.clone() => Some((Err(cancelled()), None)),
-                row = rows.next() => row.map(|row| (row, Some((rows, timer, cancel, busy)))),
+                item = items.next() => item.map(|item| (item, Some((items, timer, cancel, busy)))),
             }
-        }));
-        query.data_rows = limited;
-        Response::Query(query)
+        }))
     }
 }
 
@@ -430,6 +445,12 @@ impl SimpleQueryHandler for Queries {
             super::catalog_sql::reword(&mut statement);
             let deadline = self.shared.deadline(client);
             let ctx = self.shared.statement_context().await?;
+            if let Some(copy) = guard::copy_to_stdout(&statement) {
+                let (query, format) = copy.map_err(|why| user_error("0A000", why))?;
+                let response = Stop::run(deadline, copy_out(&ctx, query, format)).await?;
+                results.push((response, deadline));
+                continue;
+            }
             for hook in &self.shared.hooks {
                 if let Some(result) = hook.handle_simple_query(&statement, &ctx, client).await {
                     results.push((result?, deadline));
@@ -462,6 +483,72 @@ async fn run_query(
     let df = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
     let format = Arc::new(FormatOptions::from_client_metadata(metadata));
     Ok(Response::Query(df::encode_dataframe(df, &Format::UnifiedText, Some(format)).await?))
+}
+
+/// `COPY (query) TO STDOUT`: the query planned and checked as any query, its rows sent as COPY
+/// data in the format asked for.
+async fn copy_out(ctx: &SessionContext, query: Query, format: guard::CopyFormat) -> PgWireResult<Response> {
+    use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
+    use datafusion_postgres::arrow_pg::encoder::encode_value;
+    use guard::CopyFormat;
+    use pgwire::api::results::{CopyCsvOptions, CopyEncoder, CopyResponse, CopyTextOptions};
+    use pgwire::messages::copy::CopyData;
+
+    let statement = Statement::Query(Box::new(query));
+    let plan = ctx
+        .state()
+        .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
+        .await
+        .map_err(api_error)?;
+    guard::check_plan(&plan)?;
+    let df = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let wire = if format == CopyFormat::Binary { Format::UnifiedBinary } else { Format::UnifiedText };
+    let fields = Arc::new(arrow_schema_to_pg_fields(&schema, &wire, None)?);
+    let columns = fields.len();
+    let mut header = None;
+    let mut encoder = match &format {
+        CopyFormat::Binary => CopyEncoder::new_binary(fields.clone()),
+        CopyFormat::Text { delimiter, null } => CopyEncoder::new_text(
+            fields.clone(),
+            CopyTextOptions { delimiter: delimiter.to_string().into(), null_string: null.as_str().into() },
+        ),
+        CopyFormat::Csv { delimiter, null, header: with_header } => {
+            if *with_header {
+                let mut line = csv::WriterBuilder::new().delimiter(*delimiter as u8).from_writer(Vec::new());
+                line.write_record(schema.fields().iter().map(|f| f.name())).map_err(|e| internal(e.to_string()))?;
+                let line = line.into_inner().map_err(|e| internal(e.to_string()))?;
+                header = Some(CopyData::new(line.into()));
+            }
+            let options = CopyCsvOptions {
+                delimiter: delimiter.to_string().into(),
+                null_string: null.as_str().into(),
+                ..CopyCsvOptions::default()
+            };
+            CopyEncoder::new_csv(fields.clone(), options)
+        }
+    };
+    let batches = df.execute_stream().await.map_err(api_error)?;
+    let rows = batches.flat_map(move |batch| {
+        let encoded = batch.map_err(api_error).and_then(|batch| {
+            let mut out = Vec::with_capacity(batch.num_rows());
+            for row in 0..batch.num_rows() {
+                for (i, column) in batch.columns().iter().enumerate() {
+                    encode_value(&mut encoder, column, row, schema.field(i), &fields[i])?;
+                }
+                out.push(encoder.take_copy());
+            }
+            Ok(out)
+        });
+        let items: Vec<PgWireResult<CopyData>> = match encoded {
+            Ok(rows) => rows.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures::stream::iter(items)
+    });
+    let data = futures::stream::iter(header.map(Ok)).chain(rows);
+    let code = if format == CopyFormat::Binary { 1 } else { 0 };
+    Ok(Response::CopyOut(CopyResponse::new(code, columns, data)))
 }
 
 type PgStatement = (String, Option<(Statement, LogicalPlan)>);

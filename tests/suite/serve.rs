@@ -457,6 +457,55 @@ fn writes_are_refused_and_nothing_is_written() {
 }
 
 #[test]
+fn copy_of_a_query_to_stdout_streams_its_rows_in_text_csv_and_binary() {
+    if super::python_with("psycopg").is_none() || !have_psql() {
+        return;
+    }
+    let wh = samples_warehouse();
+    let server = Server::start(wh, &[]);
+    let sql = "SELECT province_code, province, year, reports, applications, grant_rate FROM province_year_trends ORDER BY province_code, year";
+    let want = query_csv(wh, sql);
+    let got = pg_clients(&["copy", &server.dsn(PASSWORD), sql]);
+    let same = |what: &str, rows: Vec<Vec<String>>| {
+        assert_eq!(rows.len(), want.len() - 1, "{what}: row count");
+        for (g, w) in rows.iter().zip(&want[1..]) {
+            assert!(g.len() == w.len() && g.iter().zip(w).all(|(a, b)| same_cell(a, b)), "{what}: {g:?} != {w:?}");
+        }
+    };
+    let cell = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    // Text: one tab-separated line per row; NULL is \N, here an empty field of the CSV.
+    let text_rows =
+        got["text"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(cell).collect()).collect();
+    same("text", text_rows);
+    let csv = csv_rows(got["csv"].as_str().unwrap());
+    assert_eq!(csv[0], want[0], "the CSV header names the columns");
+    same("csv", csv[1..].to_vec());
+    let binary =
+        got["binary"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(cell).collect()).collect();
+    same("binary", binary);
+    // psql's \copy of a table to its standard output is the same COPY.
+    let out = server.psql(USER, Some(PASSWORD), &["-c", "\\copy reports (report_id) to stdout"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        query_csv(wh, "SELECT count(*) FROM reports")[1][0].parse::<usize>().unwrap()
+    );
+    // COPY to a file, or from anywhere, stays refused; so does an option it does not take.
+    for refused in
+        ["COPY (SELECT 1) TO '/tmp/gongkai-copy'", "COPY reports FROM STDIN", "COPY (SELECT 1) TO PROGRAM 'true'"]
+    {
+        let err = text(&server.sql(refused).stderr);
+        assert!(err.contains("not allowed"), "{refused}: {err}");
+    }
+    let err = text(&server.sql("COPY (SELECT 1) TO STDOUT (FORMAT text, HEADER)").stderr);
+    assert!(err.contains("do not apply"), "{err}");
+}
+
+#[test]
 fn psycopg_binds_parameters_and_sqlalchemy_reflects_the_views() {
     if super::python_with("psycopg, sqlalchemy").is_none() {
         return;
