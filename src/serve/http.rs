@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use bytes::Bytes;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -51,6 +52,7 @@ struct Shared {
     live: Arc<Live>,
     users: Users,
     limits: Limits,
+    cache: std::sync::Mutex<PageCache>,
 }
 
 /// Listen on `options.listen`, call `ready` with the bound address, and serve until dropped.
@@ -59,7 +61,7 @@ pub async fn serve(live: Arc<Live>, options: Options, ready: impl FnOnce(SocketA
         TcpListener::bind(options.listen).await.map_err(|source| HttpError::Bind { addr: options.listen, source })?;
     let addr = listener.local_addr().map_err(|source| HttpError::Bind { addr: options.listen, source })?;
     let slots = Arc::new(Semaphore::new(options.limits.max_connections));
-    let shared = Arc::new(Shared { live, users: options.users, limits: options.limits });
+    let shared = Arc::new(Shared { live, users: options.users, limits: options.limits, cache: Default::default() });
     let app = router(shared);
     ready(addr);
     loop {
@@ -209,9 +211,12 @@ async fn raw_file(State(shared): State<Arc<Shared>>, axum::extract::Path(id): ax
     response
 }
 
-/// Any other path: a page, as HTML, or under `/api` as JSON or CSV.
+/// Any other path: a page, as HTML, or under `/api` as JSON or CSV. A page is built once per
+/// opening of the warehouse (its numbers change only when a run commits) and served from the
+/// cache until the next.
 async fn page(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_string();
+    let key = request.uri().to_string();
     let args: Args = request
         .uri()
         .query()
@@ -229,9 +234,16 @@ async fn page(State(shared): State<Arc<Shared>>, request: Request) -> Response {
             (status, axum::response::Html(html::frame(&status.to_string(), &body))).into_response()
         }
     };
-    let ctx = match shared.live.bounded(shared.limits.memory_limit).await {
-        Ok(ctx) => ctx,
+    let (base, generation) = match shared.live.opened().await {
+        Ok(opened) => opened,
         Err(e) => return failure(StatusCode::SERVICE_UNAVAILABLE, format!("the warehouse cannot be opened: {e}")),
+    };
+    if let Some(hit) = shared.cache.lock().unwrap_or_else(|p| p.into_inner()).get(generation, &key) {
+        return hit.response();
+    }
+    let ctx = match super::with_memory_limit(&base, shared.limits.memory_limit) {
+        Ok(ctx) => ctx,
+        Err(e) => return failure(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let built = tokio::time::timeout(shared.limits.statement_timeout, dashboard::page(&ctx, page_path, &args)).await;
     let page = match built {
@@ -244,40 +256,94 @@ async fn page(State(shared): State<Arc<Shared>>, request: Request) -> Response {
         Ok(Err(PageError::Query(m))) => return failure(StatusCode::INTERNAL_SERVER_ERROR, m),
         Ok(Ok(page)) => page,
     };
+    let rendered = match render(&page, page_path, api, &args) {
+        Ok(rendered) => Arc::new(rendered),
+        Err((status, message)) => return failure(status, message),
+    };
+    shared.cache.lock().unwrap_or_else(|p| p.into_inner()).put(generation, key, rendered.clone());
+    rendered.response()
+}
+
+/// A page as its response body: HTML, or under `/api` the JSON of its tables or one as CSV.
+fn render(page: &dashboard::Page, page_path: &str, api: bool, args: &Args) -> Result<Rendered, (StatusCode, String)> {
+    let internal = |e: &dyn std::fmt::Display| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     if !api {
-        return axum::response::Html(page.render()).into_response();
+        let body = Bytes::from(page.render());
+        return Ok(Rendered { content_type: "text/html; charset=utf-8", disposition: None, body });
     }
     if args.get("format").map(String::as_str) == Some("csv") {
+        let ids = page.table_ids().join(", ");
         let Some(name) = args.get("table") else {
-            let ids = page.table_ids().join(", ");
-            return failure(StatusCode::BAD_REQUEST, format!("format=csv needs table=ID, one of: {ids}"));
+            return Err((StatusCode::BAD_REQUEST, format!("format=csv needs table=ID, one of: {ids}")));
         };
         let Some(result) = page.table_named(name) else {
-            let ids = page.table_ids().join(", ");
-            return failure(StatusCode::NOT_FOUND, format!("{page_path}: no table {name} (tables: {ids})"));
+            return Err((StatusCode::NOT_FOUND, format!("{page_path}: no table {name} (tables: {ids})")));
         };
         let mut out = Vec::new();
-        if let Err(e) = query::write(result, OutputFormat::Csv, &mut out) {
-            return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        }
-        let disposition = format!("attachment; filename=\"{name}.csv\"");
-        let mut response = Response::new(Body::from(out));
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        if let Ok(v) = HeaderValue::from_str(&disposition) {
-            response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
-        return response;
+        query::write(result, OutputFormat::Csv, &mut out).map_err(|e| internal(&e))?;
+        let disposition = Some(format!("attachment; filename=\"{name}.csv\""));
+        return Ok(Rendered { content_type: "text/csv; charset=utf-8", disposition, body: out.into() });
     }
     let mut tables = serde_json::Map::new();
     for id in page.table_ids() {
         let Some(result) = page.table_named(id) else { continue };
         let mut out = Vec::new();
-        if let Err(e) = query::write(result, OutputFormat::Json, &mut out) {
-            return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        }
+        query::write(result, OutputFormat::Json, &mut out).map_err(|e| internal(&e))?;
         // query::write's JSON is an array of row objects (or nothing for no rows).
         let rows: serde_json::Value = serde_json::from_slice(&out).unwrap_or(serde_json::Value::Array(Vec::new()));
         tables.insert(id.to_string(), rows);
     }
-    json(StatusCode::OK, &serde_json::json!({ "title": page.title, "tables": tables }))
+    let body = serde_json::json!({ "title": page.title, "tables": tables }).to_string();
+    Ok(Rendered { content_type: "application/json", disposition: None, body: body.into() })
+}
+
+/// A page's response, as built once.
+struct Rendered {
+    content_type: &'static str,
+    disposition: Option<String>,
+    body: Bytes,
+}
+
+impl Rendered {
+    fn response(&self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if let Some(v) = self.disposition.as_deref().and_then(|d| HeaderValue::from_str(d).ok()) {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+        response
+    }
+}
+
+/// Pages built at one opening of the warehouse, by request (path and query).
+#[derive(Default)]
+struct PageCache {
+    generation: u64,
+    pages: std::collections::HashMap<String, Arc<Rendered>>,
+}
+
+/// Pages kept at once, and the largest page kept: the cache holds at most 256 MiB.
+const CACHED_PAGES: usize = 256;
+const CACHED_BYTES: usize = 1 << 20;
+
+impl PageCache {
+    fn get(&mut self, generation: u64, key: &str) -> Option<Arc<Rendered>> {
+        if generation != self.generation {
+            // The warehouse changed: every page kept is out of date.
+            self.pages.clear();
+            self.generation = generation;
+        }
+        self.pages.get(key).cloned()
+    }
+
+    fn put(&mut self, generation: u64, key: String, page: Arc<Rendered>) {
+        if generation != self.generation || page.body.len() > CACHED_BYTES {
+            return;
+        }
+        if self.pages.len() >= CACHED_PAGES {
+            self.pages.clear();
+        }
+        self.pages.insert(key, page);
+    }
 }

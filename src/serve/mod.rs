@@ -38,7 +38,8 @@ pub struct Live {
     views: Vec<ViewSql>,
     /// The folders of the catalog's tables (not its views): what a pipeline run changes.
     tables: Vec<String>,
-    current: tokio::sync::Mutex<(Stamp, Arc<SessionContext>)>,
+    /// The stamp the catalog was opened at, the catalog, and how many times it was opened.
+    current: tokio::sync::Mutex<(Stamp, Arc<SessionContext>, u64)>,
 }
 
 impl Live {
@@ -49,38 +50,49 @@ impl Live {
         // Stamped before opening: a change made while it opens is seen at the next statement.
         let stamp = stamp(&wh, &tables).await?;
         let ctx = open_for_pg(&wh, &views).await?;
-        Ok(Live { wh, views, tables, current: tokio::sync::Mutex::new((stamp, ctx)) })
+        Ok(Live { wh, views, tables, current: tokio::sync::Mutex::new((stamp, ctx, 0)) })
     }
 
     /// The catalog for a statement starting now.
     pub async fn current(&self) -> Result<Arc<SessionContext>, CatalogError> {
+        Ok(self.opened().await?.0)
+    }
+
+    /// The catalog for a statement starting now, and which opening of the warehouse it is: the
+    /// number grows with every change seen, so what was computed at one number stays true until
+    /// the next (the dashboard caches its pages by it).
+    pub async fn opened(&self) -> Result<(Arc<SessionContext>, u64), CatalogError> {
         let now = stamp(&self.wh, &self.tables).await?;
         let mut current = self.current.lock().await;
         if current.0 != now {
             // Statements that arrive meanwhile wait for this one opening instead of each
             // opening their own.
-            *current = (now, open_for_pg(&self.wh, &self.views).await?);
+            let generation = current.2 + 1;
+            *current = (now, open_for_pg(&self.wh, &self.views).await?, generation);
         }
-        Ok(current.1.clone())
+        Ok((current.1.clone(), current.2))
     }
 
     /// The catalog for a statement starting now, with a memory pool of its own of `memory_limit`
     /// bytes for that statement.
     pub async fn bounded(&self, memory_limit: usize) -> Result<Arc<SessionContext>, CatalogError> {
-        let base = self.current().await?;
-        let runtime = RuntimeEnvBuilder::from_runtime_env(&base.runtime_env())
-            .with_memory_limit(memory_limit, 1.0)
-            .build_arc()
-            .map_err(CatalogError::DataFusion)?;
-        let state = datafusion::execution::SessionStateBuilder::new_from_existing(base.state())
-            .with_runtime_env(runtime)
-            .build();
-        Ok(Arc::new(SessionContext::new_with_state(state)))
+        with_memory_limit(&*self.current().await?, memory_limit)
     }
 
     pub fn warehouse(&self) -> &Warehouse {
         &self.wh
     }
+}
+
+/// `base` with a memory pool of its own of `memory_limit` bytes, for one statement.
+pub fn with_memory_limit(base: &SessionContext, memory_limit: usize) -> Result<Arc<SessionContext>, CatalogError> {
+    let runtime = RuntimeEnvBuilder::from_runtime_env(&base.runtime_env())
+        .with_memory_limit(memory_limit, 1.0)
+        .build_arc()
+        .map_err(CatalogError::DataFusion)?;
+    let state =
+        datafusion::execution::SessionStateBuilder::new_from_existing(base.state()).with_runtime_env(runtime).build();
+    Ok(Arc::new(SessionContext::new_with_state(state)))
 }
 
 /// The catalog with pg_catalog beside information_schema, as PostgreSQL clients expect it.

@@ -442,3 +442,39 @@ fn bad_passwords_and_slow_clients_leave_both_servers_serving_others() {
     drop(server);
     assert_eq!(files(wh), before, "nothing was written");
 }
+
+#[test]
+fn a_page_shows_what_a_run_committed_after_it_was_first_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, later) = (dir.path().join("first"), dir.path().join("later"));
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&later).unwrap();
+    let mut samples: Vec<PathBuf> = std::fs::read_dir(repo().join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    samples.sort();
+    for (i, path) in samples.iter().take(6).enumerate() {
+        let to = if i < 3 { &first } else { &later };
+        std::fs::copy(path, to.join(path.file_name().unwrap())).unwrap();
+    }
+    let wh = dir.path().join("wh");
+    ingest(&wh, &[&first]);
+    let server = start(&wh);
+    let reports = |national: &Value| -> i64 {
+        national["tables"]["national_trend"].as_array().unwrap().iter().map(|r| r["reports"].as_i64().unwrap()).sum()
+    };
+    let before = get_api(&server.http, "/");
+    assert_eq!(reports(&before), 3);
+    // Asked again: the same page (built once for this state of the warehouse).
+    assert_eq!(get_api(&server.http, "/"), before);
+    ingest(&wh, &[&later]);
+    let after = get_api(&server.http, "/");
+    assert_eq!(reports(&after), 6, "the page shows the run committed since it was first built");
+    assert_same_rows(
+        "national_trend",
+        &after["tables"]["national_trend"],
+        &query_json(&wh, "SELECT * FROM national_trend ORDER BY year"),
+    );
+}
