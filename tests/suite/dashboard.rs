@@ -296,6 +296,24 @@ fn every_page_and_endpoint_answers_with_the_numbers_gongkai_query_gives() {
     assert_eq!(raw.body, std::fs::read(wh.parent().unwrap().join("extra/misprinted.md")).unwrap());
     assert_eq!(raw.header("content-security-policy"), Some("sandbox"));
 
+    // Every page as HTML, and what the pages load.
+    for target in [
+        "/".to_string(),
+        format!("/provinces?year={year}"),
+        "/quality".into(),
+        "/reports?failed=H3".into(),
+        format!("/search?q={}", enc("怀来县")),
+        format!("/body/{}", enc(&body)),
+        format!("/report/{misprinted}"),
+    ] {
+        let page = get_page(addr, &target);
+        assert!(page.contains("<h1>") && page.contains("/assets/dashboard.js"), "{target}");
+    }
+    assert_eq!(get(addr, "/assets/dashboard.css").header("content-type"), Some("text/css; charset=utf-8"));
+    assert_eq!(get(addr, "/assets/dashboard.js").header("content-type"), Some("text/javascript; charset=utf-8"));
+    let head = request(addr, "HEAD", "/", Some((USER, PASSWORD)));
+    assert_eq!((head.status, head.body.len()), (200, 0), "HEAD answers without a body");
+
     // Errors say what is wrong.
     let missing = request(addr, "GET", &format!("/report/{}", "0".repeat(64)), Some((USER, PASSWORD)));
     assert_eq!(missing.status, 404);
