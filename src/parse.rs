@@ -33,7 +33,22 @@ pub fn parse_bytes(bytes: &[u8], source_uri: &str) -> Result<Report, ParseError>
 pub fn parse_bytes_using(bytes: &[u8], source_uri: &str, tables: Tables) -> Result<Report, ParseError> {
     let doc =
         read::read(bytes, source_uri).map_err(|source| ParseError::Read { path: source_uri.to_string(), source })?;
-    Ok(crate::map::map_using(&doc, source_uri, report_id(bytes), tables))
+    let report = crate::map::map_using(&doc, source_uri, report_id(bytes), tables);
+    // A report before 2019 has no national tables, so it is known by what it says it is. A file
+    // with no tables that never mentions information disclosure is some other document (a
+    // notice, an index page, an error page the crawler kept): not stored as an empty report.
+    if report.template == crate::model::Template::Legacy && !mentions_disclosure(&doc.text) {
+        let why =
+            "no statistical tables and no mention of 信息公开 or 政务公开 (an annual disclosure report names them)";
+        return Err(ParseError::Read { path: source_uri.to_string(), source: read::ReadError::NotText(why.into()) });
+    }
+    Ok(report)
+}
+
+/// Whether `text` speaks of government information disclosure, as every annual report does.
+fn mentions_disclosure(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.contains("信息公开") || compact.contains("政务公开")
 }
 
 /// Parse one file from disk.

@@ -4,7 +4,8 @@ use encoding_rs::{Encoding, UTF_8};
 
 /// Decode `bytes` to text, returning the text and the name of the encoding used.
 ///
-/// Order: a byte-order mark wins; then strict UTF-8; then a charset the document declares
+/// Order: a byte-order mark wins; then strict UTF-8; then UTF-8 with at most one bad character in
+/// twenty non-ASCII ones (unless another charset is declared); then a charset the document declares
 /// (`<meta charset=…>`, `encoding="…"`); then chardetng's guess. Malformed sequences become U+FFFD
 /// and are reported by the caller through the `lossy` flag.
 pub fn decode(bytes: &[u8]) -> Decoded {
@@ -15,6 +16,23 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Decoded { text: text.to_string(), encoding: UTF_8.name().to_string(), lossy: false };
     }
+    // UTF-8 with a few bad bytes (a cut download, a stray byte from an editor) is UTF-8:
+    // other encodings decode those bytes without an error but turn every character into another.
+    // Text in GBK read as UTF-8 fails on most of its characters, far above one in twenty.
+    let declared = declared_charset(bytes);
+    if declared.is_none_or(|e| e == UTF_8) {
+        let (text, _) = UTF_8.decode_without_bom_handling(bytes);
+        // Measured against the non-ASCII characters, so markup around a little GBK text does
+        // not hide that its Chinese fails.
+        let (mut wide, mut bad) = (0usize, 0usize);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            wide += 1;
+            bad += usize::from(c == '\u{FFFD}');
+        }
+        if bad * 20 <= wide {
+            return Decoded { text: text.into_owned(), encoding: UTF_8.name().to_string(), lossy: true };
+        }
+    }
     let guess = || {
         let mut detector = chardetng::EncodingDetector::new();
         detector.feed(bytes, true);
@@ -22,7 +40,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     };
     // GBK and GB2312 labels both map to encoding_rs's GBK; GB18030 is a superset that decodes both.
     let widen = |e: &'static Encoding| if e == encoding_rs::GBK { encoding_rs::GB18030 } else { e };
-    let encoding = widen(declared_charset(bytes).unwrap_or_else(guess));
+    let encoding = widen(declared.unwrap_or_else(guess));
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
         // A page whose label is wrong (GBK bytes saying UTF-8, as re-saved pages often do): the
@@ -92,5 +110,22 @@ mod tests {
         let d = decode(&utf16);
         assert_eq!(d.text, text);
         assert_eq!(d.encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_stays_utf8_and_gbk_in_markup_does_not() {
+        let text = "一、本年新收政府信息公开申请数量\t3\t0\t0\t0\t0\t0\t3\n".repeat(20);
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.splice(40..40, [0xff, 0xfe]);
+        let d = decode(&bytes);
+        assert_eq!((d.encoding.as_str(), d.lossy), ("UTF-8", true));
+        assert!(d.text.contains("政府信息公开申请数量"));
+        // GBK inside much ASCII markup, no charset declared: still GBK.
+        let page =
+            format!("<html><body>{}<p>{}</p></body></html>", "<div class=\"x\"></div>".repeat(500), "政府信息公开");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&page);
+        let d = decode(&gbk);
+        assert_eq!(d.encoding, "gb18030");
+        assert!(d.text.contains("政府信息公开"));
     }
 }

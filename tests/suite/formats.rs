@@ -80,7 +80,8 @@ fn gbk_html_with_rowspan_and_colspan() {
 #[test]
 fn html_saved_as_txt_is_read_as_html() {
     // An HTML report saved as .txt is still HTML by its markup.
-    let html = "<p>一、总体情况</p><table><tr><td>规章</td><td>1</td></tr></table>";
+    let html =
+        "<h1>2023年政府信息公开工作年度报告</h1><p>一、总体情况</p><table><tr><td>规章</td><td>1</td></tr></table>";
     let r = parse_bytes(html.as_bytes(), "report.txt").unwrap();
     assert_eq!(r.source_format.as_str(), "html");
 }
@@ -587,4 +588,34 @@ fn entities_between_cells_are_separators_not_numbers() {
         assert_eq!(tables_of(&r), tables_of(&spaced), "{entity}");
         assert!(!tables_of(&r).to_string().contains("160"), "{entity}");
     }
+}
+
+#[test]
+fn a_document_without_tables_that_is_no_disclosure_report_is_refused() {
+    // A crawler keeps whatever the site served: a notice, an index page, an error page.
+    for (name, text) in [
+        ("notice.txt", "关于开展春季植树活动的通知\n各单位：请于3月12日前报名。\n"),
+        ("error.html", "<html><body><h1>404 Not Found</h1><p>页面不存在</p></body></html>"),
+    ] {
+        let err = read_error(text.as_bytes(), name);
+        assert!(err.to_string().starts_with("not a report: no statistical tables"), "{name}: {err}");
+    }
+    // A report from before the national tables is still a report (narrative, no cells).
+    let legacy = "某县人民政府2015年政府信息公开工作年度报告\n一、概述\n本年度共主动公开政府信息1200条。\n";
+    let r = parse_bytes(legacy.as_bytes(), "2015.txt").unwrap();
+    assert_eq!(r.template.as_str(), "legacy");
+    assert_eq!(r.year, Some(2015));
+}
+
+#[test]
+fn utf8_with_a_stray_byte_is_read_as_utf8() {
+    let good = std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap();
+    let cut = good.char_indices().nth(200).unwrap().0;
+    let mut bytes = good.as_bytes().to_vec();
+    bytes.splice(cut..cut, [0xff]);
+    let r = parse_bytes(&bytes, "stray.txt").unwrap();
+    assert_eq!(r.encoding, "UTF-8");
+    let clean = parse_bytes(good.as_bytes(), "clean.txt").unwrap();
+    assert_eq!(r.title, clean.title);
+    assert_eq!(content(&r)["sec3"], content(&clean)["sec3"], "the tables read as without the stray byte");
 }
