@@ -103,6 +103,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
     match format {
         SourceFormat::Txt | SourceFormat::Md => {
             let decoded = decode_text(bytes)?;
+            let lossy = lossy_note(&decoded);
             if decoded.text.contains('\0') {
                 let ext = extension(name);
                 return Err(ReadError::NotText(match ext.as_str() {
@@ -116,20 +117,29 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     Some(unwrapped) => (unwrapped.text, unwrapped.notes),
                     // A sheet of the report's own rows; with no row of several cells, it is plain text.
                     None if extension(name) == "csv" => match csv::sheet_rows(&decoded.text) {
-                        Some((rows, text)) => return Ok(normalized(format, decoded.encoding, rows, &text)),
+                        Some((rows, text)) => {
+                            let mut doc = normalized(format, decoded.encoding, rows, &text);
+                            doc.notes.extend(lossy);
+                            return Ok(doc);
+                        }
                         None => (decoded.text, Vec::new()),
                     },
                     None => (decoded.text, Vec::new()),
                 };
             let text = normalize(&body);
             let rows = text::rows(&text);
+            let mut notes = notes;
+            notes.extend(lossy);
             Ok(Document { format, encoding: decoded.encoding, text, rows, notes })
         }
         SourceFormat::Html => {
             let decoded = decode_text(bytes)?;
             html::check_depth(&decoded.text)?;
             let (rows, text) = html::rows(&decoded.text);
-            Ok(normalized(format, decoded.encoding, rows, &text))
+            let note = lossy_note(&decoded);
+            let mut doc = normalized(format, decoded.encoding, rows, &text);
+            doc.notes.extend(note);
+            Ok(doc)
         }
         SourceFormat::Docx => {
             let (rows, text) = docx::rows(bytes)?;
@@ -161,6 +171,13 @@ fn decode_text(bytes: &[u8]) -> Result<decode::Decoded, ReadError> {
         )));
     }
     Ok(decoded)
+}
+
+/// The warning for text some of whose bytes were not valid in its encoding.
+fn lossy_note(decoded: &decode::Decoded) -> Option<String> {
+    let bad = decoded.text.chars().filter(|c| *c == '\u{fffd}').count();
+    (decoded.lossy && bad > 0)
+        .then(|| format!("encoding: {bad} character(s) not valid {} are shown as U+FFFD", decoded.encoding))
 }
 
 /// Normalise the cells and text a structured reader produced, as the text reader does.

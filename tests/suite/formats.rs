@@ -615,6 +615,7 @@ fn utf8_with_a_stray_byte_is_read_as_utf8() {
     bytes.splice(cut..cut, [0xff]);
     let r = parse_bytes(&bytes, "stray.txt").unwrap();
     assert_eq!(r.encoding, "UTF-8");
+    assert!(r.warnings.iter().any(|w| w.contains("not valid UTF-8")), "{:?}", r.warnings);
     let clean = parse_bytes(good.as_bytes(), "clean.txt").unwrap();
     assert_eq!(r.title, clean.title);
     assert_eq!(content(&r)["sec3"], content(&clean)["sec3"], "the tables read as without the stray byte");
