@@ -342,66 +342,94 @@ fn cut(s: &str, kinds: &[ColKind], pieces: &mut Vec<String>, out: &mut Vec<Vec<S
 }
 
 /// Cuts of one digit run that satisfy a sum rule directly: choose the parts, then the total must be
-/// the digits of their sum. Much faster than enumerating every cut when runs are long.
+/// the digits of their sum. Much faster than enumerating every cut when runs are long. The search
+/// keeps byte offsets and numbers, and makes strings only for a cut that is found: a hostile run
+/// costs its step cap in arithmetic, not in allocations.
 fn sum_cuts(s: &str, parts: usize, groups: usize, out: &mut Vec<Vec<String>>, steps: &mut usize) {
-    fn group(
-        s: &str,
+    struct Cuts<'a> {
+        s: &'a [u8],
         parts: usize,
-        groups_left: usize,
-        chosen: &mut Vec<String>,
-        out: &mut Vec<Vec<String>>,
-        steps: &mut usize,
-    ) {
-        if groups_left == 0 {
-            if s.is_empty() {
-                out.push(chosen.clone());
-            }
-            return;
-        }
-        parts_of(s, parts, 0, parts, groups_left, chosen, out, steps);
+        /// The end offset of every piece chosen so far (parts and totals).
+        ends: Vec<usize>,
+        out: &'a mut Vec<Vec<String>>,
+        steps: &'a mut usize,
     }
-    #[allow(clippy::too_many_arguments)]
-    fn parts_of(
-        s: &str,
-        left: usize,
-        sum: u64,
-        parts: usize,
-        groups_left: usize,
-        chosen: &mut Vec<String>,
-        out: &mut Vec<Vec<String>>,
-        steps: &mut usize,
-    ) {
-        *steps += 1;
-        if *steps > MAX_STEPS || out.len() >= MAX_READINGS {
-            return;
+    impl Cuts<'_> {
+        fn group(&mut self, at: usize, groups_left: usize) {
+            if groups_left == 0 {
+                if at == self.s.len() {
+                    let text = std::str::from_utf8(self.s).unwrap_or_default();
+                    let mut start = 0;
+                    let cut = self.ends.iter().map(|&end| std::mem::replace(&mut start, end)..end);
+                    let cells = cut.map(|range| text[range].to_string()).collect();
+                    self.out.push(cells);
+                }
+                return;
+            }
+            self.parts_of(at, self.parts, 0, groups_left);
         }
-        if left == 0 {
-            let total = sum.to_string();
-            if let Some(rest) = s.strip_prefix(total.as_str()) {
-                chosen.push(total);
-                group(rest, parts, groups_left - 1, chosen, out, steps);
-                chosen.pop();
+
+        fn parts_of(&mut self, at: usize, left: usize, sum: u64, groups_left: usize) {
+            *self.steps += 1;
+            if *self.steps > MAX_STEPS || self.out.len() >= MAX_READINGS {
+                return;
             }
-            return;
-        }
-        for len in 1..=s.len().min(12) {
-            let head = &s[..len];
-            if !valid_piece(head, ColKind::Count) {
-                break;
+            let rest = &self.s[at..];
+            if left == 0 {
+                let width = digits(sum);
+                if rest.len() >= width && number_is(&rest[..width], sum) {
+                    self.ends.push(at + width);
+                    self.group(at + width, groups_left - 1);
+                    self.ends.pop();
+                }
+                return;
             }
-            let v: u64 = head.parse().unwrap_or(u64::MAX);
-            let Some(next) = sum.checked_add(v) else { break };
-            // The total still to come has at least as many digits as the sum so far.
-            if s.len() - len < next.to_string().len() {
-                break;
+            let mut value: u64 = 0;
+            for len in 1..=rest.len().min(12) {
+                // A count has no leading zero (`0` alone is one).
+                if len > 1 && rest[0] == b'0' {
+                    break;
+                }
+                value = value * 10 + u64::from(rest[len - 1] - b'0');
+                let Some(next) = sum.checked_add(value) else { break };
+                // The parts still to come take a digit each, and the total at least as many
+                // digits as the sum so far.
+                if rest.len() - len < (left - 1) + digits(next) {
+                    break;
+                }
+                self.ends.push(at + len);
+                self.parts_of(at + len, left - 1, next, groups_left);
+                self.ends.pop();
             }
-            chosen.push(head.to_string());
-            parts_of(&s[len..], left - 1, next, parts, groups_left, chosen, out, steps);
-            chosen.pop();
         }
     }
-    let mut chosen = Vec::new();
-    group(s, parts, groups, &mut chosen, out, steps);
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let mut cuts = Cuts { s: s.as_bytes(), parts, ends: Vec::new(), out, steps };
+    cuts.group(0, groups);
+}
+
+/// How many decimal digits `n` prints with.
+fn digits(mut n: u64) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// Whether `text` (ASCII digits) is `n` printed, without leading zeros.
+fn number_is(text: &[u8], n: u64) -> bool {
+    let mut value: u64 = 0;
+    for &b in text {
+        value = match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))) {
+            Some(v) => v,
+            None => return false,
+        };
+    }
+    value == n && (text.len() == 1 || text[0] != b'0')
 }
 
 /// Read one row's printed values into `kinds.len()` cells under `rule`.
