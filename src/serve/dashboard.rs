@@ -64,6 +64,18 @@ impl Page {
         self.parts.push(Part::Table { id, result, html });
     }
 
+    /// [`Page::table`] with links from `link` and nothing else.
+    fn linked(
+        &mut self,
+        id: &'static str,
+        caption: &str,
+        result: QueryResult,
+        link: &dyn Fn(&str, &Row) -> Option<String>,
+        here: &Here,
+    ) {
+        self.table(id, caption, result, &Decor { link, ..Default::default() }, here);
+    }
+
     pub fn render(&self) -> String {
         let mut body = String::new();
         for part in &self.parts {
@@ -250,7 +262,7 @@ async fn national(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageErr
         ),
     ]));
     let link = |column: &str, r: &Row| (column == "year").then(|| by_year(r)).flatten();
-    page.table("national_trend", "national_trend", trend, &Decor { link: &link, ..Default::default() }, here);
+    page.linked("national_trend", "national_trend", trend, &link, here);
     Ok(page)
 }
 
@@ -359,13 +371,7 @@ async fn quality(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageErro
             .then(|| r.get("parse_quality").map(|q| format!("/reports?quality={}", encode(q))))
             .flatten()
     };
-    page.table(
-        "parse_quality",
-        "按读取质量 Reports by parse quality",
-        by_quality,
-        &Decor { link: &link, ..Default::default() },
-        here,
-    );
+    page.linked("parse_quality", "按读取质量 Reports by parse quality", by_quality, &link, here);
     let failed = sql(
         ctx,
         "SELECT id AS identity, COUNT(DISTINCT report_id) AS reports FROM checks WHERE status = 'fail' GROUP BY id ORDER BY id",
@@ -373,13 +379,7 @@ async fn quality(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageErro
     )
     .await?;
     let link = |_: &str, r: &Row| r.get("identity").map(|id| format!("/reports?failed={}", encode(id)));
-    page.table(
-        "failed_identities",
-        "未通过的勾稽关系 Reports failing each identity",
-        failed,
-        &Decor { link: &link, ..Default::default() },
-        here,
-    );
+    page.linked("failed_identities", "未通过的勾稽关系 Reports failing each identity", failed, &link, here);
     let table = sql(ctx, "SELECT * FROM data_quality ORDER BY province_code, year", vec![]).await?;
     let link = |column: &str, r: &Row| {
         let (p, y) = (r.get("province_code")?, r.get("year")?);
@@ -399,13 +399,7 @@ async fn quality(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageErro
             _ => None,
         }
     };
-    page.table(
-        "data_quality",
-        "各省各年 Per province and year (data_quality)",
-        table,
-        &Decor { link: &link, ..Default::default() },
-        here,
-    );
+    page.linked("data_quality", "各省各年 Per province and year (data_quality)", table, &link, here);
     let quarantine = sql(ctx, "SELECT * FROM quarantine ORDER BY 1 LIMIT 500", vec![]).await?;
     page.table(
         "quarantine",
@@ -466,7 +460,7 @@ async fn reports(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageErro
         if said.is_empty() { "报告 Reports".to_string() } else { format!("报告 Reports: {}", said.join(", ")) };
     let mut page = Page::new(title);
     page.html(format!("<p>At most {LIST_LIMIT} reports are listed; the CSV and JSON hold the same rows.</p>"));
-    page.table("reports", "报告 Reports", result, &Decor { link: &report_links, ..Default::default() }, here);
+    page.linked("reports", "报告 Reports", result, &report_links, here);
     Ok(page)
 }
 
@@ -506,7 +500,7 @@ async fn search(ctx: &SessionContext, here: &Here<'_>) -> Result<Page, PageError
         params,
     )
     .await?;
-    page.table("results", "结果 Results", result, &Decor { link: &report_links, ..Default::default() }, here);
+    page.linked("results", "结果 Results", result, &report_links, here);
     Ok(page)
 }
 
@@ -545,13 +539,7 @@ async fn body(ctx: &SessionContext, here: &Here<'_>, id: &str) -> Result<Page, P
         ),
     ]));
     page.table("body", "机构 The body (bodies)", known, &Decor::default(), here);
-    page.table(
-        "metrics",
-        "各年指标 Every metric, every report (report_metrics)",
-        metrics,
-        &Decor { link: &report_links, ..Default::default() },
-        here,
-    );
+    page.linked("metrics", "各年指标 Every metric, every report (report_metrics)", metrics, &report_links, here);
     let continuity = sql(
         ctx,
         "SELECT year, report_id, prev_year, prev_report_id, item, value, expected, difference, status

@@ -474,15 +474,20 @@ async fn run_query(
     if guard::classify(&statement) != Verdict::Query {
         return Err(guard::read_only_error(format!("{statement}: not a query")));
     }
+    let df = planned(ctx, statement).await?;
+    let format = Arc::new(FormatOptions::from_client_metadata(metadata));
+    Ok(Response::Query(df::encode_dataframe(df, &Format::UnifiedText, Some(format)).await?))
+}
+
+/// A query statement planned, its plan checked by the guard, and ready to run.
+async fn planned(ctx: &SessionContext, statement: Statement) -> PgWireResult<datafusion::dataframe::DataFrame> {
     let plan = ctx
         .state()
         .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
         .await
         .map_err(api_error)?;
     guard::check_plan(&plan)?;
-    let df = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
-    let format = Arc::new(FormatOptions::from_client_metadata(metadata));
-    Ok(Response::Query(df::encode_dataframe(df, &Format::UnifiedText, Some(format)).await?))
+    ctx.execute_logical_plan(plan).await.map_err(api_error)
 }
 
 /// `COPY (query) TO STDOUT`: the query planned and checked as any query, its rows sent as COPY
@@ -494,14 +499,7 @@ async fn copy_out(ctx: &SessionContext, query: Query, format: guard::CopyFormat)
     use pgwire::api::results::{CopyCsvOptions, CopyEncoder, CopyResponse, CopyTextOptions};
     use pgwire::messages::copy::CopyData;
 
-    let statement = Statement::Query(Box::new(query));
-    let plan = ctx
-        .state()
-        .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement)))
-        .await
-        .map_err(api_error)?;
-    guard::check_plan(&plan)?;
-    let df = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
+    let df = planned(ctx, Statement::Query(Box::new(query))).await?;
     let schema = Arc::new(df.schema().as_arrow().clone());
     let wire = if format == CopyFormat::Binary { Format::UnifiedBinary } else { Format::UnifiedText };
     let fields = Arc::new(arrow_schema_to_pg_fields(&schema, &wire, None)?);

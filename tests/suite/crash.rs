@@ -50,6 +50,20 @@ fn rows(warehouse: &str, env: &[(String, String)]) -> std::collections::BTreeMap
     })
 }
 
+/// The `AWS_*` variables that point gongkai at the S3 server on `port`.
+fn s3_env(port: u16) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 /// The store option of an `AWS_*` variable, for opening the warehouse in the test process.
 fn store_option(var: &str) -> Option<String> {
     let key = match var {
@@ -115,16 +129,7 @@ fn ingest_killed_at_random_moments_on_local_disk_converges() {
 #[test]
 fn ingest_killed_at_random_moments_on_s3_converges() {
     let Some(server) = super::warehouse::moto("crash") else { return };
-    let env: Vec<(String, String)> = [
-        ("AWS_ENDPOINT", format!("http://127.0.0.1:{}", server.port)),
-        ("AWS_ALLOW_HTTP", "true".into()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let env = s3_env(server.port);
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     sources(&src);
@@ -222,19 +227,7 @@ fn a_store_outage_mid_run_fails_cleanly_is_recorded_and_the_next_run_succeeds() 
     let src = tmp.path().join("src");
     sources(&src);
     let size: u64 = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
-    let env_for = |port: u16| -> Vec<(String, String)> {
-        [
-            ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
-            ("AWS_ALLOW_HTTP", "true".into()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    };
-    let direct = env_for(server.port);
+    let direct = s3_env(server.port);
     // The uninterrupted run, straight to the server.
     let out = ingest(&src, "s3://outage/reference", &direct).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -242,7 +235,7 @@ fn a_store_outage_mid_run_fails_cleanly_is_recorded_and_the_next_run_succeeds() 
 
     // The store goes away once about half of the reports' bytes have been sent to it.
     let cut = Cuttable::new(server.port, size as usize / 2);
-    let through = env_for(cut.port);
+    let through = s3_env(cut.port);
     let pipelines = tmp.path().join("pipelines");
     std::fs::create_dir_all(&pipelines).unwrap();
     std::fs::write(
