@@ -277,7 +277,10 @@ impl Search<'_> {
         };
         if left >= 2 && item.text.len() >= 2 && cost + split_cost <= self.costs.max {
             let max_parts = left.min(item.text.len());
-            for parts in 2..=max_parts {
+            // The last item must fill every cell left: fewer pieces end no reading, so they are
+            // not enumerated (a long glued run has hundreds of thousands of cuts).
+            let min_parts = if i + 1 == self.items.len() { left } else { 2 };
+            for parts in min_parts..=max_parts {
                 let kinds = &self.kinds[cells.len()..cells.len() + parts];
                 let mut pieces = Vec::new();
                 let mut found = Vec::new();
