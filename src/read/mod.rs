@@ -175,9 +175,12 @@ fn decode_text(bytes: &[u8]) -> Result<decode::Decoded, ReadError> {
 
 /// The warning for text some of whose bytes were not valid in its encoding.
 fn lossy_note(decoded: &decode::Decoded) -> Option<String> {
+    // Counted only for lossy text: a clean file pays nothing here.
+    if !decoded.lossy {
+        return None;
+    }
     let bad = decoded.text.chars().filter(|c| *c == '\u{fffd}').count();
-    (decoded.lossy && bad > 0)
-        .then(|| format!("encoding: {bad} character(s) not valid {} are shown as U+FFFD", decoded.encoding))
+    (bad > 0).then(|| format!("encoding: {bad} character(s) not valid {} are shown as U+FFFD", decoded.encoding))
 }
 
 /// Normalise the cells and text a structured reader produced, as the text reader does.
