@@ -32,7 +32,8 @@ import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
-           "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities"]
+           "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
+           "dash-blanks", "thousands", "html-as-text"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
@@ -118,7 +119,7 @@ def collapse(cells):
     return out
 
 
-def layouts(blocks, title, rnd):
+def layouts(blocks, title, rnd, source=None):
     cells = [(kind, c) for kind, cs in blocks for c in cs if c]
     flat = [c for _, c in cells]
     out = {"one-line": "".join(flat), "one-line-spaced": " ".join(flat), "ideographic": "\u3000".join(flat)}
@@ -170,9 +171,43 @@ def layouts(blocks, title, rnd):
     # Tags stripped but entities left as printed, with invisible characters from the page.
     ents = ["&nbsp;", "&nbsp;&nbsp;", "&#160;", "\u00a0", "\u200b", "&ensp;"]
     out["entities"] = "".join(c + rnd.choice(ents) for c in flat)
+    # A Markdown export: each table row a pipe row, blank cells kept empty, a rule under each header.
+    md, in_table = [], False
+    for kind, cs in blocks:
+        if kind == "table":
+            md.append("| " + " | ".join(cs) + " |")
+            if not in_table:
+                md.append("|" + "---|" * len(cs))
+            in_table = True
+        else:
+            md.append("")
+            md += cs
+            md.append("")
+            in_table = False
+    out["markdown"] = "\n".join(md)
+    # A spreadsheet pasted as text: a table row per line, cells between tabs, blank cells kept.
+    out["tab-rows"] = "\n".join("\t".join(cs) for _, cs in blocks)
+    # Blank cells printed as a dash or a slash, as some pages fill them.
+    # Only a blank between two numbers of a row is a data cell; others are the layout's padding.
+    dashed = []
+    for kind, cs in blocks:
+        at = [i for i, c in enumerate(cs) if NUMBER.match(c)] if kind == "table" else []
+        inside = range(at[0], at[-1]) if at else range(0)
+        dashed += [c if c else rnd.choice(["-", "—", "/", "－"]) for i, c in enumerate(cs) if c or i in inside]
+    out["dash-blanks"] = " ".join(dashed)
+    # Thousands separators in the larger numbers, in a spaced one-line dump.
+    def grouped(c):
+        if not NUMBER.match(c):
+            return c
+        whole, _, frac = c.partition(".")
+        return f"{int(whole):,}" + ("." + frac if frac else "")
+    out["thousands"] = " ".join(grouped(c) if kind == "table" else c for kind, c in cells)
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )
+    # A crawler that saved the page's HTML source under a .txt name.
+    if source is not None and source.lower().endswith((".html", ".htm")):
+        out["html-as-text"] = open(source, encoding="utf-8").read()
     return out
 
 
@@ -212,7 +247,7 @@ def main():
             blocks = blocks_of(os.path.join(raw_dir, raws[0]))
             title = title_of(blocks)
             has_blanks = any(v is None for k, v in expected.items() if k.startswith(("sec3", "sec4")))
-            for layout, text in layouts(blocks, title, rnd).items():
+            for layout, text in layouts(blocks, title, rnd, os.path.join(raw_dir, raws[0])).items():
                 ext = ".csv" if layout.startswith("csv") else ".txt"
                 path = os.path.join(args.out, layout, f"{name}{ext}")
                 os.makedirs(os.path.dirname(path), exist_ok=True)

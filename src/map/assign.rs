@@ -98,7 +98,12 @@ impl Costs {
 /// What a reading did to the printed values, for the warnings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    Split(String),
+    /// A digit run cut into cells; `apart` when the run was printed apart from its neighbours (a
+    /// separator before and after it), where blank cells not printed would explain the row as well.
+    Split {
+        run: String,
+        apart: bool,
+    },
     Join(String, String),
     Expand(String, usize),
 }
@@ -115,6 +120,14 @@ pub struct Reading {
 impl Reading {
     pub fn values(&self) -> Vec<Option<f64>> {
         self.cells.iter().map(|c| number(c)).collect()
+    }
+
+    /// Whether this reading cuts a run printed apart from its neighbours and `rule` does not vouch
+    /// for it: the row could as well have lost blank cells (a dump drops them), which puts its values
+    /// in other columns. Such a reading is no more likely than those, and is not taken.
+    pub fn cut_apart_unconfirmed(&self, rule: Rule) -> bool {
+        self.ops.iter().any(|op| matches!(op, Op::Split { apart: true, .. }))
+            && (rule == Rule::None || satisfies(&self.values(), rule) != Some(true))
     }
 }
 
@@ -288,7 +301,11 @@ impl Search<'_> {
                 for split in found {
                     let before = cells.len();
                     cells.extend(split);
-                    ops.push(Op::Split(item.text.clone()));
+                    // A run no count prints as one (`00`) is cells whatever else the row lost.
+                    let apart = item.gap != Gap::None
+                        && self.items.get(i + 1).is_none_or(|next| next.gap != Gap::None)
+                        && !has_leading_zero(&item.text);
+                    ops.push(Op::Split { run: item.text.clone(), apart });
                     self.go(i + 1, cells, cost + split_cost, ops);
                     ops.pop();
                     cells.truncate(before);
@@ -493,7 +510,14 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
             if !found.is_empty() && steps <= MAX_STEPS {
                 let candidates = found
                     .into_iter()
-                    .map(|cells| Reading { cells, cost: costs.split, ops: vec![Op::Split(items[0].text.clone())] })
+                    .map(|cells| Reading {
+                        cells,
+                        cost: costs.split,
+                        ops: vec![Op::Split {
+                            run: items[0].text.clone(),
+                            apart: items[0].gap != Gap::None && !has_leading_zero(&items[0].text),
+                        }],
+                    })
                     .collect();
                 return Solved { candidates: distinct(candidates), broken: false, exhausted: false };
             }

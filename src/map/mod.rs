@@ -1023,7 +1023,7 @@ fn glued_cuts(run: &str, n: usize, rule: assign::Rule) -> Vec<Vec<u64>> {
     solved
         .candidates
         .iter()
-        .filter(|r| r.ops.iter().all(|op| matches!(op, assign::Op::Split(_))))
+        .filter(|r| r.ops.iter().all(|op| matches!(op, assign::Op::Split { .. })))
         .filter_map(|r| r.cells.iter().map(|c| c.parse::<u64>().ok()).collect())
         .collect()
 }

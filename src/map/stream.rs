@@ -93,8 +93,51 @@ fn label_order(template: Template) -> Vec<&'static RowSpec> {
 /// (label, occurrence) before it.
 type ChainEnd = (f64, Option<(usize, usize)>);
 
-/// Find every occurrence of every label, then choose one consistent, order-preserving set.
-fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
+/// The labels found and the support of the chain that found them, to compare label orders.
+fn located_support(hits: &[Option<Hit>], score: f64) -> (usize, i64) {
+    (hits.iter().filter(|h| h.is_some()).count(), score.round() as i64)
+}
+
+/// The label orders to try when the template's order misses sec2 labels: the blocks of sec2 (rows
+/// sharing their columns, one sub-table each: 规章 and 规范性文件, the decisions, the fees) in every
+/// other order. A page that sets the sub-tables side by side prints them out of order once its
+/// tags are stripped.
+fn sec2_block_orders(template: Template) -> Vec<Vec<&'static RowSpec>> {
+    let specs = template::sec2_specs(template);
+    let mut blocks: Vec<Vec<&'static RowSpec>> = Vec::new();
+    for spec in specs {
+        match blocks.last_mut() {
+            Some(block) if std::ptr::eq(block[0].cols, spec.cols) => block.push(spec),
+            _ => blocks.push(vec![spec]),
+        }
+    }
+    let sec3: Vec<&'static RowSpec> = label_order(template).into_iter().skip(specs.len()).collect();
+    let mut orders = Vec::new();
+    permutations(&mut (0..blocks.len()).collect::<Vec<_>>(), 0, &mut |order| {
+        if order.windows(2).any(|w| w[0] > w[1]) {
+            let mut specs: Vec<&'static RowSpec> = order.iter().flat_map(|b| blocks[*b].iter().copied()).collect();
+            specs.extend(&sec3);
+            orders.push(specs);
+        }
+    });
+    orders
+}
+
+fn permutations(items: &mut Vec<usize>, k: usize, visit: &mut impl FnMut(&[usize])) {
+    if k == items.len() {
+        visit(items);
+        return;
+    }
+    for i in k..items.len() {
+        items.swap(k, i);
+        permutations(items, k + 1, visit);
+        items.swap(k, i);
+    }
+}
+
+/// Find every occurrence of every label, then choose one consistent, order-preserving set; with
+/// the chain's score.
+fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> (Vec<Option<Hit>>, f64) {
     let blocked: Vec<(usize, usize)> = SEC3_HEADER
         .find_iter(&compact.text)
         .filter(|m| {
@@ -160,7 +203,7 @@ fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> Vec<Option<Hit>> {
         chosen[j] = Some(hits[j][o]);
         end = best[j][o].1;
     }
-    chosen
+    (chosen, top)
 }
 
 /// The printed values between two token positions, in groups separated by text.
@@ -291,12 +334,27 @@ fn glued_to_labels(tokens: &[Token]) -> usize {
         .count()
 }
 
+/// Why a row short of values printed apart is left undecided unless its identity vouches for a cut.
+const CUT_OR_BLANK: &str = "fewer values than cells, printed apart, and no identity says whether a number's digits \
+     ran together or blank cells were not printed; cells left without a value";
+
 /// Read the tables of a report from its token stream.
 pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::meta::Fact]) -> StreamTables {
     let mut out = StreamTables::default();
     let compact = Compact::build(tokens);
-    let specs = label_order(template);
-    let hits = locate(&compact, &specs);
+    let mut specs = label_order(template);
+    let (mut hits, score) = locate(&compact, &specs);
+    let sec2_rows = template::sec2_specs(template).len();
+    if hits[..sec2_rows].iter().any(Option::is_none) {
+        let mut support = located_support(&hits, score);
+        for order in sec2_block_orders(template) {
+            let (other, score) = locate(&compact, &order);
+            if located_support(&other, score) > support {
+                support = located_support(&other, score);
+                (specs, hits) = (order, other);
+            }
+        }
+    }
     out.labels_found = hits.iter().filter(|h| h.is_some()).count();
 
     // Region of each found label: from the token after its end to the token where the next found
@@ -353,6 +411,7 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         }
     }
 
+    spill_into_empty_rows(&specs, &hits, &mut printed, &mut out);
     let costs = if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
     out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
     out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
@@ -362,11 +421,53 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     out
 }
 
+/// A sec3 row that printed two rows' values, followed in the template by a row whose label printed
+/// none: a page that set merged label cells beside the numbers prints the next row's label after
+/// both rows' values once its tags are stripped (`予以公开 9 0 0 0 0 0 9 0 0 0 0 0 0 0 （二）部分公开`).
+/// The values are shared out only when both halves add up as printed.
+fn spill_into_empty_rows(
+    specs: &[&'static RowSpec],
+    hits: &[Option<Hit>],
+    printed: &mut [Option<Vec<Item>>],
+    out: &mut StreamTables,
+) {
+    let n = SEC3_COLS.len();
+    let kinds = [ColKind::Count; 7];
+    let adds_up = |items: &[Item]| {
+        items.len() == n && items.iter().all(|i| !i.dash) && {
+            let values: Vec<Option<f64>> = items.iter().map(|i| i.text.parse::<f64>().ok()).collect();
+            assign::satisfies(&values, Rule::SumLast) == Some(true)
+        }
+    };
+    for j in 0..specs.len().saturating_sub(1) {
+        let (row, next) = (specs[j], specs[j + 1]);
+        let next_printed_nothing = hits[j + 1].is_some() && printed[j + 1].is_none();
+        if row.section != template::Section::Sec3 || next.section != template::Section::Sec3 || !next_printed_nothing {
+            continue;
+        }
+        let Some(items) = printed[j].as_ref().filter(|items| items.len() == 2 * n) else { continue };
+        let alone = assign::solve(items, &kinds, Rule::SumLast, Costs::SPACED);
+        if !alone.candidates.is_empty() && !alone.broken {
+            continue;
+        }
+        if adds_up(&items[..n]) && adds_up(&items[n..]) {
+            let rest = items[n..].to_vec();
+            printed[j].as_mut().expect("checked").truncate(n);
+            out.warnings.push(format!(
+                "sec3.{}: its label printed no values, and sec3.{} printed two rows' worth that add up as two rows; the second seven are its values",
+                next.key, row.key
+            ));
+            out.inferred += n;
+            printed[j + 1] = Some(rest);
+        }
+    }
+}
+
 fn describe(ops: &[Op]) -> String {
     let parts: Vec<String> = ops
         .iter()
         .map(|op| match op {
-            Op::Split(run) => format!("cut the printed digits {run}"),
+            Op::Split { run, .. } => format!("cut the printed digits {run}"),
             Op::Join(a, b) => format!("joined {a} and {b} broken over a line"),
             Op::Expand(v, n) => format!("{v} printed once for {n} equal cells"),
         })
@@ -479,8 +580,10 @@ fn sec2_row(
     }
     if items.len() < cols.len() && items.len() > 1 && !leading_zero && items.iter().all(|i| i.gap != Gap::None) {
         // A short row of separately printed values (a scrape that lost a line, or blank cells at
-        // its end not printed): the cells it printed fill from the left, the rest are missing.
-        // Glued values (`规章000`, or `00` printed for two cells) are cut instead.
+        // its end not printed): the documented preference is that the cells it printed fill from
+        // the left and the rest are missing (the report is then `partial`, never `exact`); the
+        // seeds print 行政规范性文件 0 0 for three cells with 现行有效件数 left blank. Glued values
+        // (`规章000`, or `00` printed for two cells) are cut instead.
         out.warnings.push(format!("{key}: {} of {} cells printed; the rest missing", items.len(), cols.len()));
         return cols
             .iter()
@@ -493,6 +596,12 @@ fn sec2_row(
     let row = key.trim_start_matches("sec2.");
     let (chosen, alts) = pick_by_narrative(&solved, row, cols, narrative);
     let chosen = chosen.filter(|_| !solved.exhausted);
+    // The narrative repeating a cell (`制发规章1件`) vouches for a cut as an identity would.
+    let vouched = |r: &Reading| super::narrative_score(row, cols, &r.values(), narrative).is_some_and(|s| s > 0);
+    if chosen.is_some_and(|r| r.cut_apart_unconfirmed(Rule::None) && !vouched(r)) {
+        out.warnings.push(format!("{key}: {CUT_OR_BLANK}"));
+        return row_cells(key, cols, items, None, &[], out);
+    }
     if alts.len() > 1 {
         out.warnings.push(format!(
             "{key}: ambiguous: the printed digits {} read {} ways; cells left without a value",
@@ -574,6 +683,9 @@ fn build_sec3(
         } else if solved.broken && chosen.cost > 0 {
             // Column identities cannot vouch for it: columns of zeros pass them whatever was read.
             out.warnings.push(format!("sec3.{key}: no reading of the printed values fits its row total"));
+            choice.rejected[r] = true;
+        } else if chosen.cut_apart_unconfirmed(Rule::SumLast) {
+            out.warnings.push(format!("sec3.{key}: {CUT_OR_BLANK}"));
             choice.rejected[r] = true;
         }
     }
@@ -763,7 +875,11 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
             alts.len()
         ));
     }
-    let chosen = solved.candidates.first().filter(|_| !solved.exhausted);
+    let mut chosen = solved.candidates.first().filter(|_| !solved.exhausted);
+    if chosen.is_some_and(|r| r.cut_apart_unconfirmed(Rule::Groups(SEC4_COLS.len()))) {
+        out.warnings.push(format!("sec4: {CUT_OR_BLANK}"));
+        chosen = None;
+    }
     let cells = row_cells("sec4", &cols, &items, chosen, &alts, out);
     for (g, group) in SEC4_GROUPS.iter().enumerate() {
         let row: Vec<(&'static str, Cell)> = cells[g * 5..g * 5 + 5].to_vec();

@@ -95,8 +95,13 @@ pub fn tokens(text: &str) -> Vec<Token> {
     let mut text_buf = String::new();
     let mut text_gap = Gap::Line;
     let mut i = 0;
-    // A cell separator seen since the last token on this line: a second one makes a blank cell.
+    // A cell separator seen since the last token on this line: a second one makes a blank cell,
+    // once the line has printed something. Empty cells that open a line are the label columns of
+    // a structured layout (a merged label cell, `|  | 1.属于国家秘密 | 0 |`, a sheet's empty first
+    // column), not cells of the row; a line of nothing but separators is empty cells.
     let mut open_cell = false;
+    let mut line_content = false;
+    let mut line_seps = 0usize;
 
     fn flush_text(buf: &mut String, gap: Gap, out: &mut Vec<Token>) {
         if !buf.is_empty() {
@@ -114,16 +119,24 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 _ => Gap::Space,
             };
             if g == Gap::Cell {
-                if open_cell {
+                if open_cell && line_content {
                     out.push(Token { kind: TokenKind::Blank, text: String::new(), gap: gap_or_none(&mut gap) });
                 }
                 open_cell = true;
+                line_seps += 1;
+            }
+            if g == Gap::Line {
+                if !line_content {
+                    blank_line_cells(&mut out, line_seps, &mut gap);
+                }
+                (open_cell, line_content, line_seps) = (false, false, 0);
             }
             gap = gap.max(g);
             i += 1;
             continue;
         }
         open_cell = false;
+        line_content = true;
         let prev = i.checked_sub(1).map(|j| chars[j]);
         // A minus or plus sign directly before digits belongs to the number (`178-3586` is 178 and
         // -3586 in a signed column); where a column cannot be negative the solver reads it as a dash
@@ -184,8 +197,19 @@ pub fn tokens(text: &str) -> Vec<Token> {
         i += 1;
     }
     flush_text(&mut text_buf, text_gap, &mut out);
+    if !line_content {
+        blank_line_cells(&mut out, line_seps, &mut gap);
+    }
     mark_word_dashes(&mut out);
     out
+}
+
+/// The empty cells of a line that printed nothing but cell separators (`\t`, `|  |`): one for a
+/// lone separator or a pair, one for each further separator.
+fn blank_line_cells(out: &mut Vec<Token>, seps: usize, gap: &mut Gap) {
+    for _ in 0..seps.saturating_sub(1).max(usize::from(seps > 0)) {
+        out.push(Token { kind: TokenKind::Blank, text: String::new(), gap: std::mem::replace(gap, Gap::Cell) });
+    }
 }
 
 /// The gap before the token about to be pushed; the next one starts glued unless whitespace follows.
@@ -323,6 +347,27 @@ mod tests {
         // An empty cell line between two cells is a blank cell.
         let t = kinds("\t0\n\t\n\t4\n");
         assert_eq!(t.iter().map(|t| t.0).collect::<Vec<_>>(), vec![Number, Blank, Number]);
+    }
+
+    #[test]
+    fn empty_cells_opening_a_line_are_label_columns() {
+        // A Markdown page whose first column is empty: one value a row, no blank cells among them.
+        let t = kinds("|  | 自然人 |\n|---|---|\n|  | 2 |\n|  | 0 |\n|\t| 3 |  | 4 |");
+        let shown: Vec<(TokenKind, &str, Gap)> = t.iter().map(|t| (t.0, t.1.as_str(), t.2)).collect();
+        assert_eq!(
+            shown,
+            vec![
+                (Text, "自然人", Line),
+                (Number, "2", Line),
+                (Number, "0", Line),
+                (Number, "3", Line),
+                (Blank, "", Cell),
+                (Number, "4", Cell)
+            ]
+        );
+        // A sheet row whose label cell is merged into the row above.
+        let t = kinds("行政许可\t5\n\t\t3");
+        assert_eq!(t.iter().map(|t| t.0).collect::<Vec<_>>(), vec![Text, Number, Number]);
     }
 
     #[test]

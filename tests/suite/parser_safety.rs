@@ -170,3 +170,47 @@ fn a_short_sec2_row_is_not_filled_from_the_left_where_values_run_together() {
         assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}: {:?}", r.warnings);
     }
 }
+
+/// `tab_blank_cell.txt` as a crawler dump that dropped every separator but a space: blank cells
+/// vanish, as they do when tags are stripped.
+fn spaced_dump() -> String {
+    layout("tab_blank_cell.txt").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `12 3 - 1 0 16` for seven cells, printed apart: a blank cell not printed explains it as well as
+/// `12` being `1` and `2` run together. The cut reading was taken (the dash keeps the row total
+/// from deciding), and the values after it were stored one column off.
+#[test]
+fn a_short_row_printed_apart_is_not_cut_unless_its_total_vouches() {
+    let text = spaced_dump().replace("申请数量 12 3 0 1 0 0 16", "申请数量 12 3 - 1 0 16");
+    for tables in [Tables::Stream, Tables::Auto] {
+        let r = parse(&text, tables);
+        let row = r.sec3.row("new_received").expect("row");
+        for (col, cell) in &row.cells {
+            assert!(cell.value.is_none(), "{tables:?} {col}: {cell:?} ({:?})", r.warnings);
+        }
+        assert!(row.cells.iter().any(|(_, c)| c.raw.contains("12")), "{tables:?}: the printed digits are kept");
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}");
+    }
+    // Where the row total does vouch for the cut, the cut stands: `12 3 0 1 0 7` is 1 2 3 0 1 0 7.
+    let text = spaced_dump().replace("申请数量 12 3 0 1 0 0 16", "申请数量 12 3 0 1 0 7");
+    let r = parse(&text, Tables::Stream);
+    let values: Vec<Option<f64>> = r.sec3.row("new_received").unwrap().cells.iter().map(|(_, c)| c.value).collect();
+    assert_eq!(values, [1.0, 2.0, 3.0, 0.0, 1.0, 0.0, 7.0].map(Some), "{:?}", r.warnings);
+}
+
+/// `规章 1 3` for three cells, printed apart: which cell was left blank is unknown. The documented
+/// preference (the seeds print `行政规范性文件 0 0` with 现行有效件数 blank) fills from the left and
+/// says the rest is missing, so the report is never `exact`.
+#[test]
+fn a_short_sec2_row_printed_apart_fills_from_the_left_and_is_not_exact() {
+    let text = spaced_dump().replace("规章 1 0 3", "规章 1 3");
+    for tables in [Tables::Stream, Tables::Auto] {
+        let r = parse(&text, tables);
+        let row = r.sec2.row("rules").expect("row");
+        let values: Vec<Option<f64>> = row.cells.iter().map(|(_, c)| c.value).collect();
+        assert_eq!(values, [Some(1.0), Some(3.0), None], "{tables:?}");
+        assert_eq!(row.cells[2].1.kind, CellKind::Missing, "{tables:?}");
+        assert_ne!(r.parse_quality, ParseQuality::Exact, "{tables:?}");
+    }
+}

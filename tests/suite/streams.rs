@@ -167,3 +167,79 @@ fn shared_district_names_are_narrowed_by_the_telephone_area_code() {
     let r = gongkai::parse::parse_bytes(two.as_bytes(), "c.txt").unwrap();
     assert_eq!(r.region.county_code, None, "{:?}", r.region);
 }
+
+/// The values of every table cell of `tab_blank_cell.txt` as read from `text`, for layouts of it.
+fn cell_values(text: &str) -> Vec<(String, Option<f64>)> {
+    let r = gongkai::parse::parse_bytes(text.as_bytes(), "case.md").expect("parses");
+    [&r.sec2, &r.sec3, &r.sec4]
+        .iter()
+        .flat_map(|t| t.cells())
+        .map(|(row, col, c)| (format!("{row}.{col}"), c.value))
+        .collect()
+}
+
+fn tab_blank_cell() -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap()
+}
+
+/// A Markdown export whose first column is empty (the page's merged label column): every table
+/// row opens with `|  |`. Those empty cells were read as blank cells between the values.
+#[test]
+fn markdown_with_an_empty_first_column() {
+    let original = tab_blank_cell();
+    let markdown: String = original
+        .lines()
+        .map(|line| {
+            if line.contains('\t') {
+                format!("|  | {} |\n", line.split('\t').collect::<Vec<_>>().join(" | "))
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    assert!(markdown.contains("|  | 规章 | 1 | 0 | 3 |"));
+    assert_eq!(cell_values(&markdown), cell_values(&original));
+}
+
+/// A page that sets sec2's sub-tables side by side prints them out of order once its tags are
+/// stripped: the decisions and the fees before 规章 and 规范性文件. Those rows were not found.
+#[test]
+fn sec2_sub_tables_printed_out_of_order() {
+    let dump = tab_blank_cell().split_whitespace().collect::<Vec<_>>().join(" ");
+    let docs = "第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 1 0 3 行政规范性文件 4 1 12 ";
+    let fees = "行政事业性收费 1.25 ";
+    assert!(dump.contains(docs) && dump.contains(fees));
+    let moved = dump.replacen(docs, "", 1).replacen(fees, &format!("{fees}{docs}"), 1);
+    let r = gongkai::parse::parse_bytes(moved.as_bytes(), "case.txt").expect("parses");
+    let values =
+        |row: &str| -> Vec<Option<f64>> { r.sec2.row(row).unwrap().cells.iter().map(|(_, c)| c.value).collect() };
+    assert_eq!(values("rules"), [1.0, 0.0, 3.0].map(Some), "{:?}", r.warnings);
+    assert_eq!(values("normative_docs"), [4.0, 1.0, 12.0].map(Some), "{:?}", r.warnings);
+    assert_eq!(values("admin_license"), [Some(57.0)]);
+}
+
+/// Merged label cells beside the numbers: the next row's label printed after both rows' values
+/// (`予以公开 5 1 0 0 0 0 6 2 1 0 0 0 0 3 （二）部分公开…`). The second seven belong to the row whose
+/// label printed none, since both rows then add up; a run that does not divide so stays undecided.
+#[test]
+fn two_rows_of_values_before_the_second_label() {
+    let dump = tab_blank_cell().split_whitespace().collect::<Vec<_>>().join(" ");
+    let (granted, partial) =
+        ("（一）予以公开 5 1 0 0 0 0 6 ", "（二）部分公开（区分处理的，只计这一情形，不计其他情形） 2 1 0 0 0 0 3 ");
+    assert!(dump.contains(&format!("{granted}{partial}")));
+    let spilled = dump.replacen(
+        &format!("{granted}{partial}"),
+        "（一）予以公开 5 1 0 0 0 0 6 2 1 0 0 0 0 3 （二）部分公开（区分处理的，只计这一情形，不计其他情形） ",
+        1,
+    );
+    let r = gongkai::parse::parse_bytes(spilled.as_bytes(), "case.txt").expect("parses");
+    let values =
+        |row: &str| -> Vec<Option<f64>> { r.sec3.row(row).unwrap().cells.iter().map(|(_, c)| c.value).collect() };
+    assert_eq!(values("granted"), [5.0, 1.0, 0.0, 0.0, 0.0, 0.0, 6.0].map(Some), "{:?}", r.warnings);
+    assert_eq!(values("partially_granted"), [2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0].map(Some), "{:?}", r.warnings);
+    // Second half not adding up: nothing is shared out.
+    let broken = spilled.replacen("6 2 1 0 0 0 0 3", "6 2 1 0 0 0 0 4", 1);
+    let r = gongkai::parse::parse_bytes(broken.as_bytes(), "case.txt").expect("parses");
+    let partial = r.sec3.row("partially_granted").unwrap();
+    assert!(partial.cells.iter().all(|(_, c)| c.value.is_none()), "{partial:?} {:?}", r.warnings);
+}
