@@ -215,9 +215,11 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
     }
     // The telephone's area code names the city even where the address does not.
     let dialled = crate::region::dialled_place(&context.join("\n"));
+    let posted = crate::region::posted_province(&context.join("\n"));
     let mut with_context: Vec<&str> = hints.to_vec();
     with_context.extend(context);
     with_context.extend(dialled.as_deref());
+    with_context.extend(posted);
     let (narrowed, narrowed_warnings) = crate::region::resolve(&with_context);
     let extends = |code: &Option<String>, wider: &Option<String>| {
         wider.as_ref().is_none_or(|w| code.as_ref().is_some_and(|c| c.starts_with(w.as_str())))
@@ -230,7 +232,7 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
     if more_specific {
         let mut out: Vec<String> = narrowed_warnings;
         out.push(format!(
-            "region: {} narrowed by the report's address, telephone or signature lines",
+            "region: {} narrowed by the report's address, postcode, telephone or signature lines",
             hints.first().copied().unwrap_or("the title")
         ));
         return (narrowed, out);

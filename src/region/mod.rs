@@ -53,6 +53,36 @@ pub fn dialled_place(text: &str) -> Option<String> {
     Some(if code.len() > 2 { format!("{province}{}", g.name_of(code)?) } else { province.to_string() })
 }
 
+/// The first two digits of a postcode and the province they are allocated to (see
+/// `data/GAZETTEER_LICENSE.md`).
+static POSTCODE_ZONES_TSV: &str = include_str!("../../data/postcode_zones.tsv");
+
+static POSTCODE_ZONES: LazyLock<FxHashMap<&'static str, &'static str>> =
+    LazyLock::new(|| POSTCODE_ZONES_TSV.lines().filter_map(|l| l.split_once('\t')).collect());
+
+/// A postcode where a report gives one: after 邮编 or 邮政编码.
+static POSTCODE: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?:邮编|邮政编码)[：:\s]*([0-9]{6})").expect("postcode pattern"));
+
+/// The province a text's postcode is allocated to (`邮编：050051` → 河北省), when every postcode in
+/// it names the same province. A postcode says nothing finer: its later digits are postal routes.
+pub fn posted_province(text: &str) -> Option<&'static str> {
+    let g: &'static Gazetteer = &GAZ;
+    let mut found: Option<&'static str> = None;
+    for caps in POSTCODE.captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        if text[whole.end()..].chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let Some(&province) = POSTCODE_ZONES.get(&caps[1][..2]) else { continue };
+        if found.is_some_and(|f| f != province) {
+            return None;
+        }
+        found = Some(province);
+    }
+    g.name_of(found?)
+}
+
 /// How a lookup key names a division; decides how much context a hit needs to count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -766,6 +796,17 @@ mod dialled_tests {
         assert_eq!(dialled_place("电话：（0317）2025127").as_deref(), Some("河北省沧州市"));
         assert_eq!(dialled_place("电话 021 56691100").as_deref(), Some("上海市"));
         assert_eq!(dialled_place("0898-65342516").as_deref(), Some("海南省"));
+    }
+
+    #[test]
+    fn postcodes_name_their_province_only() {
+        use super::posted_province;
+        assert_eq!(posted_province("地址：平潭综合实验区金井湾，邮编：350400，电话"), Some("福建省"));
+        assert_eq!(posted_province("邮政编码 201900"), Some("上海市"));
+        assert_eq!(posted_province("邮编:050051；邮编：061001"), Some("河北省"));
+        assert_eq!(posted_province("邮编：510000，邮编：550000"), None, "two provinces");
+        assert_eq!(posted_province("邮编：9999999"), None, "not six digits");
+        assert_eq!(posted_province("电话：350400"), None, "not said to be a postcode");
     }
 
     #[test]

@@ -168,6 +168,23 @@ fn shared_district_names_are_narrowed_by_the_telephone_area_code() {
     assert_eq!(r.region.county_code, None, "{:?}", r.region);
 }
 
+/// Where neither the address nor a telephone names the city, the postcode names the province:
+/// 510 is Guangdong's, so 白云区 is Guangzhou's, not Guiyang's. Two 鼓楼区 in 江苏 stay apart: a
+/// postcode narrows to a province only.
+#[test]
+fn shared_district_names_are_narrowed_by_the_postcode_province() {
+    let body = "白云区人民政府2023年政府信息公开工作年度报告\n\n一、总体情况\n本年度共发布各类信息 12 条。\n";
+    let r = gongkai::parse::parse_bytes(body.as_bytes(), "a.txt").unwrap();
+    assert_eq!(r.region.county_code, None, "{:?}", r.region);
+    let with_postcode = format!("{body}联系地址：云城东路3号，邮编：510080\n");
+    let r = gongkai::parse::parse_bytes(with_postcode.as_bytes(), "b.txt").unwrap();
+    assert_eq!(r.region.county_code.as_deref(), Some("440111"), "{:?} {:?}", r.region, r.warnings);
+    assert!(r.warnings.iter().any(|w| w.contains("narrowed")), "{:?}", r.warnings);
+    let jiangsu = "鼓楼区人民政府2023年政府信息公开工作年度报告\n\n一、总体情况\n本年度共发布各类信息 12 条。\n联系地址：中山北路1号，邮编：210009\n";
+    let r = gongkai::parse::parse_bytes(jiangsu.as_bytes(), "c.txt").unwrap();
+    assert_eq!(r.region.county_code, None, "{:?} {:?}", r.region, r.warnings);
+}
+
 /// The values of every table cell of `tab_blank_cell.txt` as read from `text`, for layouts of it.
 fn cell_values(text: &str) -> Vec<(String, Option<f64>)> {
     let r = gongkai::parse::parse_bytes(text.as_bytes(), "case.md").expect("parses");
