@@ -31,6 +31,10 @@ import subprocess
 import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
+# Layouts of text extracted from PDFs rather than crawled pages, measured with --extra and not
+# yet read right: a long label wrapped in its cell (its second line after the row's values), and
+# each row's values printed before its label.
+EXTRA_LAYOUTS = ["wrapped-labels", "values-first"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
            "dash-blanks", "thousands", "html-as-text"]
@@ -119,16 +123,20 @@ def collapse(cells):
     return out
 
 
-def layouts(blocks, title, rnd, source=None):
+def layouts(blocks, title, seed, source=None):
+    # One random stream per layout, so that adding a layout changes no other layout's text.
+    per_line, paging, mixing, entity, dashing, wrapping = (
+        random.Random(f"{seed}:{layout}") for layout in ("cell-per-line", "page-breaks", "mixed", "entities",
+                                                         "dash-blanks", "wrapped-labels"))
     cells = [(kind, c) for kind, cs in blocks for c in cs if c]
     flat = [c for _, c in cells]
     out = {"one-line": "".join(flat), "one-line-spaced": " ".join(flat), "ideographic": "\u3000".join(flat)}
     lines = []
     for kind, c in cells:
-        if kind == "table" and NUMBER.match(c) and len(c) >= 2 and "." not in c and rnd.random() < 0.3:
-            k = rnd.randrange(1, len(c))
+        if kind == "table" and NUMBER.match(c) and len(c) >= 2 and "." not in c and per_line.random() < 0.3:
+            k = per_line.randrange(1, len(c))
             lines += [c[:k], c[k:]]
-        elif kind == "table" and not NUMBER.match(c) and 2 <= len(c) <= 6 and rnd.random() < 0.3:
+        elif kind == "table" and not NUMBER.match(c) and 2 <= len(c) <= 6 and per_line.random() < 0.3:
             lines += list(c)
         else:
             lines.append(c)
@@ -137,9 +145,9 @@ def layouts(blocks, title, rnd, source=None):
     paged, page = [], 1
     for kind, cs in blocks:
         first = next((c for c in cs if c), "")
-        if kind == "table" and first and not NUMBER.match(first) and rnd.random() < 0.15:
+        if kind == "table" and first and not NUMBER.match(first) and paging.random() < 0.15:
             page += 1
-            paged += [f"- {page} -", f"第 {page} 页", "信息内容"] if rnd.random() < 0.5 else [f"第 {page} 页"]
+            paged += [f"- {page} -", f"第 {page} 页", "信息内容"] if paging.random() < 0.5 else [f"第 {page} 页"]
         paged += [c for c in cs if c]
     out["page-breaks"] = "\n".join(paged)
     out["full-width"] = " ".join(c.translate(FULL_WIDTH) if kind == "table" else c for kind, c in cells)
@@ -155,7 +163,7 @@ def layouts(blocks, title, rnd, source=None):
     out["csv-glued"] = buf.getvalue()
     # Each cell set off by whatever the page happened to put there.
     seps = ["", " ", "\n", "\u3000", "\t", "\r\n", "  ", " \n "]
-    out["mixed"] = "".join(c + rnd.choice(seps) for c in flat)
+    out["mixed"] = "".join(c + mixing.choice(seps) for c in flat)
     # The text flowed and cut every 40 characters, in the middle of a label or a number.
     spaced = " ".join(flat)
     out["hard-wrapped"] = "\n".join(spaced[i:i + 40] for i in range(0, len(spaced), 40))
@@ -170,7 +178,7 @@ def layouts(blocks, title, rnd, source=None):
     out["csv-rows"] = buf.getvalue()
     # Tags stripped but entities left as printed, with invisible characters from the page.
     ents = ["&nbsp;", "&nbsp;&nbsp;", "&#160;", "\u00a0", "\u200b", "&ensp;"]
-    out["entities"] = "".join(c + rnd.choice(ents) for c in flat)
+    out["entities"] = "".join(c + entity.choice(ents) for c in flat)
     # A Markdown export: each table row a pipe row, blank cells kept empty, a rule under each header.
     md, in_table = [], False
     for kind, cs in blocks:
@@ -193,7 +201,7 @@ def layouts(blocks, title, rnd, source=None):
     for kind, cs in blocks:
         at = [i for i, c in enumerate(cs) if NUMBER.match(c)] if kind == "table" else []
         inside = range(at[0], at[-1]) if at else range(0)
-        dashed += [c if c else rnd.choice(["-", "—", "/", "－"]) for i, c in enumerate(cs) if c or i in inside]
+        dashed += [c if c else dashing.choice(["-", "—", "/", "－"]) for i, c in enumerate(cs) if c or i in inside]
     out["dash-blanks"] = " ".join(dashed)
     # Thousands separators in the larger numbers, in a spaced one-line dump.
     def grouped(c):
@@ -202,6 +210,25 @@ def layouts(blocks, title, rnd, source=None):
         whole, _, frac = c.partition(".")
         return f"{int(whole):,}" + ("." + frac if frac else "")
     out["thousands"] = " ".join(grouped(c) if kind == "table" else c for kind, c in cells)
+    # A table row per line whose long label wrapped in its cell: the label's second line follows the
+    # row's values (text taken from a PDF or a word processor).
+    wrapped = []
+    for kind, cs in blocks:
+        label = next((c for c in cs if c and not NUMBER.match(c)), "")
+        values = [c for c in cs if c and c != label]
+        if kind == "table" and len(label) > 8 and values and all(NUMBER.match(v) for v in values):
+            k = wrapping.randrange(3, len(label) - 2)
+            wrapped += [label[:k] + " " + " ".join(values), label[k:]]
+        else:
+            wrapped.append(" ".join(c for c in cs if c))
+    out["wrapped-labels"] = "\n".join(wrapped)
+    # Each table row's values printed before its label, as some text extractions order a row.
+    first = []
+    for kind, cs in blocks:
+        label = [c for c in cs if c and not NUMBER.match(c)]
+        values = [c for c in cs if c and NUMBER.match(c)]
+        first.append(" ".join(values + label) if kind == "table" and values else " ".join(c for c in cs if c))
+    out["values-first"] = "\n".join(first)
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )
@@ -225,13 +252,14 @@ def main():
     ap.add_argument("--tools", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "tools"))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--list-undecided", action="store_true", help="name every cell left without a value")
+    ap.add_argument("--extra", action="store_true", help="also the layouts of EXTRA_LAYOUTS")
     ap.add_argument("pairs", nargs="+")
     args = ap.parse_args()
     if len(args.pairs) % 2:
         ap.error("RAW_DIR GOLD_DIR pairs expected")
     gc = gold_checker(args.tools)
-    rnd = random.Random(args.seed)
-    totals = {layout: {"cells": 0, "right": 0, "undecided": 0, "wrong": 0} for layout in LAYOUTS}
+    chosen = LAYOUTS + (EXTRA_LAYOUTS if args.extra else [])
+    totals = {layout: {"cells": 0, "right": 0, "undecided": 0, "wrong": 0} for layout in chosen}
     failures = []
     for raw_dir, gold_dir in zip(args.pairs[::2], args.pairs[1::2]):
         for gold_name in sorted(os.listdir(gold_dir)):
@@ -247,7 +275,9 @@ def main():
             blocks = blocks_of(os.path.join(raw_dir, raws[0]))
             title = title_of(blocks)
             has_blanks = any(v is None for k, v in expected.items() if k.startswith(("sec3", "sec4")))
-            for layout, text in layouts(blocks, title, rnd, os.path.join(raw_dir, raws[0])).items():
+            for layout, text in layouts(blocks, title, f"{args.seed}:{name}", os.path.join(raw_dir, raws[0])).items():
+                if layout not in chosen:
+                    continue
                 ext = ".csv" if layout.startswith("csv") else ".txt"
                 path = os.path.join(args.out, layout, f"{name}{ext}")
                 os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -122,7 +122,9 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
             // guess where cells start, so the stream reading is kept unless the identities favour
             // the rows.
             let glued = doc.rows.iter().any(|r| r.kind == RowKind::Glued);
-            let stream_wins = if glued {
+            let stream_wins = if streamed.values_first {
+                true
+            } else if glued {
                 identity_balance(&streamed.sec2, &streamed.sec3, &streamed.sec4)
                     >= identity_balance(&grid.0, &grid.1, &grid.2)
             } else {

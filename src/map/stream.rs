@@ -266,6 +266,9 @@ pub struct StreamTables {
     /// Some value of the tables is glued to its label, or prints a leading zero: this text may
     /// drop the separator between two values (`10` printed for 1 and 0).
     pub values_may_glue: bool,
+    /// Each row's values stand before its label (the identities supported that reading better):
+    /// a reading of rows, which gives a label the values after it, is shifted by one row.
+    pub values_first: bool,
 }
 
 /// Short rows (fewer values than cells) printing two equal non-zero values side by side that show a
@@ -411,14 +414,73 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         }
     }
 
-    spill_into_empty_rows(&specs, &hits, &mut printed, &mut out);
-    let costs = if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
-    out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
-    out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
-    if let Some(start) = sec4_start_char {
-        out.sec4 = build_sec4(tokens, &compact, start, costs, &mut out);
+    let first = values_printed_first(tokens, &compact, &found, &printed, &specs);
+    let fresh =
+        StreamTables { labels_found: out.labels_found, values_may_glue: out.values_may_glue, ..Default::default() };
+    let assemble = |mut printed: Vec<Option<Vec<Item>>>, mut out: StreamTables| {
+        spill_into_empty_rows(&specs, &hits, &mut printed, &mut out);
+        let costs =
+            if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
+        out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
+        out.sec3 = build_sec3(&specs, &printed, template, costs, &mut out);
+        if let Some(start) = sec4_start_char {
+            out.sec4 = build_sec4(tokens, &compact, start, costs, &mut out);
+        }
+        out
+    };
+    let after = assemble(printed, out);
+    if let Some(first) = first {
+        let mut before_labels = assemble(first, fresh);
+        let score = |t: &StreamTables| super::reading_score(&t.sec2, &t.sec3, &t.sec4, t.uncertain);
+        if score(&before_labels) > score(&after) {
+            before_labels.warnings.push(
+                "tables: each row's values are printed before its label; read so, as the identities support".into(),
+            );
+            before_labels.values_first = true;
+            return before_labels;
+        }
     }
-    out
+    after
+}
+
+/// Each label's values read from just before it, when the layout may print a row's values first
+/// (some text extractions order a row so): the last sec3 label found has no values after it, and a
+/// value stands right before it. `None` when the layout shows no sign of that.
+fn values_printed_first(
+    tokens: &[Token],
+    compact: &Compact,
+    found: &[(usize, Hit)],
+    printed: &[Option<Vec<Item>>],
+    specs: &[&'static RowSpec],
+) -> Option<Vec<Option<Vec<Item>>>> {
+    let value_before = |hit: &Hit| {
+        let at = compact.token_of_char(hit.start);
+        at.checked_sub(1).and_then(|i| tokens.get(i)).is_some_and(|t| t.kind != TokenKind::Text)
+    };
+    let (last_j, last_hit) = found.iter().rev().find(|(j, _)| specs[*j].section == template::Section::Sec3)?;
+    if printed[*last_j].is_some() || !value_before(last_hit) {
+        return None;
+    }
+    let mut first: Vec<Option<Vec<Item>>> = vec![None; specs.len()];
+    for (k, (j, hit)) in found.iter().enumerate() {
+        let start = compact.token_of_char(hit.start).min(tokens.len());
+        let from = k.checked_sub(1).map_or(0, |p| compact.token_of_char(found[p].1.end - 1) + 1).min(start);
+        // Between two labels there is no other row's label; a group heading (`（三）不予公开`) may
+        // stand between a row's values and its label. Before the first label, only values right
+        // before it are its own.
+        let group = if k > 0 || value_before(hit) { value_groups(&tokens[from..start]).pop() } else { None };
+        match group {
+            Some(group) => first[*j] = Some(group),
+            // Labels with nothing between them (`（六）其他处理 1.申请人无正当理由…`): the values
+            // before the first are the row's, whose label is the last.
+            None => {
+                if let Some((p, _)) = k.checked_sub(1).map(|p| found[p]) {
+                    first[*j] = first[p].take();
+                }
+            }
+        }
+    }
+    Some(first)
 }
 
 /// A sec3 row that printed two rows' values, followed in the template by a row whose label printed

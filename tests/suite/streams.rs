@@ -260,3 +260,32 @@ fn two_rows_of_values_before_the_second_label() {
     let partial = r.sec3.row("partially_granted").unwrap();
     assert!(partial.cells.iter().all(|(_, c)| c.value.is_none()), "{partial:?} {:?}", r.warnings);
 }
+
+/// Some text extractions print each table row's values before its label (`5 1 0 0 0 0 6 （一）予以公开`).
+/// Read after their labels, every row took the next row's values. The identities favour the reading
+/// that gives each label the values before it.
+#[test]
+fn each_row_printed_values_first() {
+    let original = tab_blank_cell();
+    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
+    let values_first: String = original
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
+            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
+            if line.contains('\t') && !values.is_empty() && !labels.is_empty() {
+                format!("{} {}\n", values.join(" "), labels.join(" "))
+            } else {
+                format!("{}\n", cells.join(" "))
+            }
+        })
+        .collect();
+    assert!(values_first.contains("5 1 0 0 0 0 6 三、本年度办理结果 （一）予以公开"), "{values_first}");
+    let r = gongkai::parse::parse_bytes(values_first.as_bytes(), "case.txt").expect("parses");
+    assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
+    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&values_first).into_iter().collect();
+    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    // The blank cell of 上年结转 (`2 0 0 0 0 2` for seven cells) is not in the text at all.
+    assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
+    assert_eq!(r.sec3.row("granted").unwrap().cells[0].1.value, Some(5.0));
+}
