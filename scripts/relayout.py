@@ -31,13 +31,12 @@ import subprocess
 import sys
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
-# Layouts of text extracted from PDFs rather than crawled pages, measured with --extra and not
-# yet read right: a long label wrapped in its cell (its second line after the row's values), and
-# each row's values printed before its label.
-EXTRA_LAYOUTS = ["wrapped-labels", "values-first"]
+# A layout of text extracted from PDFs rather than crawled pages, measured with --extra and not yet
+# read right everywhere: each row's values printed before its label.
+EXTRA_LAYOUTS = ["values-first"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
-           "dash-blanks", "thousands", "html-as-text"]
+           "dash-blanks", "thousands", "html-as-text", "wrapped-labels"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 

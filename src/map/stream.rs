@@ -68,6 +68,53 @@ struct Hit {
     start: usize,
     end: usize,
     followed_by_value: bool,
+    /// The label was printed around its row's values (wrapped in its cell: `一、本 0 0 … 年新收…`),
+    /// which stand inside the span.
+    wraps_values: bool,
+}
+
+/// The compact text with its value marks taken out, and for each character its compact index.
+struct Unvalued {
+    text: String,
+    at: Vec<(usize, usize)>,
+}
+
+impl Unvalued {
+    fn new(compact: &Compact) -> Self {
+        let mut text = String::new();
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        for (i, c) in compact.text.chars().enumerate() {
+            if c != VALUE_MARK {
+                at.push((text.len(), i));
+                text.push(c);
+            }
+        }
+        Unvalued { text, at }
+    }
+}
+
+/// Where each template label occurs printed around values: the label's own words (its enumerator
+/// left out) in the compact text with the values taken out, kept only where values stood inside.
+fn wrapped_hits(unvalued: &Unvalued, spec: &RowSpec) -> Vec<Hit> {
+    let alnum = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+    // With its enumerator (`（二）` may be all that stands before the values) and without it.
+    let bare = spec.label.trim_start_matches(|c: char| !c.is_alphanumeric() || "一二三四五六七八九十".contains(c));
+    let mut variants = vec![alnum(spec.label), alnum(bare)];
+    variants.dedup();
+    let Unvalued { text, at } = unvalued;
+    let index = |byte: usize| at.partition_point(|(b, _)| *b < byte);
+    let mut hits: Vec<Hit> = Vec::new();
+    for words in variants.iter().filter(|w| w.chars().count() >= 4) {
+        for (b, m) in text.match_indices(words.as_str()) {
+            let (first, last) = (index(b), index(b + m.len()) - 1);
+            let (start, end) = (at[first].1, at[last].1 + 1);
+            let values_inside = end - start > last + 1 - first;
+            if values_inside && !hits.iter().any(|h| h.start <= start && end <= h.end) {
+                hits.push(Hit { start, end, followed_by_value: true, wraps_values: true });
+            }
+        }
+    }
+    hits
 }
 
 static SEC3_HEADER: LazyLock<Regex> =
@@ -137,7 +184,7 @@ fn permutations(items: &mut Vec<usize>, k: usize, visit: &mut impl FnMut(&[usize
 
 /// Find every occurrence of every label, then choose one consistent, order-preserving set; with
 /// the chain's score.
-fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> (Vec<Option<Hit>>, f64) {
+fn locate(compact: &Compact, specs: &[&'static RowSpec], wrapped: bool) -> (Vec<Option<Hit>>, f64) {
     let blocked: Vec<(usize, usize)> = SEC3_HEADER
         .find_iter(&compact.text)
         .filter(|m| {
@@ -153,6 +200,7 @@ fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> (Vec<Option<Hit>>, f
             .take(24)
             .any(|c| c == VALUE_MARK)
     };
+    let unvalued = wrapped.then(|| Unvalued::new(compact));
     let hits: Vec<Vec<Hit>> = specs
         .iter()
         .map(|spec| {
@@ -160,7 +208,8 @@ fn locate(compact: &Compact, specs: &[&'static RowSpec]) -> (Vec<Option<Hit>>, f
                 .find_iter(&compact.text)
                 .map(|m| (compact.char_at(m.start()), compact.char_at(m.end())))
                 .filter(|(s, e)| !blocked.iter().any(|(bs, be)| s < be && e > bs))
-                .map(|(start, end)| Hit { start, end, followed_by_value: value_after(end) })
+                .map(|(start, end)| Hit { start, end, followed_by_value: value_after(end), wraps_values: false })
+                .chain(unvalued.as_ref().map(|u| wrapped_hits(u, spec)).unwrap_or_default())
                 .collect()
         })
         .collect();
@@ -346,16 +395,23 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     let mut out = StreamTables::default();
     let compact = Compact::build(tokens);
     let mut specs = label_order(template);
-    let (mut hits, score) = locate(&compact, &specs);
+    let (mut hits, score) = locate(&compact, &specs, false);
+    let mut support = located_support(&hits, score);
     let sec2_rows = template::sec2_specs(template).len();
     if hits[..sec2_rows].iter().any(Option::is_none) {
-        let mut support = located_support(&hits, score);
         for order in sec2_block_orders(template) {
-            let (other, score) = locate(&compact, &order);
+            let (other, score) = locate(&compact, &order, false);
             if located_support(&other, score) > support {
                 support = located_support(&other, score);
                 (specs, hits) = (order, other);
             }
+        }
+    }
+    // Labels not found may have been printed around their values (a long label wrapped in its cell).
+    if hits.iter().zip(&specs).any(|(h, s)| h.is_none() && s.key != "other_subtotal") {
+        let (other, score) = locate(&compact, &specs, true);
+        if located_support(&other, score) > support {
+            hits = other;
         }
     }
     out.labels_found = hits.iter().filter(|h| h.is_some()).count();
@@ -396,7 +452,12 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         let from = compact.token_of_char(hit.end - 1) + 1;
         let to = region_end_token(k).max(from).min(tokens.len());
         let mut groups = value_groups(&tokens[from..to]).into_iter();
-        printed[*j] = groups.next();
+        printed[*j] = if hit.wraps_values {
+            let inside = compact.token_of_char(hit.start)..from.min(tokens.len());
+            value_groups(&tokens[inside]).into_iter().next()
+        } else {
+            groups.next()
+        };
         // Rows whose label was not found (a typo), between this one and the next found: their values
         // follow in order, one group each, when the counts agree.
         let next_j = found.get(k + 1).map_or(specs.len(), |(nj, _)| *nj);

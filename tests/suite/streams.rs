@@ -289,3 +289,36 @@ fn each_row_printed_values_first() {
     assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
     assert_eq!(r.sec3.row("granted").unwrap().cells[0].1.value, Some(5.0));
 }
+
+/// Long labels wrapped in their cells, as text taken from a PDF prints them: the label's first
+/// characters, the row's values, then the rest of the label on the next line
+/// (`二、上 2 0 0 0 0 2` / `年结转政府信息公开申请数量`). Such a label was not found, and the row
+/// before it took its values.
+#[test]
+fn labels_wrapped_around_their_values() {
+    let original = tab_blank_cell();
+    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
+    let wrapped: String = original
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
+            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
+            let label = labels.join(" ");
+            match label.char_indices().nth(3) {
+                // A row whose label is one cell (a group heading is a cell of its own).
+                Some((cut, _))
+                    if line.contains('\t') && !values.is_empty() && labels.len() == 1 && label.chars().count() > 10 =>
+                {
+                    format!("{} {}\n{}\n", &label[..cut], values.join(" "), &label[cut..])
+                }
+                _ => format!("{}\n", cells.join(" ")),
+            }
+        })
+        .collect();
+    assert!(wrapped.contains("二、上 2 0 0 0 0 2\n年结转政府信息公开申请数量"), "{wrapped}");
+    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&wrapped).into_iter().collect();
+    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
+    let r = gongkai::parse::parse_bytes(wrapped.as_bytes(), "case.txt").expect("parses");
+    assert_eq!(r.sec3.value("new_received", "total"), Some(16.0), "{:?}", r.warnings);
+}
