@@ -214,6 +214,15 @@ pub fn satisfies(values: &[Option<f64>], rule: Rule) -> Option<bool> {
     }
 }
 
+/// Whether run `i` of a row was printed apart from its neighbours (a separator before it and
+/// after it) as a count may be: a run no count prints as one (`00`) is cells whatever else the
+/// row lost.
+fn printed_apart(items: &[Item], i: usize) -> bool {
+    items[i].gap != Gap::None
+        && items.get(i + 1).is_none_or(|next| next.gap != Gap::None)
+        && !has_leading_zero(&items[i].text)
+}
+
 /// Cap on readings enumerated for one row.
 const MAX_READINGS: usize = 20_000;
 /// Cap on search steps for one row.
@@ -301,11 +310,7 @@ impl Search<'_> {
                 for split in found {
                     let before = cells.len();
                     cells.extend(split);
-                    // A run no count prints as one (`00`) is cells whatever else the row lost.
-                    let apart = item.gap != Gap::None
-                        && self.items.get(i + 1).is_none_or(|next| next.gap != Gap::None)
-                        && !has_leading_zero(&item.text);
-                    ops.push(Op::Split { run: item.text.clone(), apart });
+                    ops.push(Op::Split { run: item.text.clone(), apart: printed_apart(self.items, i) });
                     self.go(i + 1, cells, cost + split_cost, ops);
                     ops.pop();
                     cells.truncate(before);
@@ -513,10 +518,7 @@ pub fn solve(items: &[Item], kinds: &[ColKind], rule: Rule, costs: Costs) -> Sol
                     .map(|cells| Reading {
                         cells,
                         cost: costs.split,
-                        ops: vec![Op::Split {
-                            run: items[0].text.clone(),
-                            apart: items[0].gap != Gap::None && !has_leading_zero(&items[0].text),
-                        }],
+                        ops: vec![Op::Split { run: items[0].text.clone(), apart: printed_apart(items, 0) }],
                     })
                     .collect();
                 return Solved { candidates: distinct(candidates), broken: false, exhausted: false };

@@ -122,14 +122,14 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
             // guess where cells start, so the stream reading is kept unless the identities favour
             // the rows.
             let glued = doc.rows.iter().any(|r| r.kind == RowKind::Glued);
-            let stream_wins = if streamed.values_first {
-                true
-            } else if glued {
-                identity_balance(&streamed.sec2, &streamed.sec3, &streamed.sec4)
-                    >= identity_balance(&grid.0, &grid.1, &grid.2)
-            } else {
-                stream_score > grid_score
-            };
+            // Where values stand before their labels, the row reading is shifted by a row.
+            let stream_wins = streamed.values_first
+                || if glued {
+                    identity_balance(&streamed.sec2, &streamed.sec3, &streamed.sec4)
+                        >= identity_balance(&grid.0, &grid.1, &grid.2)
+                } else {
+                    stream_score > grid_score
+                };
             if stream_wins || tables_from == Tables::Stream {
                 warnings.retain(|w| !w.starts_with("sec2") && !w.starts_with("sec3") && !w.starts_with("sec4"));
                 warnings.extend(streamed.warnings);
@@ -216,8 +216,9 @@ fn resolve_region(hints: &[&str], text: &str) -> (crate::model::Region, Vec<Stri
         return (region, warnings);
     }
     // The telephone's area code names the city even where the address does not.
-    let dialled = crate::region::dialled_place(&context.join("\n"));
-    let posted = crate::region::posted_province(&context.join("\n"));
+    let contact = context.join("\n");
+    let dialled = crate::region::dialled_place(&contact);
+    let posted = crate::region::posted_province(&contact);
     let mut with_context: Vec<&str> = hints.to_vec();
     with_context.extend(context);
     with_context.extend(dialled.as_deref());

@@ -207,7 +207,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
 /// The empty cells of a line that printed nothing but cell separators (`\t`, `|  |`): one for a
 /// lone separator or a pair, one for each further separator.
 fn blank_line_cells(out: &mut Vec<Token>, seps: usize, gap: &mut Gap) {
-    for _ in 0..seps.saturating_sub(1).max(usize::from(seps > 0)) {
+    let blanks = if seps == 0 { 0 } else { (seps - 1).max(1) };
+    for _ in 0..blanks {
         out.push(Token { kind: TokenKind::Blank, text: String::new(), gap: std::mem::replace(gap, Gap::Cell) });
     }
 }
