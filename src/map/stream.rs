@@ -93,11 +93,12 @@ impl Unvalued {
     }
 }
 
-/// Where each template label occurs printed around values: the label's own words (its enumerator
-/// left out) in the compact text with the values taken out, kept only where values stood inside.
+/// Where each template label occurs printed around values: the label's own words in the compact
+/// text with the values taken out, kept only where values stood inside.
 fn wrapped_hits(unvalued: &Unvalued, spec: &RowSpec) -> Vec<Hit> {
     let alnum = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>();
-    // With its enumerator (`（二）` may be all that stands before the values) and without it.
+    // With its enumerator (`（二）` may be all that stands before the values) and, for the
+    // Chinese-numeral enumerators (`一、`, `（二）`), without it; `1.` is matched as printed.
     let bare = spec.label.trim_start_matches(|c: char| !c.is_alphanumeric() || "一二三四五六七八九十".contains(c));
     let mut variants = vec![alnum(spec.label), alnum(bare)];
     variants.dedup();
