@@ -33,7 +33,8 @@ import sys
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 # A layout of text extracted from PDFs rather than crawled pages, measured with --extra and not yet
 # read right everywhere: each row's values printed before its label.
-EXTRA_LAYOUTS = ["values-first"]
+EXTRA_LAYOUTS = ["values-first", "page-chrome", "chrome-one-line", "csv-ideographic", "collapsed-spaced",
+                 "collapsed-per-line"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
            "dash-blanks", "thousands", "html-as-text", "wrapped-labels"]
@@ -231,6 +232,23 @@ def layouts(blocks, title, seed, source=None):
     out["collapsed"] = "\n".join(
         " ".join(collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks
     )
+    # The page saved whole: the site's navigation above the report and its footer below, with the
+    # numbers a site prints (dates, visit counters, site codes, licence numbers, telephones).
+    header = ["首页 > 政务公开 > 政府信息公开年报", "发布时间：2024-01-15 10:32:07", "来源：本网",
+              "浏览次数：1523", "字号：[ 大 中 小 ]", "打印本页", "分享到："]
+    footer = ["【打印本页】 【关闭窗口】", "相关链接", "主办单位：本级人民政府办公室 承办：本级大数据中心",
+              "网站标识码：3201000012 苏ICP备05012345号-1 苏公网安备 32010202000123号",
+              "联系电话：025-83451234 地址：人民路88号 邮编：210000", "建议使用1920*1080分辨率"]
+    out["page-chrome"] = "\n".join(header + [" ".join(c for c in cs if c) for _, cs in blocks] + footer)
+    out["chrome-one-line"] = "".join(header + flat + footer)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["标题", "时间", "内容", "来源网站"])
+    writer.writerow([title, "2024-01-15", "\u3000".join(c for c in flat if c != title), "http://www.example.gov.cn"])
+    out["csv-ideographic"] = buf.getvalue()
+    runs = [(kind, collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks]
+    out["collapsed-spaced"] = " ".join(c for _, cs in runs for c in cs)
+    out["collapsed-per-line"] = "\n".join(c for _, cs in runs for c in cs)
     # A crawler that saved the page's HTML source under a .txt name.
     if source is not None and source.lower().endswith((".html", ".htm")):
         out["html-as-text"] = open(source, encoding="utf-8").read()

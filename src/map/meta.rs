@@ -137,60 +137,94 @@ const TITLE_MAX: usize = 80;
 /// is used only when no line prints one of its own.
 fn find_title(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(80).collect();
-    let mut quoted = None;
+    let (mut quoted, mut generic) = (None, None);
     for (i, raw_line) in lines.iter().enumerate() {
         let line = TITLE_PREFIX.replace(raw_line, "");
         let joined = match lines.get(i + 1) {
             Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
             _ => line.to_string(),
         };
-        let Some((candidate, in_quotes)) = title_span(&joined) else { continue };
-        if SENTENCE_OPENER.is_match(&candidate) {
-            continue;
-        }
-        // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
-        let candidate = match i.checked_sub(1).map(|j| lines[j]) {
-            Some(prev) if candidate == joined && agency_from_title(&candidate).is_none() && is_agency_line(prev) => {
-                format!("{prev}{candidate}")
+        for (candidate, in_quotes) in title_spans(&joined) {
+            if SENTENCE_OPENER.is_match(&candidate) {
+                continue;
             }
-            _ => candidate,
-        };
-        let title = candidate.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !in_quotes {
-            // A text cut at a fixed width may break the title's first words onto the line before
-            // (`发布机构: 会宁县柴` / `家门镇2022年…`): the body's quoted title, ending the same
-            // way, says what it was.
-            if joined.starts_with(&candidate) {
-                let compact = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-                static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r"《([^《》]{4,80})》"));
-                let rest = compact(&format!("{}{}", &joined[candidate.len()..], lines[i + 1..].concat()));
-                let title_compact = compact(&title);
-                let longer = QUOTED
-                    .captures_iter(&rest)
-                    .map(|c| c[1].to_string())
-                    .find(|q| q.len() > title_compact.len() && q.ends_with(&title_compact) && TITLE_END.is_match(q));
-                if let Some(q) = longer {
-                    return Some(q);
-                }
+            // The name of the site's column (`首页 > 政务公开 > 政府信息公开年报`) names neither a
+            // body nor a year: a title only when nothing better is printed.
+            if agency_from_title(&candidate).is_none()
+                && !YEAR_IN_TITLE.is_match(&candidate)
+                && !i.checked_sub(1).is_some_and(|j| is_agency_line(lines[j]))
+            {
+                generic.get_or_insert(candidate);
+                continue;
             }
-            return Some(title);
+            let (title, printed_alone) = whole_title(&lines, i, &joined, &candidate, in_quotes);
+            if printed_alone {
+                return Some(title);
+            }
+            quoted.get_or_insert(title);
         }
-        quoted.get_or_insert(title);
     }
-    quoted
+    quoted.or(generic)
 }
 
-/// The title within one line: from after the last separator before its report words to their
-/// end; whether it stood inside 《》.
-fn title_span(line: &str) -> Option<(String, bool)> {
-    let end = TITLE_END.find(line)?;
+/// A candidate completed from its neighbours, and whether it is printed as a title of its own
+/// (not quoted in a sentence).
+fn whole_title(lines: &[&str], i: usize, joined: &str, candidate: &str, in_quotes: bool) -> (String, bool) {
+    // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
+    let candidate = match i.checked_sub(1).map(|j| lines[j]) {
+        Some(prev) if candidate == joined && agency_from_title(candidate).is_none() && is_agency_line(prev) => {
+            format!("{prev}{candidate}")
+        }
+        _ => candidate.to_string(),
+    };
+    let title = candidate.split_whitespace().collect::<Vec<_>>().join(" ");
+    if in_quotes {
+        return (title, false);
+    }
+    // A text cut at a fixed width may break the title's first words onto the line before
+    // (`发布机构: 会宁县柴` / `家门镇2022年…`): the body's quoted title, ending the same way, says
+    // what it was.
+    if joined.starts_with(&candidate) {
+        let compact = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r"《([^《》]{4,80})》"));
+        let rest = compact(&format!("{}{}", &joined[candidate.len()..], lines[i + 1..].concat()));
+        let title_compact = compact(&title);
+        let longer = QUOTED
+            .captures_iter(&rest)
+            .map(|c| c[1].to_string())
+            .find(|q| q.len() > title_compact.len() && q.ends_with(&title_compact) && TITLE_END.is_match(q));
+        if let Some(q) = longer {
+            return (q, true);
+        }
+    }
+    (title, true)
+}
+
+/// The titles within one line, one per report-words ending: each from after the last separator
+/// before its report words to their end; whether it stood inside 《》. A dump may print the site's
+/// column name (`…政府信息公开年报`) before the title on the same line.
+fn title_spans(line: &str) -> Vec<(String, bool)> {
+    TITLE_END.find_iter(line).filter_map(|end| title_span(line, end)).collect()
+}
+
+fn title_span(line: &str, end: regex::Match) -> Option<(String, bool)> {
     let head = &line[..end.start()];
     let (start, in_quotes) = match BEFORE_TITLE.find_iter(head).last() {
         Some(sep) if IN_SENTENCE.contains(&sep.as_str()) => return None,
         Some(sep) => (sep.end(), sep.as_str() == "《"),
         None => (0, false),
     };
-    let title = line[start..end.end()].trim();
+    // A number glued before the title is the field before it (`浏览次数：1523某区…`), unless it is
+    // the title's year (`2023年某区…`).
+    static FIELD_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"^[\d\s.\-:：/]+"));
+    let mut title = line[start..end.end()].trim();
+    if let Some(number) = FIELD_NUMBER.find(title) {
+        let from = match YEAR_IN_TITLE.find(title) {
+            Some(year) if year.start() < number.end() => year.start(),
+            _ => number.end(),
+        };
+        title = title[from..].trim();
+    }
     (title.chars().count() <= TITLE_MAX).then(|| (title.to_string(), in_quotes))
 }
 
@@ -277,6 +311,14 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("某市某局2022年政府信息公开工作年度报告"));
         let m = extract("当前位置：首页 > 政务公开 > 某区2021年政府信息公开工作年度报告\n正文");
         assert_eq!(m.title.as_deref(), Some("某区2021年政府信息公开工作年度报告"));
+        // The site's column name in the breadcrumb is no title when the page prints one.
+        for sep in ["\n", ""] {
+            let text = format!("首页 > 政务公开 > 政府信息公开年报{sep}发布时间：2024-01-15 10:32:07{sep}浏览次数：1523{sep}某区某镇2023年政府信息公开工作年度报告{sep}一、总体情况");
+            let m = extract(&text);
+            assert_eq!(m.title.as_deref(), Some("某区某镇2023年政府信息公开工作年度报告"), "separator {sep:?}");
+            assert_eq!(m.year, Some(2023));
+        }
+        assert_eq!(extract("首页 > 政务公开 > 政府信息公开年报\n正文").title.as_deref(), Some("政府信息公开年报"));
     }
 
     #[test]
