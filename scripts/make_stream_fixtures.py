@@ -205,6 +205,31 @@ def page_furniture():
     return "\n".join(lines) + "\n", expected_2021()
 
 
+# A site's page around the report: navigation and breadcrumb above (the column's name ends like a
+# title), fields with numbers (time, visit counter), and a footer full of numbers (site code,
+# licence numbers, telephone, postcode, screen size).
+CHROME_HEAD = ["首页 > 政务公开 > 政府信息公开年报", "发布时间：2024-01-15 10:32:07", "来源：本网", "浏览次数：1523",
+               "字号：[ 大 中 小 ]", "打印本页"]
+CHROME_FOOT = ["【打印本页】 【关闭窗口】", "相关链接", "主办单位：眉县人民政府办公室",
+               "网站标识码：6103260001 陕ICP备05012345号-1 陕公网安备 61032602000123号",
+               "联系电话：0917-5541234 邮编：722300", "建议使用1920*1080分辨率"]
+
+
+def site_page():
+    """Class 6 and 8: a saved page, one cell per line, the report between the site's navigation and
+    its footer; the breadcrumb's column name is no title, the footer's numbers are no cells."""
+    text, exp = split_numbers()
+    text = text.replace("岐山县蔡家坡镇", "眉县横渠镇")
+    return "\n".join(CHROME_HEAD) + "\n" + text + "\n".join(CHROME_FOOT) + "\n", exp
+
+
+def site_page_one_line():
+    """The same page with every tag stripped and nothing in between: chrome glued to the title."""
+    text, exp = one_line()
+    text = text.replace("陇县东风镇", "眉县汤峪镇").strip()
+    return "".join(CHROME_HEAD) + text + "".join(CHROME_FOOT) + "\n", exp
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     fixtures = {
@@ -214,6 +239,8 @@ def main():
         "collapsed.txt": collapsed(),
         "glued_2019.txt": glued_2019(),
         "page_furniture.txt": page_furniture(),
+        "site_page.txt": site_page(),
+        "site_page_one_line.txt": site_page_one_line(),
     }
     expected = {}
     for name, (text, exp) in fixtures.items():

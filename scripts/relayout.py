@@ -34,7 +34,7 @@ NUMBER = re.compile(r"^\d+(\.\d+)?$")
 # A layout of text extracted from PDFs rather than crawled pages, measured with --extra and not yet
 # read right everywhere: each row's values printed before its label.
 EXTRA_LAYOUTS = ["values-first", "page-chrome", "chrome-one-line", "csv-ideographic", "collapsed-spaced",
-                 "collapsed-per-line"]
+                 "collapsed-per-line", "cell-per-line-blanks", "label-variants"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
            "dash-blanks", "thousands", "html-as-text", "wrapped-labels"]
@@ -249,6 +249,29 @@ def layouts(blocks, title, seed, source=None):
     runs = [(kind, collapse([c for c in cs if c]) if kind == "table" else cs) for kind, cs in blocks]
     out["collapsed-spaced"] = " ".join(c for _, cs in runs for c in cs)
     out["collapsed-per-line"] = "\n".join(c for _, cs in runs for c in cs)
+    # Each table cell on a line of its own, an empty cell as an empty line; paragraphs set apart by
+    # empty lines too (a dump of every <p> and <td>).
+    out["cell-per-line-blanks"] = "\n".join(
+        "\n".join(cs) if kind == "table" else "\n".join(cs) + "\n" for kind, cs in blocks
+    )
+    # Labels as other sites print them: another enumerator style (`(一)`, `一、`, `1、`, `（1）`), a
+    # space inside a label, a character dropped from a long label (a typo of the page).
+    variant = random.Random(f"{seed}:label-variants")
+    def relabel(c):
+        if NUMBER.match(c) or not c:
+            return c
+        r = variant.random()
+        if r < 0.3:
+            c = re.sub(r"^（([一二三四五六七八九十]+)）", lambda m: variant.choice([f"({m[1]})", f"{m[1]}、"]), c)
+            c = re.sub(r"^(\d+)\.", lambda m: variant.choice([f"{m[1]}、", f"（{m[1]}）", f"{m[1]}．"]), c)
+        elif r < 0.45 and len(c) >= 4:
+            k = variant.randrange(1, len(c))
+            c = c[:k] + " " + c[k:]
+        elif r < 0.6 and len(c) >= 7:
+            k = variant.randrange(2, len(c))
+            c = c[:k] + c[k + 1:]
+        return c
+    out["label-variants"] = " ".join(relabel(c) if kind == "table" else c for kind, c in cells)
     # A crawler that saved the page's HTML source under a .txt name.
     if source is not None and source.lower().endswith((".html", ".htm")):
         out["html-as-text"] = open(source, encoding="utf-8").read()

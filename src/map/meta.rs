@@ -123,9 +123,10 @@ static SENTENCE_OPENER: LazyLock<Regex> = LazyLock::new(|| {
 static TITLE_END: LazyLock<Regex> = LazyLock::new(|| re(r"信息公开(?:[^，。；,;:：》>›»\s]|\s){0,12}?(报告|年报)"));
 /// What separates a title from what a page prints before it on the same line: field names
 /// (`发布机构:`), breadcrumbs (`首页 > …`), sentence punctuation, ideographic spaces, tabs or a
-/// wide gap. A single space does not: titles are printed `某县 2023 年…`.
+/// wide gap, a page's buttons. A single space does not: titles are printed `某县 2023 年…`.
 /// After sentence-internal punctuation (`，`, `》`…) the words are part of a sentence, not a title.
-static BEFORE_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r#"[:：>›»。|《，,、；;》“”"]|\u{3000}|\t|\s{2,}"#));
+/// A page's buttons end in a bracket (`字号：[ 大 中 小 ]`, `【关闭窗口】`).
+static BEFORE_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r#"[:：>›»。|《，,、；;》“”"\]】]|\u{3000}|\t|\s{2,}"#));
 const IN_SENTENCE: &[&str] = &["，", ",", "、", "；", ";", "》", "“", "”", "\""];
 /// The longest title we accept, in characters.
 const TITLE_MAX: usize = 80;
@@ -214,10 +215,16 @@ fn title_span(line: &str, end: regex::Match) -> Option<(String, bool)> {
         Some(sep) => (sep.end(), sep.as_str() == "《"),
         None => (0, false),
     };
+    // A page's button glued before the title (`打印本页某区…`) is no part of it; no body's name
+    // begins with these words.
+    static PAGE_BUTTONS: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"^(?:\s*(?:打印本页|打印此页|打印|关闭窗口|关闭本页|关闭|收藏本页|收藏|分享到|分享|返回顶部|返回))+")
+    });
     // A number glued before the title is the field before it (`浏览次数：1523某区…`), unless it is
     // the title's year (`2023年某区…`).
     static FIELD_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"^[\d\s.\-:：/]+"));
     let mut title = line[start..end.end()].trim();
+    title = &title[PAGE_BUTTONS.find(title).map_or(0, |b| b.end())..];
     if let Some(number) = FIELD_NUMBER.find(title) {
         let from = match YEAR_IN_TITLE.find(title) {
             Some(year) if year.start() < number.end() => year.start(),
@@ -313,7 +320,9 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("某区2021年政府信息公开工作年度报告"));
         // The site's column name in the breadcrumb is no title when the page prints one.
         for sep in ["\n", ""] {
-            let text = format!("首页 > 政务公开 > 政府信息公开年报{sep}发布时间：2024-01-15 10:32:07{sep}浏览次数：1523{sep}某区某镇2023年政府信息公开工作年度报告{sep}一、总体情况");
+            let text = format!(
+                "首页 > 政务公开 > 政府信息公开年报{sep}发布时间：2024-01-15 10:32:07{sep}浏览次数：1523{sep}字号：[ 大 中 小 ]{sep}打印本页{sep}某区某镇2023年政府信息公开工作年度报告{sep}一、总体情况"
+            );
             let m = extract(&text);
             assert_eq!(m.title.as_deref(), Some("某区某镇2023年政府信息公开工作年度报告"), "separator {sep:?}");
             assert_eq!(m.year, Some(2023));

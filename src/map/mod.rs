@@ -440,13 +440,27 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         let text_from =
             row.cells[..label_at].iter().rposition(|c| c.trim().is_empty() || is_value(c)).map_or(0, |i| i + 1);
         let text_run: String = row.cells[text_from..=label_at].concat();
+        // A label whose cell printed a space (`一、本年新收政府信息 公开申请数量`) is its last text
+        // cells: the fewest that match, so table headers before it do not make it too long to match.
+        let suffix_runs = || (text_from..label_at).rev().map(|k| row.cells[k..=label_at].concat());
         let match_label = |section| {
             labels::match_label(label, section, template)
                 .or_else(|| labels::match_label(&label_run, section, template))
                 .or_else(|| labels::match_label(&text_run, section, template))
+                .or_else(|| suffix_runs().find_map(|run| labels::match_label(&run, section, template)))
+        };
+        // A sec2 label with one character wrong (`行政范性文件`): the one row not yet read it can be.
+        let near_sec2 = || {
+            let mut near = labels::sec2_specs(template)
+                .iter()
+                .filter(|spec| !out.sec2.contains_key(spec.key) && labels::near_label(label, spec));
+            let spec = near.next().filter(|_| near.next().is_none())?;
+            warnings.push(format!("sec2.{}: label printed as {label:?}; taken for the template's row", spec.key));
+            Some(spec)
         };
         if stage == Stage::Sec2
-            && let Some(spec) = match_label(Section::Sec2)
+            && let Some(spec) =
+                match_label(Section::Sec2).or_else(|| match_label(Section::Sec3).is_none().then(near_sec2).flatten())
         {
             if printed_row(&values, spec.cols.len()) {
                 out.sec2.entry(spec.key).or_insert(Printed { values, glued, spans });

@@ -256,6 +256,66 @@ fn locate(compact: &Compact, specs: &[&'static RowSpec], wrapped: bool) -> (Vec<
     (chosen, top)
 }
 
+/// How far from a found neighbour a misprinted label is looked for, in compact characters.
+const MISPRINT_REACH: usize = 300;
+
+/// Labels not found whose words stand, one character wrong, missing or added, between the labels
+/// found around them (`行政规范文件`, `5.属于三类内部事物信息`) and are followed by values: the
+/// template's order says which row they are. A form found twice in that stretch is left alone.
+/// Returns the rows taken so, with the words as printed.
+fn recover_misprinted_labels(
+    compact: &Compact,
+    specs: &[&'static RowSpec],
+    hits: &mut [Option<Hit>],
+) -> Vec<(usize, String)> {
+    let chars: Vec<char> = compact.text.chars().collect();
+    let mut recovered = Vec::new();
+    for j in 0..specs.len() {
+        if hits[j].is_some() || specs[j].key == "other_subtotal" {
+            continue;
+        }
+        let prev_end = hits[..j].iter().rev().find_map(|h| h.map(|h| h.end));
+        let next_start = hits[j + 1..].iter().find_map(|h| h.map(|h| h.start));
+        let (from, to) = match (prev_end, next_start) {
+            (Some(a), Some(b)) => (a, b),
+            (Some(a), None) => (a, (a + MISPRINT_REACH).min(chars.len())),
+            (None, Some(b)) => (b.saturating_sub(MISPRINT_REACH), b),
+            (None, None) => continue,
+        };
+        if from >= to {
+            continue;
+        }
+        let mut places: Vec<(usize, usize, usize)> = Vec::new();
+        for form in template::label_words(specs[j]) {
+            for len in form.len() - 1..=form.len() + 1 {
+                for start in from..to.saturating_sub(len) + 1 {
+                    let span = &chars[start..start + len];
+                    if span.contains(&VALUE_MARK) {
+                        continue;
+                    }
+                    let distance = template::edit_distance(span, &form);
+                    if distance <= 1 && chars[start + len..to.min(start + len + 24)].contains(&VALUE_MARK) {
+                        places.push((distance, start, start + len));
+                    }
+                }
+            }
+        }
+        let Some(best) = places.iter().map(|p| p.0).min() else { continue };
+        // One place, however many spans match there (their union is the label); two apart are
+        // two candidates and neither is sure.
+        let best: Vec<(usize, usize)> = places.iter().filter(|p| p.0 == best).map(|p| (p.1, p.2)).collect();
+        let start = best.iter().map(|p| p.0).min().unwrap_or(from);
+        let first_end = best.iter().filter(|p| p.0 == start).map(|p| p.1).max().unwrap_or(start);
+        if best.iter().any(|p| p.0 >= first_end) {
+            continue;
+        }
+        let end = best.iter().map(|p| p.1).max().unwrap_or(first_end);
+        hits[j] = Some(Hit { start, end, followed_by_value: true, wraps_values: false });
+        recovered.push((j, chars[start..end].iter().collect()));
+    }
+    recovered
+}
+
 /// The printed values between two token positions, in groups separated by text.
 fn value_groups(tokens: &[Token]) -> Vec<Vec<Item>> {
     let mut groups: Vec<Vec<Item>> = Vec::new();
@@ -414,6 +474,13 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         if located_support(&other, score) > support {
             hits = other;
         }
+    }
+    for (j, printed) in recover_misprinted_labels(&compact, &specs, &mut hits) {
+        let section = if specs[j].section == template::Section::Sec2 { "sec2" } else { "sec3" };
+        out.warnings.push(format!(
+            "{section}.{}: label printed as {printed:?}, one character off the template's; taken for that row",
+            specs[j].key
+        ));
     }
     out.labels_found = hits.iter().filter(|h| h.is_some()).count();
 
@@ -701,6 +768,21 @@ fn sec2_row(
             printed_text(items)
         ));
         return row_cells(key, cols, items, None, &[], out);
+    }
+    // Zeros run together (`00`) can only be cut one way, into single zeros: when they are fewer
+    // than the row's cells they are a short row like one printed apart.
+    let zeros_only = items.iter().all(|i| !i.dash && !i.text.is_empty() && i.text.bytes().all(|b| b == b'0'));
+    if out.values_may_glue && zeros_only && items.len() < digits && digits < cols.len() {
+        out.warnings.push(format!(
+            "{key}: the zeros {} run together read as {digits} of {} cells; the rest missing",
+            printed_text(items),
+            cols.len()
+        ));
+        return cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, if i < digits { Cell::parse("0") } else { Cell::missing() }))
+            .collect();
     }
     if items.len() < cols.len() && items.len() > 1 && !leading_zero && items.iter().all(|i| i.gap != Gap::None) {
         // A short row of separately printed values (a scrape that lost a line, or blank cells at

@@ -214,23 +214,36 @@ fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Unicode NFKC (full-width forms become half-width, so `（一）` reads as `(一)`), no-break and
-/// ideographic spaces become spaces, zero-width marks go. A carriage return ends a line: CSV
+/// ideographic spaces become spaces, zero-width marks go (between digits they part cells). A carriage return ends a line: CSV
 /// exports separate cells by runs of bare `\r`, which must not glue `1\r0` into `10`. Footnote
 /// markers (`①`, `²`) go before NFKC would turn them into digits that read as cells.
 pub fn normalize(text: &str) -> String {
     let text = text.replace("\r\n", "\n");
     let text = decode_entities(&text);
-    text.chars()
-        .filter(|c| !is_footnote_mark(*c))
-        .collect::<String>()
-        .nfkc()
-        .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
-        .map(|c| match c {
-            '\u{a0}' | '\u{3000}' => ' ',
-            '\r' => '\n',
-            c => c,
-        })
-        .collect()
+    let folded: Vec<char> = text.chars().filter(|c| !is_footnote_mark(*c)).collect::<String>().nfkc().collect();
+    let mut out = String::with_capacity(folded.len());
+    for (i, &c) in folded.iter().enumerate() {
+        match c {
+            // Between digits a zero-width mark is where a page editor closed one cell and opened the
+            // next (`1&#8203;0` for 1 and 0): it must not glue them into 10.
+            c if is_zero_width(c) => {
+                let digit_before = out.chars().next_back().is_some_and(|p| p.is_ascii_digit());
+                let digit_after =
+                    folded[i + 1..].iter().find(|n| !is_zero_width(**n)).is_some_and(|n| n.is_ascii_digit());
+                if digit_before && digit_after {
+                    out.push(' ');
+                }
+            }
+            '\u{a0}' | '\u{3000}' => out.push(' '),
+            '\r' => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}')
 }
 
 /// Circled and superscript numerals, used as footnote markers.
@@ -248,5 +261,11 @@ mod tests {
         assert_eq!(normalize("行政许可&#x3000;5"), "行政许可 5");
         // Not a character reference: kept as printed.
         assert_eq!(normalize("R&D 与 &unknownentity; 与 &#99999999;"), "R&D 与 &unknownentity; 与 &#99999999;");
+    }
+
+    #[test]
+    fn zero_width_marks_part_digits_and_vanish_elsewhere() {
+        assert_eq!(normalize("行政规范性文件 1\u{200b}0&#8203;&#8203;1"), "行政规范性文件 1 0 1");
+        assert_eq!(normalize("行政\u{200b}许可\u{feff}5"), "行政许可5");
     }
 }

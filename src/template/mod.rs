@@ -442,7 +442,21 @@ pub fn near_label(printed: &str, spec: &RowSpec) -> bool {
         .any(|n| n <= got.len() && edit_distance(&got[got.len() - n..], &want) <= 1)
 }
 
-fn edit_distance(a: &[char], b: &[char]) -> usize {
+/// The words of a label to compare a misprinted one against, without its enumerator: the whole
+/// label and, for one with a note in brackets (`（二）部分公开（区分处理的，…）`), its words before
+/// the note. Only forms of at least four characters, where one edit leaves the label unmistakable.
+pub fn label_words(spec: &RowSpec) -> Vec<Vec<char>> {
+    let whole = normalize_label(spec.label);
+    let whole = whole.trim_start_matches(|c: char| c.is_ascii_digit()).to_string();
+    let head = spec.label.rfind(['（', '(']).filter(|at| *at > 0).map(|at| &spec.label[..at]);
+    let head = head.map(normalize_label).map(|h| h.trim_start_matches(|c: char| c.is_ascii_digit()).to_string());
+    let mut forms: Vec<Vec<char>> = std::iter::once(whole).chain(head).map(|w| w.chars().collect()).collect();
+    forms.retain(|w| w.len() >= 4);
+    forms.dedup();
+    forms
+}
+
+pub(crate) fn edit_distance(a: &[char], b: &[char]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];

@@ -109,6 +109,23 @@ fn page_furniture_inside_a_table() {
     assert_exact("page_furniture.txt");
 }
 
+/// A saved page: the site's navigation above the report (its breadcrumb ends like a title, its
+/// fields carry numbers) and a footer of site codes, licence numbers and telephones below.
+#[test]
+fn site_navigation_and_footer_around_the_report() {
+    for (name, township) in [("site_page.txt", "横渠镇"), ("site_page_one_line.txt", "汤峪镇")] {
+        let r = assert_exact(name);
+        assert_eq!(
+            r.title.as_deref(),
+            Some(format!("眉县{township}2023年政府信息公开工作年度报告").as_str()),
+            "{name}"
+        );
+        assert_eq!(r.year, Some(2023), "{name}");
+        assert_eq!(r.region.county.as_deref(), Some("眉县"), "{name}");
+        assert_eq!(r.region.township.as_deref(), Some(township), "{name}");
+    }
+}
+
 /// A glued row that no cut can make add up is never stored as one number: its cells have no value,
 /// its printed digits are kept, and the report is not `exact`.
 #[test]
