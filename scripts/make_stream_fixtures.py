@@ -230,6 +230,34 @@ def site_page_one_line():
     return "".join(CHROME_HEAD) + text + "".join(CHROME_FOOT) + "\n", exp
 
 
+# Labels as a page misprinted them: a character dropped, one wrong, a space inside.
+TYPOS = [("行政规范性文件", "行政规范文件"), ("行政事业性收费", "行政事业收费"), ("5.属于三类内部事务信息", "5.属于三类内部事物信息"),
+         ("本年新收政府信息公开申请数量", "本年新收政府信息 公开申请数量")]
+
+
+def misprinted(text):
+    """The text with the table's labels misprinted (the narrative before the tables as it was)."""
+    at = text.index("二、主动公开政府信息情况")
+    tables = text[at:]
+    for right, wrong in TYPOS:
+        assert right in tables, right
+        tables = tables.replace(right, wrong, 1)
+    return text[:at] + tables
+
+
+def label_typos():
+    """Class 1 with the labels misprinted: the template's order and the words around them say which
+    row each is."""
+    text, exp = one_line()
+    return misprinted(text.replace("陇县东风镇", "眉县金渠镇")), exp
+
+
+def label_typos_spaced():
+    """The same misprints in a dump whose every cell and line is set off by one space."""
+    text = L.tab_layout("眉县营头镇2023年政府信息公开工作年度报告", "眉县营头镇人民政府")
+    return misprinted(" ".join(text.split())) + "\n", expected_2021()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     fixtures = {
@@ -241,6 +269,8 @@ def main():
         "page_furniture.txt": page_furniture(),
         "site_page.txt": site_page(),
         "site_page_one_line.txt": site_page_one_line(),
+        "label_typos.txt": label_typos(),
+        "label_typos_spaced.txt": label_typos_spaced(),
     }
     expected = {}
     for name, (text, exp) in fixtures.items():

@@ -126,6 +126,22 @@ fn site_navigation_and_footer_around_the_report() {
     }
 }
 
+/// Labels misprinted by one character (a character dropped or wrong, a space inside): the
+/// template's order and the labels found around each say which row it is, and a warning says so.
+#[test]
+fn misprinted_labels_are_taken_for_their_rows() {
+    for name in ["label_typos.txt", "label_typos_spaced.txt"] {
+        let r = assert_exact(name);
+        for row in ["sec2.normative_docs", "sec2.admin_fees", "sec3.withheld_internal_affairs"] {
+            assert!(
+                r.warnings.iter().any(|w| w.starts_with(row) && w.contains("label printed as")),
+                "{name}: {row}: {:#?}",
+                r.warnings
+            );
+        }
+    }
+}
+
 /// A glued row that no cut can make add up is never stored as one number: its cells have no value,
 /// its printed digits are kept, and the report is not `exact`.
 #[test]
