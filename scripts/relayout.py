@@ -33,11 +33,11 @@ import sys
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 # A layout of text extracted from PDFs rather than crawled pages, measured with --extra and not yet
 # read right everywhere: each row's values printed before its label.
-EXTRA_LAYOUTS = ["values-first", "page-chrome", "chrome-one-line", "csv-ideographic", "collapsed-spaced",
-                 "collapsed-per-line", "cell-per-line-blanks", "label-variants"]
+EXTRA_LAYOUTS = ["values-first"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
-           "dash-blanks", "thousands", "html-as-text", "wrapped-labels"]
+           "dash-blanks", "thousands", "html-as-text", "wrapped-labels", "page-chrome", "chrome-one-line",
+           "csv-ideographic", "collapsed-spaced", "collapsed-per-line", "cell-per-line-blanks", "label-variants"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
