@@ -37,7 +37,8 @@ EXTRA_LAYOUTS = ["values-first"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
            "dash-blanks", "thousands", "html-as-text", "wrapped-labels", "page-chrome", "chrome-one-line",
-           "csv-ideographic", "collapsed-spaced", "collapsed-per-line", "cell-per-line-blanks", "label-variants"]
+           "csv-ideographic", "collapsed-spaced", "collapsed-per-line", "cell-per-line-blanks", "label-variants",
+           "quoted-sheet"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
@@ -272,6 +273,10 @@ def layouts(blocks, title, seed, source=None):
             c = c[:k] + c[k + 1:]
         return c
     out["label-variants"] = " ".join(relabel(c) if kind == "table" else c for kind, c in cells)
+    # A spreadsheet export with every field quoted, saved as .txt: a line per row of the page.
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(cs for _, cs in blocks)
+    out["quoted-sheet"] = buf.getvalue()
     # A crawler that saved the page's HTML source under a .txt name.
     if source is not None and source.lower().endswith((".html", ".htm")):
         out["html-as-text"] = open(source, encoding="utf-8").read()

@@ -59,10 +59,18 @@ pub fn unwrap(text: &str) -> Option<Unwrapped> {
     Some(Unwrapped { text: out, notes })
 }
 
+/// A spreadsheet export saved under another name, every field quoted (`"规章","13","","524"`):
+/// nine lines in ten open and close a quoted field, as plain text's lines do not.
+pub fn looks_like_quoted_sheet(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let quoted = lines.iter().filter(|l| l.len() >= 2 && l.starts_with('"') && l.ends_with('"')).count();
+    lines.len() >= 5 && quoted * 10 >= lines.len() * 9
+}
+
 /// A spreadsheet export of the report itself (no content column): each record is a row of the
 /// page, a table row where it has two or more cells, its empty fields blank cells. Trailing empty
-/// fields are the sheet's padding to its widest row, not cells. `None` when the text is not CSV or
-/// holds no table row.
+/// fields are the sheet's padding to its widest row, not cells; the text is each record's fields
+/// joined by spaces, a line each. `None` when the text is not CSV.
 pub fn sheet_rows(text: &str) -> Option<(Vec<Row>, String)> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
@@ -80,7 +88,7 @@ pub fn sheet_rows(text: &str) -> Option<(Vec<Row>, String)> {
         lines.push('\n');
         rows.push(if cells.len() >= 2 { Row::table(cells) } else { Row::text(cells[0]) });
     }
-    rows.iter().any(|r| r.cells.len() >= 2).then_some((rows, lines))
+    Some((rows, lines))
 }
 
 #[cfg(test)]
@@ -95,6 +103,16 @@ mod tests {
         assert!(u.text.starts_with("标题: 某县2023年政府信息公开工作年度报告\n发布时间: 2024-01-20\n一、总体情况"));
         assert!(u.text.contains("规章\r0\r0\r0"));
         assert!(u.notes.is_empty());
+    }
+
+    #[test]
+    fn a_quoted_sheet_is_told_from_plain_text() {
+        let sheet = "\"标题\"\n\"一、总体情况\"\n\"项目\",\"本年制发件数\"\n\"规章\",\"0\"\n\"行政规范性文件\",\"3\"\n";
+        assert!(looks_like_quoted_sheet(sheet));
+        let one_field = "\"标题\"\n\"规章\"\n\"0\"\n\"行政规范性文件\"\n\"3\"\n";
+        assert!(looks_like_quoted_sheet(one_field));
+        let prose = "一、总体情况\n\"放管服\"改革\n规章 0\n行政规范性文件 3\n\"二、主动公开\"\n";
+        assert!(!looks_like_quoted_sheet(prose));
     }
 
     #[test]
