@@ -38,7 +38,7 @@ LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
            "dash-blanks", "thousands", "html-as-text", "wrapped-labels", "page-chrome", "chrome-one-line",
            "csv-ideographic", "collapsed-spaced", "collapsed-per-line", "cell-per-line-blanks", "label-variants",
-           "quoted-sheet"]
+           "quoted-sheet", "page-breaks-glued"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
@@ -273,6 +273,14 @@ def layouts(blocks, title, seed, source=None):
             c = c[:k] + c[k + 1:]
         return c
     out["label-variants"] = " ".join(relabel(c) if kind == "table" else c for kind, c in cells)
+    # A PDF's text glued on one line, its page numbers between table rows glued in (`000- 2 -规章`).
+    glued_pages, pages, page = random.Random(f"{seed}:page-breaks-glued"), [], 1
+    for kind, c in cells:
+        if kind == "table" and not NUMBER.match(c) and pages and NUMBER.match(pages[-1]) and glued_pages.random() < 0.2:
+            page += 1
+            pages.append(f"- {page} -")
+        pages.append(c)
+    out["page-breaks-glued"] = "".join(pages)
     # A spreadsheet export with every field quoted, saved as .txt: a line per row of the page.
     buf = io.StringIO()
     csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(cs for _, cs in blocks)

@@ -60,11 +60,19 @@ static PAGE_MARK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("page mark")
 });
 
+/// A page number whose line breaks a dump dropped, glued to the text on both sides
+/// (`000- 2 -第二十条`). Spaced inside and glued outside, it is no blank printed as a dash: a spaced
+/// dump sets those off on both sides (`0 - 2 - 0`).
+static GLUED_PAGE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\S)[-—–－][ \t]+\d{1,3}[ \t]+[-—–－](\S)").expect("glued page number"));
+
 /// Remove page furniture that a page break leaves inside a table: page-number lines (`- 2 -`,
-/// `3/5`) and page marks (`第 3 页`, `共 5 页`), which would otherwise read as cells.
+/// `3/5`), the same glued into a dump, and page marks (`第 3 页`, `共 5 页`), which would otherwise
+/// read as cells.
 pub fn strip_page_furniture(text: &str) -> String {
     let text = MARKDOWN_RULE.replace_all(text, "");
     let text = PAGE_LINE.replace_all(&text, "");
+    let text = GLUED_PAGE_NUMBER.replace_all(&text, "$1 $2");
     PAGE_MARK.replace_all(&text, " ").into_owned()
 }
 
@@ -376,5 +384,14 @@ mod tests {
         let t = kinds("规章 0 0\n- 2 -\n第 3 页\n0");
         let numbers: Vec<&str> = t.iter().filter(|t| t.0 == Number).map(|t| t.1.as_str()).collect();
         assert_eq!(numbers, vec!["0", "0", "0"]);
+    }
+
+    #[test]
+    fn a_page_number_glued_into_a_dump_goes_but_spaced_dashed_blanks_stay() {
+        let numbers =
+            |text: &str| -> Vec<String> { kinds(text).into_iter().filter(|t| t.0 == Number).map(|t| t.1).collect() };
+        assert_eq!(numbers("行政规范性文件000- 2 -第二十条"), vec!["000"]);
+        let dashes = |text: &str| kinds(text).iter().filter(|t| t.0 == Dash).count();
+        assert_eq!(dashes("规章 0 - 2 - 0"), 2);
     }
 }
