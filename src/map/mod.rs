@@ -102,7 +102,7 @@ pub fn map_using(doc: &Document, source_uri: &str, report_id: String, tables_fro
         let grid = (
             build_sec2(&tables.sec2, template, &narrative, tables.procurement_in_wan, layout, &mut warnings),
             build_sec3(&tables.sec3, template, layout, &mut warnings),
-            build_sec4(&tables.sec4, layout.collapsed_runs, &mut warnings),
+            build_sec4(&tables.sec4, &tables.sec4_surplus, layout.collapsed_runs, &mut warnings),
         );
         quality_flags.uncertain = warnings.iter().filter(|w| w.contains("ambiguous")).count()
             + [&grid.0, &grid.1, &grid.2].iter().map(|t| undecided_cells(t)).sum::<usize>();
@@ -329,6 +329,8 @@ struct Collected {
     sec2: HashMap<&'static str, Printed>,
     sec3: HashMap<&'static str, Printed>,
     sec4: Vec<String>,
+    /// Values printed in sec4's row past its fifteen cells: which fifteen are the cells is unknown.
+    sec4_surplus: Vec<String>,
     /// The 2019 procurement header prints its amount in 万元 (`采购总金额(万元)`).
     procurement_in_wan: bool,
 }
@@ -403,7 +405,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
                 continue;
             }
             if has_number {
-                collect_sec4(&values, &mut out.sec4);
+                collect_sec4(&values, &mut out.sec4, &mut out.sec4_surplus);
                 if out.sec4.len() >= 15 {
                     stage = Stage::After;
                 }
@@ -518,13 +520,15 @@ fn is_sec4_header(label: &str) -> bool {
 }
 
 /// sec4 is one row of fifteen values (sometimes spread over several rows of the layout).
-fn collect_sec4(values: &[String], sec4: &mut Vec<String>) {
+fn collect_sec4(values: &[String], sec4: &mut Vec<String>, surplus: &mut Vec<String>) {
     let needed = 15 - sec4.len();
-    if sec4.is_empty() && values.len() >= 15 {
-        sec4.extend(trim_to(values, 15).into_iter().take(15));
-        return;
-    }
-    sec4.extend(values.iter().filter(|v| !v.trim().is_empty()).take(needed).cloned());
+    let taken = if sec4.is_empty() && values.len() >= 15 {
+        trim_to(values, 15)
+    } else {
+        values.iter().filter(|v| !v.trim().is_empty()).cloned().collect()
+    };
+    surplus.extend(taken.iter().skip(needed).filter(|v| !v.trim().is_empty()).cloned());
+    sec4.extend(taken.into_iter().take(needed));
 }
 
 /// Drop surplus empty cells at the ends of a row (left by merged cells) until it has `n` cells,
@@ -1126,9 +1130,17 @@ fn apply_choice(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)], choi
     }
 }
 
-fn build_sec4(values: &[String], may_collapse: bool, warnings: &mut Vec<String>) -> Table {
+fn build_sec4(values: &[String], surplus: &[String], may_collapse: bool, warnings: &mut Vec<String>) -> Table {
     let mut values = values.to_vec();
-    if !values.is_empty() && values.len() < 15 {
+    if !surplus.is_empty() {
+        warnings.push(format!(
+            "sec4: {} values printed for 15 cells ({} {}); which are the cells is uncertain, cells missing",
+            values.len() + surplus.len(),
+            values.join(" "),
+            surplus.join(" ")
+        ));
+        values.clear();
+    } else if !values.is_empty() && values.len() < 15 {
         // Never filled from the left: which cells were lost is unknown, unless a run of equal cells
         // printed once expands one way only under H4.
         let printed: Vec<&String> = values.iter().collect();
@@ -1165,6 +1177,23 @@ fn build_sec4(values: &[String], may_collapse: bool, warnings: &mut Vec<String>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sec4_printed_with_more_values_than_cells_is_left_missing() {
+        let row: Vec<String> = "- 2 - 1 0 0 1 2 0 1 0 0 1 0 0 0 0 0".split(' ').map(String::from).collect();
+        let (mut sec4, mut surplus) = (Vec::new(), Vec::new());
+        collect_sec4(&row, &mut sec4, &mut surplus);
+        assert_eq!((sec4.len(), surplus.len()), (15, 3));
+        let mut warnings = Vec::new();
+        let table = build_sec4(&sec4, &surplus, false, &mut warnings);
+        assert!(table.cells().all(|(_, _, c)| c.kind == CellKind::Missing));
+        assert!(warnings.iter().any(|w| w.contains("18 values printed for 15 cells")), "{warnings:?}");
+        let (mut exact, mut none) = (Vec::new(), Vec::new());
+        collect_sec4(&row[3..], &mut exact, &mut none);
+        assert!(none.is_empty());
+        let table = build_sec4(&exact, &none, false, &mut warnings);
+        assert_eq!(table.value("review", "total"), Some(2.0));
+    }
 
     #[test]
     fn procurement_amounts_become_yuan() {

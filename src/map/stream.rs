@@ -1059,7 +1059,14 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
         .map(|m| compact.char_at(m.start()));
     let to = end_char.map_or(tokens.len(), |c| compact.token_of_char(c)).max(from).min(tokens.len());
     let mut items: Vec<Item> = Vec::new();
-    for group in value_groups_until_narrative(&tokens[from..to]) {
+    let (window, page_numbers) = without_page_numbers_in_header(&tokens[from..to]);
+    if !page_numbers.is_empty() {
+        out.warnings.push(format!(
+            "sec4: {} between the table's header words taken for page numbers, not cells",
+            page_numbers.join(", ")
+        ));
+    }
+    for group in value_groups_until_narrative(&window) {
         items.extend(group);
     }
     let n = SEC4_GROUPS.len() * SEC4_COLS.len();
@@ -1092,6 +1099,37 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
         table.rows.push(TableRow { key: group, cells: row });
     }
     table
+}
+
+/// sec4's tokens without the page numbers a page break printed inside its header (`复议 - 2 -
+/// 行政诉讼`), and those numbers. The template prints the header before its one row of values, so
+/// a number of one to three digits set off by dashes between two header words, with values still
+/// to come, is no cell.
+fn without_page_numbers_in_header(tokens: &[Token]) -> (Vec<Token>, Vec<String>) {
+    let is_value = |t: &Token| matches!(t.kind, TokenKind::Number | TokenKind::Dash);
+    let is_page_dash = |t: &Token| t.kind == TokenKind::Dash && matches!(t.text.as_str(), "-" | "—" | "–" | "－");
+    let (mut kept, mut page_numbers) = (Vec::with_capacity(tokens.len()), Vec::new());
+    let mut i = 0;
+    while i < tokens.len() {
+        let w = &tokens[i..];
+        let page_number = i > 0
+            && w.len() > 4
+            && tokens[i - 1].kind == TokenKind::Text
+            && is_page_dash(&w[0])
+            && w[1].kind == TokenKind::Number
+            && w[1].text.len() <= 3
+            && is_page_dash(&w[2])
+            && w[3].kind == TokenKind::Text
+            && w[4..].iter().any(is_value);
+        if page_number {
+            page_numbers.push(format!("- {} -", w[1].text));
+            i += 3;
+        } else {
+            kept.push(tokens[i].clone());
+            i += 1;
+        }
+    }
+    (kept, page_numbers)
 }
 
 /// Value groups of sec4, stopping at the first stretch of narrative after values began (headers

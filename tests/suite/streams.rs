@@ -142,6 +142,27 @@ fn misprinted_labels_are_taken_for_their_rows() {
     }
 }
 
+/// A page break inside sec4's header of a spaced dump leaves its page number between two header
+/// words (`结果纠正 - 3 - 其他结果`): no cell, though a blank printed as a dash looks the same.
+#[test]
+fn a_page_number_inside_the_review_table_header_is_no_cell() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/label_typos_spaced.txt")).unwrap();
+    let paged = text.replacen("行政诉讼 结果维持 结果纠正 其他结果", "行政诉讼 结果维持 结果纠正 - 3 - 其他结果", 1);
+    assert_ne!(paged, text);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paged.txt");
+    std::fs::write(&path, paged).unwrap();
+    let report = gongkai::parse::parse_file(&path).unwrap();
+    let want = [1.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    let groups = ["review", "litigation_direct", "litigation_after_review"];
+    let cols = ["upheld", "corrected", "other_result", "pending", "total"];
+    let json = serde_json::to_value(&report).unwrap();
+    for (i, want) in want.iter().enumerate() {
+        assert_eq!(json["sec4"][groups[i / 5]][cols[i % 5]]["value"].as_f64(), Some(*want), "sec4 cell {i}");
+    }
+    assert!(report.warnings.iter().any(|w| w.contains("- 3 -") && w.contains("page number")), "{:?}", report.warnings);
+}
+
 /// A glued row that no cut can make add up is never stored as one number: its cells have no value,
 /// its printed digits are kept, and the report is not `exact`.
 #[test]
