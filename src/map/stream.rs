@@ -1107,7 +1107,7 @@ fn build_sec4(tokens: &[Token], compact: &Compact, start_char: usize, costs: Cos
 /// to come, is no cell.
 fn without_page_numbers_in_header(tokens: &[Token]) -> (Vec<Token>, Vec<String>) {
     let is_value = |t: &Token| matches!(t.kind, TokenKind::Number | TokenKind::Dash);
-    let is_page_dash = |t: &Token| t.kind == TokenKind::Dash && matches!(t.text.as_str(), "-" | "—" | "–" | "－");
+    let is_page_dash = |t: &Token| t.kind == TokenKind::Dash && crate::read::tokens::is_page_number_dash(&t.text);
     let (mut kept, mut page_numbers) = (Vec::with_capacity(tokens.len()), Vec::new());
     let mut i = 0;
     while i < tokens.len() {

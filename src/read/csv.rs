@@ -62,9 +62,12 @@ pub fn unwrap(text: &str) -> Option<Unwrapped> {
 /// A spreadsheet export saved under another name, every field quoted (`"规章","13","","524"`):
 /// nine lines in ten open and close a quoted field, as plain text's lines do not.
 pub fn looks_like_quoted_sheet(text: &str) -> bool {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let quoted = lines.iter().filter(|l| l.len() >= 2 && l.starts_with('"') && l.ends_with('"')).count();
-    lines.len() >= 5 && quoted * 10 >= lines.len() * 9
+    let (mut lines, mut quoted) = (0, 0);
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        lines += 1;
+        quoted += usize::from(line.len() >= 2 && line.starts_with('"') && line.ends_with('"'));
+    }
+    lines >= 5 && quoted * 10 >= lines * 9
 }
 
 /// A spreadsheet export of the report itself (no content column): each record is a row of the

@@ -112,22 +112,24 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
                     _ => "binary content (NUL bytes) in a text file".into(),
                 }));
             }
-            let quoted = csv::looks_like_quoted_sheet(&decoded.text);
             let (body, notes) =
                 match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
                     Some(unwrapped) => (unwrapped.text, unwrapped.notes),
-                    // A sheet of the report's own rows. With no row of several cells it is plain
-                    // text: as printed, or its fields one a line when every field was quoted.
-                    None if extension(name) == "csv" || quoted => match csv::sheet_rows(&decoded.text) {
-                        Some((rows, text)) if rows.iter().any(|r| r.cells.len() >= 2) => {
-                            let mut doc = normalized(format, decoded.encoding, rows, &text);
-                            doc.notes.extend(lossy);
-                            return Ok(doc);
+                    None => {
+                        // A sheet of the report's own rows. With no row of several cells it is plain
+                        // text: as printed, or its fields one a line when every field was quoted.
+                        let quoted = csv::looks_like_quoted_sheet(&decoded.text);
+                        let sheet = (quoted || extension(name) == "csv").then(|| csv::sheet_rows(&decoded.text));
+                        match sheet.flatten() {
+                            Some((rows, text)) if rows.iter().any(|r| r.cells.len() >= 2) => {
+                                let mut doc = normalized(format, decoded.encoding, rows, &text);
+                                doc.notes.extend(lossy);
+                                return Ok(doc);
+                            }
+                            Some((_, text)) if quoted => (text, Vec::new()),
+                            _ => (decoded.text, Vec::new()),
                         }
-                        Some((_, text)) if quoted => (text, Vec::new()),
-                        _ => (decoded.text, Vec::new()),
-                    },
-                    None => (decoded.text, Vec::new()),
+                    }
                 };
             let text = normalize(&body);
             let rows = text::rows(&text);

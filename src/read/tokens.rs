@@ -60,6 +60,12 @@ static PAGE_MARK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("page mark")
 });
 
+/// A dash that sets off a page number (`- 2 -`, `— 3 —`); the page-number patterns above and below
+/// use the same characters.
+pub(crate) fn is_page_number_dash(text: &str) -> bool {
+    matches!(text, "-" | "—" | "–" | "－")
+}
+
 /// A page number whose line breaks a dump dropped, glued to the text on both sides
 /// (`000- 2 -第二十条`). Spaced inside and glued outside, it is no blank printed as a dash: a spaced
 /// dump sets those off on both sides (`0 - 2 - 0`).
