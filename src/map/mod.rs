@@ -342,10 +342,12 @@ fn is_value(cell: &str) -> bool {
 /// Whether a cell of the row opens with one of `words` and is short enough to be a heading or a
 /// table caption rather than a sentence that mentions them (`报告全文包括总体情况、主动公开…`).
 fn has_heading(row: &Row, words: &[&str]) -> bool {
-    row.cells.iter().any(|cell| {
-        let norm = labels::normalize_label(cell);
+    let opens = |text: &str| {
+        let norm = labels::normalize_label(text);
         words.iter().any(|w| norm.starts_with(w) && norm.chars().count() <= w.chars().count() + 30)
-    })
+    };
+    // A heading with a space in it (`第二 十条第（一）项`) is split over two cells by a spaced dump.
+    row.cells.iter().any(|cell| opens(cell)) || row.cells.windows(2).any(|pair| opens(&pair.concat()))
 }
 
 fn row_text(row: &Row) -> String {
@@ -364,7 +366,8 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
     // Index in `sec3_rows` of the last row placed, for rows that lost their label.
     let mut sec3_cursor: Option<usize> = None;
 
-    for row in rows {
+    let mut sec4_page_numbers: Vec<String> = Vec::new();
+    for (at, row) in rows.iter().enumerate() {
         let text = row_text(row);
         if stage == Stage::After {
             break;
@@ -402,6 +405,10 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
             // A short sec4 is never topped up from what follows the table (a date line, a sentence).
             if !out.sec4.is_empty() && label_at.is_some_and(|i| !is_sec4_header(&row.cells[i])) {
                 stage = Stage::After;
+                continue;
+            }
+            if out.sec4.is_empty() && is_page_number_in_header(row, label_at, &values, rows.get(at + 1)) {
+                sec4_page_numbers.push(values.join(" "));
                 continue;
             }
             if has_number {
@@ -501,7 +508,33 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
         let cursor_key = if spec.key == "other_subtotal" { "other_misc" } else { spec.key };
         sec3_cursor = sec3_rows.iter().position(|k| *k == cursor_key).or(sec3_cursor);
     }
+    if !sec4_page_numbers.is_empty() {
+        warnings.push(format!(
+            "sec4: {} between the table's header words taken for page numbers, not cells",
+            sec4_page_numbers.join(", ")
+        ));
+    }
     out
+}
+
+/// A page number that a page break printed inside sec4's header (`行政复议 - 2 - 行政诉讼 …`): the
+/// row's only values are a number of one to three digits set off by dashes, after a header word and
+/// before a row that goes on with the header. The template prints the header before its one row of
+/// values, so such a number is no cell.
+fn is_page_number_in_header(row: &Row, label_at: Option<usize>, values: &[String], next: Option<&Row>) -> bool {
+    let [open, number, close] = values else {
+        return false;
+    };
+    let header_before = label_at.is_some_and(|i| is_sec4_header(&row.cells[i]));
+    let header_after = next
+        .and_then(|r| r.cells.iter().find(|c| !c.trim().is_empty()))
+        .is_some_and(|c| !is_value(c) && is_sec4_header(c));
+    header_before
+        && header_after
+        && crate::read::tokens::is_page_number_dash(open.trim())
+        && crate::read::tokens::is_page_number_dash(close.trim())
+        && (1..=3).contains(&number.trim().len())
+        && number.trim().bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether the cells after a label are a printed row: some value, or a full row of empty cells (a
@@ -938,7 +971,19 @@ fn build_sec2(
                     ));
                     spec.cols.iter().map(|c| (*c, Cell::undecided(printed.clone()))).collect()
                 }
-                None => fit(&key, &p.values, spec.cols, |_| false, warnings),
+                None => {
+                    let printed: Vec<&str> = p.values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+                    // Text drops blank cells and may print a run of equal cells once, so which cells
+                    // a short row's values are is not printed: read from the first column, said so.
+                    if layout.broken_numbers && !printed.is_empty() && printed.len() < spec.cols.len() {
+                        warnings.push(format!(
+                            "{key}: ambiguous: {} printed for {} cells; read from the first column, the others missing",
+                            printed.join(" "),
+                            spec.cols.len()
+                        ));
+                    }
+                    fit(&key, &p.values, spec.cols, |_| false, warnings)
+                }
             },
         };
         let cells = cells.into_iter().map(|(col, cell)| (col, to_yuan(col, cell, procurement_in_wan))).collect();

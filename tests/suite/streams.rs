@@ -147,20 +147,34 @@ fn misprinted_labels_are_taken_for_their_rows() {
 #[test]
 fn a_page_number_inside_the_review_table_header_is_no_cell() {
     let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/label_typos_spaced.txt")).unwrap();
-    let paged = text.replacen("行政诉讼 结果维持 结果纠正 其他结果", "行政诉讼 结果维持 结果纠正 - 3 - 其他结果", 1);
-    assert_ne!(paged, text);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("paged.txt");
-    std::fs::write(&path, paged).unwrap();
-    let report = gongkai::parse::parse_file(&path).unwrap();
-    let want = [1.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-    let groups = ["review", "litigation_direct", "litigation_after_review"];
-    let cols = ["upheld", "corrected", "other_result", "pending", "total"];
-    let json = serde_json::to_value(&report).unwrap();
-    for (i, want) in want.iter().enumerate() {
-        assert_eq!(json["sec4"][groups[i / 5]][cols[i % 5]]["value"].as_f64(), Some(*want), "sec4 cell {i}");
+    let once = text.replacen("行政诉讼 结果维持 结果纠正 其他结果", "行政诉讼 结果维持 结果纠正 - 3 - 其他结果", 1);
+    // Page breaks after the first header word and inside both litigation headers, where the row
+    // reading ends a row at each, and one after a sec3 row, which makes the rows the better reading.
+    let thrice = text
+        .replacen("行政复议 行政诉讼", "行政复议 - 2 - 行政诉讼", 1)
+        .replacen("复议后起诉 结果维持", "复议后起诉 - 3 - 结果维持", 1)
+        .replacen("尚未审结 总计 1 0", "尚未审结 - 4 - 总计 1 0", 1)
+        .replacen("0 0 0 0 0 2 三、本年度办理结果", "0 0 0 0 0 2 - 1 - 三、本年度办理结果", 1);
+    for (paged, marks) in [(once, &["- 3 -"][..]), (thrice, &["- 2 -", "- 3 -", "- 4 -"][..])] {
+        assert_ne!(paged, text);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paged.txt");
+        std::fs::write(&path, paged).unwrap();
+        let report = gongkai::parse::parse_file(&path).unwrap();
+        let want = [1.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let groups = ["review", "litigation_direct", "litigation_after_review"];
+        let cols = ["upheld", "corrected", "other_result", "pending", "total"];
+        let json = serde_json::to_value(&report).unwrap();
+        for (i, want) in want.iter().enumerate() {
+            assert_eq!(
+                json["sec4"][groups[i / 5]][cols[i % 5]]["value"].as_f64(),
+                Some(*want),
+                "sec4 cell {i} {marks:?}"
+            );
+        }
+        let named = |m: &str| report.warnings.iter().any(|w| w.contains(m) && w.contains("page number"));
+        assert!(marks.iter().all(|m| named(m)), "{marks:?} {:?}", report.warnings);
     }
-    assert!(report.warnings.iter().any(|w| w.contains("- 3 -") && w.contains("page number")), "{:?}", report.warnings);
 }
 
 /// A glued row that no cut can make add up is never stored as one number: its cells have no value,
