@@ -686,7 +686,15 @@ fn row_cells(
         return cols.iter().map(|c| (*c, Cell::undecided(raw.clone()))).collect();
     };
     if !reading.ops.is_empty() {
-        out.warnings.push(format!("{key}: {}", describe(&reading.ops)));
+        // No identity binds a sec2 row: a run printed once there is the layout's likeliest reading
+        // (a crawler collapsing a row of zeros), not a certain one, since text also drops blanks.
+        let unbound = key.starts_with("sec2.") && reading.ops.iter().any(|op| matches!(op, Op::Expand(..)));
+        if unbound {
+            out.warnings.push(format!("{key}: ambiguous: {}, or blank cells not printed", describe(&reading.ops)));
+            out.uncertain += 1;
+        } else {
+            out.warnings.push(format!("{key}: {}", describe(&reading.ops)));
+        }
         out.inferred += cols.len();
     }
     // Readings that disagree on how runs were printed once disagree on where every value sits (a

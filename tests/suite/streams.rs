@@ -390,3 +390,22 @@ fn labels_wrapped_around_their_values() {
     let r = gongkai::parse::parse_bytes(wrapped.as_bytes(), "case.txt").expect("parses");
     assert_eq!(r.sec3.value("new_received", "total"), Some(16.0), "{:?}", r.warnings);
 }
+
+/// A sec2 row of text that printed fewer values than its columns does not say which cells they
+/// are (text drops blank cells): whatever is read of it is flagged, and the report is not `exact`.
+#[test]
+fn a_short_sec2_row_of_text_is_never_exact() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/label_typos_spaced.txt")).unwrap();
+    let short = text.replacen("规章 1 0 3 ", "规章 1 ", 1);
+    assert_ne!(short, text);
+    let r = gongkai::parse::parse_bytes(short.as_bytes(), "short.txt").unwrap();
+    assert_ne!(r.parse_quality, ParseQuality::Exact, "{:?}", r.warnings);
+    let json = serde_json::to_value(&r).unwrap();
+    let rules = &json["sec2"]["rules"];
+    let stored: Vec<f64> =
+        ["issued", "repealed", "in_force"].iter().filter_map(|c| rules[c]["value"].as_f64()).collect();
+    assert!(stored.iter().all(|v| *v == 1.0), "{rules}");
+    if !stored.is_empty() {
+        assert!(r.warnings.iter().any(|w| w.starts_with("sec2.rules") && w.contains("ambiguous")), "{:?}", r.warnings);
+    }
+}
