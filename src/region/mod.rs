@@ -2,10 +2,11 @@
 //! (统计用区划代码) of its province, prefecture, county and township.
 //!
 //! The gazetteer `data/gazetteer.tsv` (derived by `scripts/derive_gazetteer.py`, see
-//! `data/GAZETTEER_LICENSE.md`) is embedded and indexed by name on first use. Resolution looks up
-//! every substring of the input in that index, keeps the hits whose context makes them credible,
-//! and picks the chain of nested divisions that explains the most text. It never guesses between
-//! equally good places: it keeps only their common ancestor and says so in a warning.
+//! `data/GAZETTEER_LICENSE.md`) is embedded with its name index, built at compile time (`build.rs`,
+//! `index.rs`). Resolution looks up every substring of the input in that index, keeps the hits
+//! whose context makes them credible, and picks the chain of nested divisions that explains the
+//! most text. It never guesses between equally good places: it keeps only their common ancestor
+//! and says so in a warning.
 
 use std::collections::HashMap;
 
@@ -83,62 +84,25 @@ pub fn posted_province(text: &str) -> Option<&'static str> {
     g.name_of(found?)
 }
 
-/// How a lookup key names a division; decides how much context a hit needs to count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Official name of ≥3 characters, or a safe alias (恩施州, 平潭综合实验区).
-    Full,
-    /// Customary province short form (宁夏, 广西): as common as the full name.
-    ProvShort,
-    /// Two-character county name (忠县, 芒市), or one starting like a suffix (市南区): easily part
-    /// of a longer word, so it needs a word boundary or an ancestor right before it.
-    BareCounty,
-    /// Two-character township name (唐镇): needs an ancestor before it, or to stand alone.
-    BareTown,
-    /// Generic name (开发区, 新城街道, 城区): only meaningful next to an ancestor before it or a
-    /// descendant after it.
-    Generic,
-    /// Name without its suffix (吴忠, 利通): needs an ancestor before, a descendant after, or, when
-    /// unique, a typical suffix-less continuation (海关, 调查队 …).
-    Short,
+// Its indexing half runs in build.rs; here only the test below uses it.
+#[cfg_attr(not(test), allow(dead_code))]
+mod index;
+
+use index::{Cand, Kind, normalize};
+
+mod built {
+    use super::{Cand, Kind};
+    include!(concat!(env!("OUT_DIR"), "/gazetteer_index.rs"));
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Cand {
-    idx: u32,
-    kind: Kind,
-}
-
+/// The gazetteer's rows (codes in ascending order, checked by build.rs) and its name index, built
+/// at compile time.
 struct Gazetteer {
     codes: Vec<&'static str>,
     names: Vec<&'static str>,
-    by_code: FxHashMap<&'static str, u32>,
-    by_key: FxHashMap<String, Vec<Cand>>,
+    by_key: &'static phf::Map<&'static str, &'static [Cand]>,
     max_key_chars: usize,
 }
-
-/// The 55 minority nationalities, to reduce 恩施土家族苗族自治州 to 恩施.
-const ETHNIC: &str = concat!(
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 ",
-    "哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 ",
-    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 ",
-    "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 ",
-    "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺",
-);
-
-/// Names made only of these morphemes say nothing about where they are (开发区, 新城街道, 城区).
-const GENERIC_TOKENS: &str = concat!(
-    "经济 技术 开发 高新 产业 工业 园区 园 管理 委员会 管委会 ",
-    "林业 农业 农场 林场 街道 新区 示范 试验 实验 综合 保税 片区 ",
-    "办事处 社区 科技 新城 物流 区 局 中心 服务 生态 旅游 度假 ",
-    "风景 名胜 城 港 场 草原 基地 畜牧 良种 水产 养殖 种畜 苗圃 ",
-    "国营 国有 处 办 站 矿 郊 镇 乡 现代 有限 公司 监狱 盐场 ",
-    "渔场 牧场 茶场",
-);
-
-/// Parts of a county name that mark it as a zone rather than a place with a short form.
-const ZONE_MARKERS: &str =
-    concat!("开发区 园区 管理区 试验区 实验区 示范区 风景区 度假区 工业区 ", "经济区 产业区 管委会 管理委员会",);
 
 /// Words that follow a suffix-less place name in agency names (国家统计局吴忠调查队, 南京海关).
 const SHORT_FOLLOWERS: &str = concat!(
@@ -161,130 +125,17 @@ const BOILERPLATE: &[&str] = &[
     "工作报告",
 ];
 
-/// Names reports use that the gazetteer lacks: 平潭综合实验区 is 平潭县 there; state-level new
-/// areas without a code of their own map to the smallest division that contains them.
-const EXTRA_ALIASES: &[(&str, &str)] = &[
-    ("平潭综合实验区", "350128"),
-    ("雄安新区", "13"),
-    ("金普新区", "2102"),
-    ("长春新区", "2201"),
-    ("哈尔滨新区", "2301"),
-    ("舟山群岛新区", "3309"),
-    ("福州新区", "3501"),
-    ("赣江新区", "36"),
-    ("湘江新区", "4301"),
-    ("南沙新区", "4401"),
-    ("两江新区", "50"),
-    ("天府新区", "51"),
-    ("贵安新区", "52"),
-    ("滇中新区", "53"),
-    ("西咸新区", "61"),
-];
-
 /// Separator put where boilerplate or digits were; never part of a name.
 const SEP: &str = "|";
 
 impl Gazetteer {
     fn build() -> Self {
-        let mut g = Gazetteer {
-            codes: Vec::new(),
-            names: Vec::new(),
-            by_code: FxHashMap::with_capacity_and_hasher(TSV.len() / 16, Default::default()),
-            // About two keys a name (full and short forms): sized once, never rehashed.
-            by_key: FxHashMap::with_capacity_and_hasher(TSV.len() / 8, Default::default()),
-            max_key_chars: 0,
-        };
-        for line in TSV.lines() {
-            let Some((code, name)) = line.split_once('\t') else {
-                continue;
-            };
-            let idx = g.codes.len() as u32;
-            g.codes.push(code);
-            g.names.push(name);
-            g.by_code.insert(code, idx);
-        }
-        for idx in 0..g.codes.len() as u32 {
-            g.index_names(idx);
-        }
-        for (alias, code) in EXTRA_ALIASES {
-            if let Some(&idx) = g.by_code.get(code) {
-                g.add(alias.to_string(), idx, Kind::Full);
-            }
-        }
-        // A short form that is also some place's real name would mostly be that place.
-        for cands in g.by_key.values_mut() {
-            if cands.iter().any(|c| c.kind != Kind::Short) {
-                cands.retain(|c| c.kind != Kind::Short);
-            }
-            let mut seen = Vec::with_capacity(cands.len());
-            cands.retain(|c| {
-                let fresh = !seen.contains(&c.idx);
-                seen.push(c.idx);
-                fresh
-            });
-        }
-        g
+        let (codes, names) = index::rows(TSV).unzip();
+        Gazetteer { codes, names, by_key: &built::BY_KEY, max_key_chars: built::MAX_KEY_CHARS }
     }
 
-    fn add(&mut self, key: String, idx: u32, kind: Kind) {
-        // Counted once here: the longest key bounds every lookup's window.
-        let chars = key.chars().count();
-        if chars >= 2 {
-            self.max_key_chars = self.max_key_chars.max(chars);
-            self.by_key.entry(key).or_default().push(Cand { idx, kind });
-        }
-    }
-
-    fn index_names(&mut self, idx: u32) {
-        let code = self.codes[idx as usize];
-        let name = normalize(self.names[idx as usize]);
-        let len = name.chars().count();
-        // 市经济技术开发区, 县良种场, 市南区: such names start inside "XX市…" agency names.
-        let inner = name.starts_with(['省', '市', '县', '州', '旗', '盟']);
-        let kind = if is_generic(&name) || (inner && code.len() == 9) {
-            Kind::Generic
-        } else if len == 2 && code.len() == 9 {
-            Kind::BareTown
-        } else if len == 2 || inner {
-            Kind::BareCounty
-        } else {
-            Kind::Full
-        };
-        self.add(name.clone(), idx, kind);
-        if inner {
-            return;
-        }
-        match code.len() {
-            2 => {
-                let stem = ["自治区", "省", "市"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(&name);
-                self.add(strip_ethnic(stem).to_string(), idx, Kind::ProvShort);
-            }
-            4 | 6 if kind == Kind::Full || kind == Kind::BareCounty => {
-                if ZONE_MARKERS.split(' ').any(|m| name.contains(m)) {
-                    return;
-                }
-                // 自治州/县/旗 are commonly written as stem + 州/县/旗 (恩施州, 石柱县).
-                for (suffix, short_suffix) in [("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")] {
-                    if let Some(stem) = name.strip_suffix(suffix) {
-                        let stem = strip_ethnic(stem);
-                        if stem.chars().count() >= 2 {
-                            self.add(format!("{stem}{short_suffix}"), idx, Kind::Full);
-                            self.add(stem.to_string(), idx, Kind::Short);
-                        }
-                        return;
-                    }
-                }
-                let suffixes: &[&str] = if code.len() == 4 {
-                    &["地区", "盟", "市"]
-                } else {
-                    &["特区", "林区", "新区", "县", "市", "区", "旗"]
-                };
-                if let Some(stem) = suffixes.iter().find_map(|s| name.strip_suffix(s)) {
-                    self.add(stem.to_string(), idx, Kind::Short);
-                }
-            }
-            _ => {}
-        }
+    fn index_of(&self, code: &str) -> Option<u32> {
+        self.codes.binary_search(&code).ok().map(|i| i as u32)
     }
 
     fn code(&self, idx: u32) -> &'static str {
@@ -292,74 +143,8 @@ impl Gazetteer {
     }
 
     fn name_of(&self, code: &str) -> Option<&'static str> {
-        self.by_code.get(code).map(|&i| self.names[i as usize])
+        self.index_of(code).map(|i| self.names[i as usize])
     }
-}
-
-/// Full-width to half-width, whitespace dropped: `利通区　古城镇` reads as `利通区古城镇`.
-fn normalize(s: &str) -> String {
-    // Most texts (and every gazetteer name) have nothing to fold: copied as they are.
-    if !s.chars().any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}') || c.is_whitespace()) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
-
-/// Drop trailing nationality names (土家族苗族 → ""), keeping at least two characters.
-fn strip_ethnic(mut s: &str) -> &str {
-    loop {
-        let (base, had_zu) = match s.strip_suffix('族') {
-            Some(b) => (b, true),
-            None => (s, false),
-        };
-        let next = ETHNIC
-            .split(' ')
-            .filter(|e| had_zu || e.chars().count() >= 2)
-            .filter_map(|e| base.strip_suffix(e))
-            .filter(|rest| rest.chars().count() >= 2)
-            .min_by_key(|rest| rest.len());
-        match next {
-            Some(rest) => s = rest,
-            None => return s,
-        }
-    }
-}
-
-/// The generic morphemes by their first character: the gazetteer asks of every one of its ~45,000
-/// names whether it is generic, so each position looks only at the morphemes that can start there.
-static GENERIC_BY_FIRST: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new(|| {
-    let mut by_first: HashMap<char, Vec<&'static str>> = HashMap::new();
-    for t in GENERIC_TOKENS.split(' ').filter(|t| !t.is_empty()) {
-        if let Some(c) = t.chars().next() {
-            by_first.entry(c).or_default().push(t);
-        }
-    }
-    by_first
-});
-
-/// Whether `name` splits entirely into generic morphemes.
-fn is_generic(name: &str) -> bool {
-    let n = name.len();
-    let mut ok = vec![false; n + 1];
-    ok[0] = true;
-    for (i, c) in name.char_indices() {
-        if !ok[i] {
-            continue;
-        }
-        for t in GENERIC_BY_FIRST.get(&c).into_iter().flatten() {
-            if name[i..].starts_with(t) {
-                ok[i + t.len()] = true;
-            }
-        }
-    }
-    ok[n]
 }
 
 fn is_han(c: char) -> bool {
@@ -453,7 +238,7 @@ fn find_hits(g: &'static Gazetteer, texts: &[Text]) -> Vec<Hit> {
                 continue;
             }
             for end in start + 2..=n.min(start + g.max_key_chars) {
-                if let Some(cands) = g.by_key.get(t.slice(start, end)) {
+                if let Some(&cands) = g.by_key.get(t.slice(start, end)) {
                     hits.push(Hit { text: ti, start, end, cands });
                 }
             }
@@ -511,7 +296,7 @@ fn filter_hits(g: &Gazetteer, texts: &[Text], hits: &[Hit]) -> Vec<Mention> {
 
 /// Codes of `code` and its ancestors that exist in the gazetteer, top down.
 fn path(g: &Gazetteer, code: &'static str) -> impl Iterator<Item = u32> {
-    [2, 4, 6, 9].into_iter().filter(move |&l| l <= code.len()).filter_map(move |l| g.by_code.get(&code[..l]).copied())
+    [2, 4, 6, 9].into_iter().filter(move |&l| l <= code.len()).filter_map(move |l| g.index_of(&code[..l]))
 }
 
 fn level_of(code: &str) -> Level {
@@ -722,7 +507,7 @@ pub fn resolve(texts: &[&str]) -> (Region, Vec<String>) {
                 if !codes.iter().all(|c| c.len() > l && c.starts_with(p)) {
                     return None;
                 }
-                g.by_code.get(p).map(|&i| g.code(i))
+                g.index_of(p).map(|i| g.code(i))
             });
             warnings.push(ambiguity_warning(g, &texts, &mentions, many, common));
             common
@@ -783,6 +568,25 @@ fn ambiguity_warning(g: &Gazetteer, texts: &[Text], mentions: &[Mention], tied: 
             )
         }
         None => format!("region: {} places fit equally well; kept {kept}", tied.len()),
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::{GAZ, TSV, built, index};
+
+    /// The index embedded at compile time is the one the gazetteer gives at run time.
+    #[test]
+    fn embedded_index_is_the_gazetteers() {
+        let fresh = index::build(TSV);
+        assert_eq!(built::MAX_KEY_CHARS, fresh.max_key_chars);
+        assert_eq!(built::BY_KEY.len(), fresh.keys.len());
+        for (key, cands) in &fresh.keys {
+            assert_eq!(built::BY_KEY.get(key.as_str()).copied(), Some(cands.as_slice()), "{key}");
+        }
+        assert!(fresh.keys.len() > 35_000, "{}", fresh.keys.len());
+        assert_eq!(GAZ.index_of("110101"), Some(1));
+        assert_eq!(GAZ.index_of("999999"), None);
     }
 }
 
