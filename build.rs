@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[path = "src/region/index.rs"]
-#[allow(dead_code)] // the resolver's half of the module (`normalize` on its texts) is not needed here
 mod index;
 
 fn main() {
