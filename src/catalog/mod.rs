@@ -212,14 +212,17 @@ async fn delta_tables(
         return Ok(out);
     };
     let version = reports.version().unwrap_or_default() as i64;
-    let committed = reports.snapshot().ok().and_then(|s| s.version_timestamp(version as _));
+    let committed = wh.commit_time("reports", version).await?;
     if let (AsOf::Timestamp(t), Some(ms)) = (as_of, committed)
         && ms * 1000 > t
     {
         let when = chrono::DateTime::from_timestamp_micros(t).unwrap_or_default().to_rfc3339();
         return Err(CatalogError::AsOf(format!("{}: the warehouse has no version at or before {when}", wh.uri())));
     }
-    let reports_runs: BTreeSet<String> = wh.recent_runs("reports", 20).await?.into_iter().flatten().collect();
+    let reports_runs: BTreeSet<String> = match as_of {
+        AsOf::Latest => wh.runs_of(&reports, "reports", 20).await?.into_iter().flatten().collect(),
+        _ => BTreeSet::new(),
+    };
     for table in ["cells", "checks", "facts"] {
         let pinned = match (as_of, committed) {
             // Each table as it was when this version of `reports` was committed (tables are
@@ -232,8 +235,12 @@ async fn delta_tables(
                 let latest = wh.delta(table, At::Latest).await?;
                 // A run committing right now: its commit of this table is not seen until its
                 // commit of `reports` is.
-                match (&latest, wh.recent_runs(table, 1).await?.first()) {
-                    (Some(t), Some(Some(run))) if !reports_runs.contains(run) => {
+                let last_run = match &latest {
+                    Some(t) => wh.runs_of(t, table, 1).await?.into_iter().next().flatten(),
+                    None => None,
+                };
+                match (&latest, last_run) {
+                    (Some(t), Some(run)) if !reports_runs.contains(&run) => {
                         let v = t.version().unwrap_or_default() as i64;
                         if v > 0 { wh.delta(table, At::Version(v - 1)).await? } else { None }
                     }

@@ -108,6 +108,19 @@ impl Warehouse {
         Ok(Some(handle))
     }
 
+    /// When `version` of `table` was committed (its commit file's modification time, as Delta's
+    /// time travel reads it), in milliseconds; `None` when there is no such commit. A snapshot
+    /// loaded from a checkpoint lists no commit files before it, so this asks the store.
+    pub async fn commit_time(&self, table: &str, version: i64) -> Result<Option<i64>, StoreError> {
+        use object_store::ObjectStoreExt as _;
+        let path = self.path(&format!("{table}/_delta_log/{version:020}.json"));
+        match self.store.head(&path).await {
+            Ok(meta) => Ok(Some(meta.last_modified.timestamp_millis())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.object_err(&path)(e)),
+        }
+    }
+
     /// Whether `table` holds Parquet files but no Delta log: written by a gongkai before the
     /// warehouse became Delta tables, which only `gongkai rebuild` converts.
     pub async fn is_plain_parquet(&self, table: &str) -> Result<bool, StoreError> {
@@ -191,7 +204,28 @@ impl Warehouse {
                 return Err(err(e));
             }
         };
-        Ok(Committed { table: writer.table, version: finalized.version() as i64, written, removed, rows: writer.rows })
+        let version = finalized.version();
+        match writer.delta.update_incremental(Some(version)).await {
+            Ok(()) => self.checkpoint(&writer.delta, &writer.table).await,
+            Err(e) => self.no_checkpoint(&writer.table, &e),
+        }
+        Ok(Committed { table: writer.table, version: version as i64, written, removed, rows: writer.rows })
+    }
+
+    /// Write a checkpoint of `delta` (loaded at the version just committed): opening the table
+    /// then reads one Parquet file of its live files instead of every commit's JSON since the
+    /// first (a run's commit of 20,000 files is megabytes of JSON, which every reader parsed on
+    /// every open). A checkpoint that cannot be written costs only speed: the commit stands and
+    /// readers read the commits until the next checkpoint, so it is said and not an error.
+    async fn checkpoint(&self, delta: &DeltaTable, table: &str) {
+        if let Err(e) = deltalake_core::checkpoints::create_checkpoint(delta, None).await {
+            self.no_checkpoint(table, &e);
+        }
+    }
+
+    fn no_checkpoint(&self, table: &str, e: &DeltaTableError) {
+        let uri = self.uri.trim_end_matches('/');
+        eprintln!("gongkai: {uri}/{table}: no checkpoint written ({e}); readers read its commits until the next one");
     }
 
     /// Remove the data files no live row needs: the files commits removed, and, with `orphans`,
@@ -199,14 +233,29 @@ impl Warehouse {
     /// the warehouse's lease, so nothing is being written meanwhile. Returns the files deleted.
     pub async fn vacuum(&self, table: &str, orphans: bool) -> Result<Vec<String>, StoreError> {
         let Some(delta) = self.delta(table, At::Latest).await? else { return Ok(Vec::new()) };
-        let (_, metrics) = delta
-            .vacuum()
-            .with_retention_period(chrono::Duration::zero())
-            .with_enforce_retention_duration(false)
-            .with_mode(if orphans { VacuumMode::Full } else { VacuumMode::Lite })
-            .await
-            .map_err(delta_err(table, self))?;
-        Ok(metrics.files_deleted)
+        let err = delta_err(table, self);
+        let vacuum = |delta: DeltaTable, dry_run: bool| {
+            delta
+                .vacuum()
+                .with_retention_period(chrono::Duration::zero())
+                .with_enforce_retention_duration(false)
+                .with_mode(if orphans { VacuumMode::Full } else { VacuumMode::Lite })
+                .with_dry_run(dry_run)
+        };
+        // The log keeps a removed file's tombstone for days after the file was deleted, and
+        // delta-rs lists every tombstone again: only files still present are deleted, and a
+        // vacuum with none makes no commit (it would add two to every run's log).
+        let (delta, planned) = vacuum(delta, true).await.map_err(&err)?;
+        let present: std::collections::HashSet<String> = self.data_files(table).await?.into_iter().collect();
+        let deleted: Vec<String> =
+            planned.files_deleted.into_iter().filter(|f| present.contains(&format!("{table}/{f}"))).collect();
+        if deleted.is_empty() {
+            return Ok(deleted);
+        }
+        let (delta, _) = vacuum(delta, false).await.map_err(&err)?;
+        // The vacuum committed its start and end: the checkpoint follows.
+        self.checkpoint(&delta, table).await;
+        Ok(deleted)
     }
 
     /// The live data files of `table` (relative to the warehouse root) in its latest snapshot;
@@ -249,6 +298,16 @@ impl Warehouse {
     /// newest first; `None` for a commit no run made (vacuum, optimize).
     pub async fn recent_runs(&self, table: &str, limit: usize) -> Result<Vec<Option<String>>, StoreError> {
         let Some(delta) = self.delta(table, At::Latest).await? else { return Ok(Vec::new()) };
+        self.runs_of(&delta, table, limit).await
+    }
+
+    /// [`Warehouse::recent_runs`] of a table already loaded (at its latest version).
+    pub async fn runs_of(
+        &self,
+        delta: &DeltaTable,
+        table: &str,
+        limit: usize,
+    ) -> Result<Vec<Option<String>>, StoreError> {
         let infos: Vec<_> =
             futures::TryStreamExt::try_collect(delta.history(Some(limit))).await.map_err(delta_err(table, self))?;
         Ok(infos.into_iter().map(|i| i.info.get("gongkai.run").and_then(|v| v.as_str()).map(str::to_string)).collect())

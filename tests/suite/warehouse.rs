@@ -271,7 +271,9 @@ fn file_ingest_merges_new_reports_and_keeps_ingestion_times() {
     }
     let after = snapshot(&rt, &wh);
     for (rel, bytes) in &before {
-        if !rel.starts_with("bodies/") && rel != gongkai::store::QUARANTINE_FILE {
+        // `_last_checkpoint` is the one log file rewritten by design: it names the newest checkpoint.
+        if !rel.starts_with("bodies/") && rel != gongkai::store::QUARANTINE_FILE && !rel.ends_with("/_last_checkpoint")
+        {
             assert_eq!(after.get(rel), Some(bytes), "{rel} was rewritten");
         }
     }
@@ -553,6 +555,55 @@ fn optimize_compacts_and_every_reader_agrees_after_each_command() {
     assert_files_are_live_rows(&rt, &wh);
     assert_eq!(rows(&rt, &wh), before);
     check("rebuilt");
+}
+
+/// Every commit leaves a checkpoint, so that opening a table reads one Parquet file of its live
+/// files rather than every commit since the first; and a run's vacuum, which finds the tombstones
+/// of files an earlier `optimize` already deleted, makes no commit of its own.
+#[test]
+fn commits_leave_checkpoints_and_a_run_after_optimize_commits_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    write_sources(&inbox);
+    let rt = runtime();
+    let dir = tmp.path().join("wh");
+    let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(&inbox).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for (i, path) in names.iter().enumerate() {
+        ingest(&rt, &wh, &[path.display().to_string()], 1_000_000 + i as i64);
+    }
+    let last_checkpoint = |table: &str| -> i64 {
+        let hint = std::fs::read_to_string(dir.join(format!("{table}/_delta_log/_last_checkpoint")))
+            .unwrap_or_else(|e| panic!("{table}: no _last_checkpoint: {e}"));
+        let hint: serde_json::Value = serde_json::from_str(&hint).unwrap();
+        hint["version"].as_i64().unwrap()
+    };
+    let latest = |table: &str| -> i64 {
+        rt.block_on(wh.delta(table, gongkai::store::At::Latest)).unwrap().unwrap().version().unwrap() as i64
+    };
+    for table in ["reports", "cells", "checks", "facts"] {
+        assert_eq!(last_checkpoint(table), latest(table), "{table}: checkpoint of the latest commit");
+    }
+
+    rt.block_on(pipeline::optimize(&wh, 64 * 1024 * 1024)).unwrap();
+    let optimized = latest("reports");
+    assert_eq!(last_checkpoint("reports"), optimized, "optimize's vacuum is checkpointed");
+    let before = rows(&rt, &wh);
+
+    let more = tmp.path().join("more");
+    std::fs::create_dir_all(&more).unwrap();
+    std::fs::write(more.join("h_miyi_2021.txt"), report_text("米易县得石镇", Some(2021), 16)).unwrap();
+    let summary = ingest(&rt, &wh, &[more.display().to_string()], 2_000_000);
+    assert_eq!(summary.reports, 1);
+    for table in ["reports", "cells", "checks", "facts"] {
+        assert_eq!(summary.versions[table], latest(table));
+    }
+    assert_eq!(latest("reports"), optimized + 1, "one commit: no vacuum of files already deleted");
+    assert_eq!(last_checkpoint("reports"), optimized + 1);
+    assert_files_are_live_rows(&rt, &wh);
+    let after = rows(&rt, &wh);
+    assert_eq!(after["reports"].len(), before["reports"].len() + 1);
 }
 
 /// A `moto_server` on a free local port, killed when dropped.
