@@ -821,8 +821,16 @@ async fn run(
     // `bodies` says which version of `reports` it was made from, so that a run that died after
     // committing `reports` and before writing `bodies` is made good by the next one.
     let reports_version = summary.versions.get("reports").map(i64::to_string).unwrap_or_default();
-    if wrote_reports || wh.footer_value(BODIES_FILE, BODIES_FROM).await? != Some(reports_version.clone()) {
-        let bodies = bodies_of(wh).await?;
+    let bodies_from = wh.footer_value(BODIES_FILE, BODIES_FROM).await?;
+    if wrote_reports || bodies_from != Some(reports_version.clone()) {
+        let appended = committed.iter().find(|c| c.table == "reports" && c.removed.is_empty());
+        let bodies = match appended {
+            // `bodies` was made from the version this run appended to: add the run's reports only.
+            Some(c) if mode == Mode::Merge && bodies_from == Some((c.version - 1).to_string()) => {
+                bodies_adding(wh, c).await?
+            }
+            _ => bodies_of(wh).await?,
+        };
         let from = vec![(BODIES_FROM.to_string(), reports_version)];
         staged.push(wh.write_staged_with(&run_id, BODIES_FILE, &bodies, from).await?);
     }
@@ -995,6 +1003,26 @@ async fn bodies_of(wh: &Warehouse) -> Result<RecordBatch, PipelineError> {
     let reports = wh.read_live("reports", Some(convert::BODY_SOURCE_COLUMNS)).await?;
     let parts: Vec<(i32, &RecordBatch)> = reports.iter().map(|(p, b)| (store::partition_year(p), b)).collect();
     convert::bodies_batch(&parts).map_err(|source| PipelineError::Convert {
+        table: "bodies".into(),
+        partition: "-".into(),
+        source,
+    })
+}
+
+/// `bodies` updated with the reports of one appending commit of `reports` (see
+/// [`convert::bodies_batch_adding`]): the cost of a run's bodies is its own reports.
+async fn bodies_adding(wh: &Warehouse, appended: &Committed) -> Result<RecordBatch, PipelineError> {
+    let earlier = wh.read_parquet(BODIES_FILE).await?;
+    let mut added = Vec::new();
+    for (path, _) in &appended.written {
+        let rel = format!("reports/{path}");
+        let Some(batch) = wh.read_parquet_columns(&rel, convert::BODY_SOURCE_COLUMNS).await? else {
+            return bodies_of(wh).await;
+        };
+        added.push((store::partition_year(store::partition_of_file("reports", &rel)), batch));
+    }
+    let parts: Vec<(i32, &RecordBatch)> = added.iter().map(|(y, b)| (*y, b)).collect();
+    convert::bodies_batch_adding(earlier.as_ref(), &parts).map_err(|source| PipelineError::Convert {
         table: "bodies".into(),
         partition: "-".into(),
         source,

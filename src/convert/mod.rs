@@ -548,7 +548,41 @@ pub fn string_column<'a>(batch: &'a RecordBatch, table: &str, name: &str) -> Res
 /// A body's name is the longest of the names it printed (the most complete: 吴忠市利通区古城镇人民政府
 /// over 利通区古城镇), the first in code-point order among equally long ones.
 pub fn bodies_batch(parts: &[(i32, &RecordBatch)]) -> Result<RecordBatch, ArrowError> {
+    bodies_batch_adding(None, parts)
+}
+
+/// [`bodies_batch`] of the reports `earlier` was made from and those of `parts`: a run that only
+/// added reports updates `bodies` from its own rows instead of reading all of `reports` again
+/// (names are a union, years a range and reports a count, so the result is the same).
+pub fn bodies_batch_adding(
+    earlier: Option<&RecordBatch>,
+    parts: &[(i32, &RecordBatch)],
+) -> Result<RecordBatch, ArrowError> {
     let mut seen: std::collections::BTreeMap<String, BodySeen> = Default::default();
+    if let Some(earlier) = earlier {
+        let ids = column::<StringArray>(earlier, "bodies", "body_id")?;
+        let kinds = column::<StringArray>(earlier, "bodies", "kind")?;
+        let provinces = column::<StringArray>(earlier, "bodies", "province")?;
+        let names = column::<arrow::array::ListArray>(earlier, "bodies", "names")?;
+        let first = column::<Int32Array>(earlier, "bodies", "first_year")?;
+        let last = column::<Int32Array>(earlier, "bodies", "last_year")?;
+        let reports = column::<Int64Array>(earlier, "bodies", "reports")?;
+        for i in 0..earlier.num_rows() {
+            let names = names.value(i);
+            let names = names
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| ArrowError::SchemaError("bodies.names is not a list of strings".into()))?;
+            let body = BodySeen {
+                kind: kinds.value(i).to_string(),
+                province: (!provinces.is_null(i)).then(|| provinces.value(i).to_string()),
+                names: names.iter().flatten().map(str::to_string).collect(),
+                years: (!first.is_null(i) && !last.is_null(i)).then(|| (first.value(i), last.value(i))),
+                reports: reports.value(i),
+            };
+            seen.insert(ids.value(i).to_string(), body);
+        }
+    }
     for (year, batch) in parts {
         let ids = column::<StringArray>(batch, "reports", "body_id")?;
         let kinds = column::<StringArray>(batch, "reports", "body_kind")?;

@@ -585,6 +585,7 @@ fn commits_leave_checkpoints_and_a_run_after_optimize_commits_once() {
     for table in ["reports", "cells", "checks", "facts"] {
         assert_eq!(last_checkpoint(table), latest(table), "{table}: checkpoint of the latest commit");
     }
+    assert_bodies_are_of_all_reports(&rt, &wh);
 
     rt.block_on(pipeline::optimize(&wh, 64 * 1024 * 1024)).unwrap();
     let optimized = latest("reports");
@@ -604,6 +605,20 @@ fn commits_leave_checkpoints_and_a_run_after_optimize_commits_once() {
     assert_files_are_live_rows(&rt, &wh);
     let after = rows(&rt, &wh);
     assert_eq!(after["reports"].len(), before["reports"].len() + 1);
+
+    assert_bodies_are_of_all_reports(&rt, &wh);
+}
+
+/// The `bodies` file equals the bodies of every live report: runs that only added reports update
+/// it from their own rows, which must come to the same.
+fn assert_bodies_are_of_all_reports(rt: &tokio::runtime::Runtime, wh: &Warehouse) {
+    let bodies = rt.block_on(wh.read_parquet(gongkai::store::BODIES_FILE)).unwrap().unwrap();
+    let reports = rt.block_on(wh.read_live("reports", Some(gongkai::convert::BODY_SOURCE_COLUMNS))).unwrap();
+    let parts: Vec<(i32, &arrow::array::RecordBatch)> =
+        reports.iter().map(|(p, b)| (gongkai::store::partition_year(p), b)).collect();
+    let whole = gongkai::convert::bodies_batch(&parts).unwrap();
+    assert!(whole.num_rows() >= 2);
+    assert_eq!(bodies.columns(), whole.columns(), "bodies kept up run by run = bodies of all reports");
 }
 
 /// A `moto_server` on a free local port, killed when dropped.
