@@ -53,6 +53,15 @@ fn ingest(rt: &tokio::runtime::Runtime, wh: &Warehouse, sources: &[String], now:
     rt.block_on(pipeline::ingest(wh, sources, &options, &Quiet)).unwrap()
 }
 
+/// Ingest each file of `inbox` in a run of its own, in name order.
+fn ingest_file_by_file(rt: &tokio::runtime::Runtime, wh: &Warehouse, inbox: &Path) {
+    let mut names: Vec<_> = std::fs::read_dir(inbox).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for (i, path) in names.iter().enumerate() {
+        ingest(rt, wh, &[path.display().to_string()], 1_000_000 + i as i64);
+    }
+}
+
 /// Every object of the warehouse with its bytes.
 fn snapshot(rt: &tokio::runtime::Runtime, wh: &Warehouse) -> BTreeMap<String, Vec<u8>> {
     rt.block_on(async {
@@ -523,11 +532,7 @@ fn optimize_compacts_and_every_reader_agrees_after_each_command() {
     let dir = tmp.path().join("wh");
     let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
     // One run per file: the two reports of province_code=62/year=2023 arrive in two files.
-    let mut names: Vec<_> = std::fs::read_dir(&inbox).unwrap().map(|e| e.unwrap().path()).collect();
-    names.sort();
-    for (i, path) in names.iter().enumerate() {
-        ingest(&rt, &wh, &[path.display().to_string()], 1_000_000 + i as i64);
-    }
+    ingest_file_by_file(&rt, &wh, &inbox);
     let check = |stage: &str| {
         let out = Command::new(&python)
             .arg(repo().join("tests/warehouse_check.py"))
@@ -568,11 +573,7 @@ fn commits_leave_checkpoints_and_a_run_after_optimize_commits_once() {
     let rt = runtime();
     let dir = tmp.path().join("wh");
     let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
-    let mut names: Vec<_> = std::fs::read_dir(&inbox).unwrap().map(|e| e.unwrap().path()).collect();
-    names.sort();
-    for (i, path) in names.iter().enumerate() {
-        ingest(&rt, &wh, &[path.display().to_string()], 1_000_000 + i as i64);
-    }
+    ingest_file_by_file(&rt, &wh, &inbox);
     let last_checkpoint = |table: &str| -> i64 {
         let hint = std::fs::read_to_string(dir.join(format!("{table}/_delta_log/_last_checkpoint")))
             .unwrap_or_else(|e| panic!("{table}: no _last_checkpoint: {e}"));
