@@ -223,6 +223,33 @@ fn printed_apart(items: &[Item], i: usize) -> bool {
         && !has_leading_zero(&items[i].text)
 }
 
+/// Whether each of a row's printed runs cuts into counts one way only, whatever number of cells the
+/// row held (`0000002`: no count but `0` starts with a zero, so seven single digits). Such a cut is
+/// as certain as the row printed apart, and an identity it breaks is the report's own finding.
+pub fn cuts_one_way(items: &[Item]) -> bool {
+    items.iter().all(|i| !i.dash && i.text.bytes().all(|b| b.is_ascii_digit()) && segmentations(i.text.as_bytes()) == 1)
+}
+
+/// In how many ways `digits` cut into counts (pieces of at most 12 digits, no leading zero),
+/// counted up to 2.
+fn segmentations(digits: &[u8]) -> usize {
+    let n = digits.len();
+    if n == 0 {
+        return 0;
+    }
+    // ways[k]: cuts of digits[k..].
+    let mut ways = vec![0usize; n + 1];
+    ways[n] = 1;
+    for k in (0..n).rev() {
+        ways[k] = if digits[k] == b'0' {
+            ways[k + 1]
+        } else {
+            (k + 1..=n.min(k + 12)).map(|end| ways[end]).sum::<usize>().min(2)
+        };
+    }
+    ways[0]
+}
+
 /// Cap on readings enumerated for one row.
 const MAX_READINGS: usize = 20_000;
 /// Cap on search steps for one row.
@@ -687,6 +714,16 @@ mod tests {
         let s = solve(&items(&[("1", Gap::None), ("-0", Gap::None)]), &[ColKind::Count; 3], Rule::None, Costs::GLUED);
         assert_eq!(s.candidates.len(), 1);
         assert_eq!(s.candidates[0].cells, vec!["1", "-", "0"]);
+    }
+
+    #[test]
+    fn runs_of_zeros_and_one_last_digit_cut_one_way() {
+        assert!(cuts_one_way(&items(&[("0000002", Gap::None)])));
+        assert!(cuts_one_way(&items(&[("000", Gap::None), ("5", Gap::Space)])));
+        // `20` may be one count or two cells; `0012` may end in 12.
+        assert!(!cuts_one_way(&items(&[("2000002", Gap::None)])));
+        assert!(!cuts_one_way(&items(&[("0012", Gap::None)])));
+        assert!(!cuts_one_way(&[Item { text: "-".into(), gap: Gap::None, dash: true }]));
     }
 
     #[test]

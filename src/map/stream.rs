@@ -591,9 +591,27 @@ fn values_printed_first(
         return None;
     }
     let mut first: Vec<Option<Vec<Item>>> = vec![None; specs.len()];
+    // A sec2 table may print its rows label first while the others print values first (a page
+    // whose item tables are prose lines): a table whose header (`信息内容…`) stands right before its
+    // first label, with no values between, is read label first, row by row as printed.
+    let mut label_first_table = false;
     for (k, (j, hit)) in found.iter().enumerate() {
         let start = compact.token_of_char(hit.start).min(tokens.len());
-        let from = k.checked_sub(1).map_or(0, |p| compact.token_of_char(found[p].1.end - 1) + 1).min(start);
+        let mut from = k.checked_sub(1).map_or(0, |p| compact.token_of_char(found[p].1.end - 1) + 1).min(start);
+        let header = tokens[from..start]
+            .iter()
+            .rposition(|t| t.kind == TokenKind::Text && (t.text.contains("信息内容") || t.text.contains("第二十条")));
+        if let Some(h) = header {
+            from += h + 1;
+            label_first_table =
+                specs[*j].section == template::Section::Sec2 && value_groups(&tokens[from..start]).is_empty();
+        } else if specs[*j].section != template::Section::Sec2 {
+            label_first_table = false;
+        }
+        if label_first_table {
+            first[*j] = printed[*j].clone();
+            continue;
+        }
         // Between two labels there is no other row's label; a group heading (`（三）不予公开`) may
         // stand between a row's values and its label. Before the first label, only values right
         // before it are its own.
@@ -768,7 +786,10 @@ fn sec2_row(
     let digits: usize = items.iter().map(|i| i.text.len()).sum();
     let leading_zero = items.iter().any(|i| assign::has_leading_zero(&i.text));
     let split_could_fill = out.values_may_glue && digits >= cols.len() && !leading_zero;
-    if items.len() < cols.len() && items.len() > 1 && split_could_fill {
+    // Values that only a sign sets apart (`行政许可284-50`) ran together: one run for the solver,
+    // whose signed column says where the sign may stand.
+    let one_run = items.iter().skip(1).all(|i| i.gap == Gap::None && !i.dash);
+    if items.len() < cols.len() && items.len() > 1 && split_could_fill && !one_run {
         out.warnings.push(format!(
             "{key}: {} of {} cells printed ({}) where values may run together; placement uncertain, cells left without a value",
             items.len(),
@@ -894,8 +915,14 @@ fn build_sec3(
                 "sec3.{key}: does not add up as printed, but does with numbers broken over lines joined (and blank cells not printed)"
             ));
             choice.rejected[r] = true;
-        } else if solved.broken && chosen.cost > 0 {
+        } else if solved.broken
+            && chosen.cost > 0
+            && !(solved.candidates.len() == 1
+                && chosen.ops.iter().all(|op| matches!(op, Op::Split { .. }))
+                && items.as_deref().is_some_and(assign::cuts_one_way))
+        {
             // Column identities cannot vouch for it: columns of zeros pass them whatever was read.
+            // Runs that cut only one way (`0000002`) need no vouching: the row is as printed.
             out.warnings.push(format!("sec3.{key}: no reading of the printed values fits its row total"));
             choice.rejected[r] = true;
         } else if chosen.cut_apart_unconfirmed(Rule::SumLast) {

@@ -409,3 +409,67 @@ fn a_short_sec2_row_of_text_is_never_exact() {
         assert!(r.warnings.iter().any(|w| w.starts_with("sec2.rules") && w.contains("ambiguous")), "{:?}", r.warnings);
     }
 }
+
+/// The 2019 item tables glued on one line with a signed 本年增/减 (`行政许可284-50`): the sign says
+/// where the change starts, so 284 | -5 | 0 is the one reading, and it is taken.
+#[test]
+fn glued_2019_item_rows_with_a_signed_change() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/glued_2019.txt")).unwrap();
+    let from = "第二十条第（五）项信息内容本年增/减处理决定数量行政许可010其他对外管理服务事项15";
+    let to = "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可284-50其他对外管理服务事项71+35";
+    assert!(text.contains(from));
+    let r = gongkai::parse::parse_bytes(text.replacen(from, to, 1).as_bytes(), "signed.txt").unwrap();
+    let row = |key: &str| -> Vec<Option<f64>> { r.sec2.row(key).unwrap().cells.iter().map(|(_, c)| c.value).collect() };
+    assert_eq!(row("admin_license"), [284.0, -5.0, 0.0].map(Some), "{:?}", r.warnings);
+    assert_eq!(row("other_admin_services"), [71.0, 3.0, 5.0].map(Some), "{:?}", r.warnings);
+}
+
+/// A glued row that breaks its row total but whose digits cut one way only (`0000003`: no count but
+/// `0` starts with a zero) is read as printed, and the break is the report's finding.
+#[test]
+fn a_glued_row_that_cuts_one_way_keeps_its_printed_break() {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams/one_line.txt")).unwrap();
+    let from = "3.危及“三安全一稳定”0000000";
+    assert!(text.contains(from));
+    let broken = text.replacen(from, "3.危及“三安全一稳定”0000003", 1);
+    let r = gongkai::parse::parse_bytes(broken.as_bytes(), "broken.txt").unwrap();
+    let row = r.sec3.row("withheld_security_stability").unwrap();
+    let values: Vec<Option<f64>> = row.cells.iter().map(|(_, c)| c.value).collect();
+    assert_eq!(values, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0].map(Some), "{:?}", r.warnings);
+    let failed: Vec<(&str, &str)> = r.failed_checks().map(|c| (c.id, c.scope.as_str())).collect();
+    assert!(failed.contains(&("H3", "withheld_security_stability")), "{failed:?}");
+    // `1000003` may be 10 | 0 | 0 | 0 | 0 | 3 with a blank cell not printed: not taken.
+    let unsure = text.replacen(from, "3.危及“三安全一稳定”1000003", 1);
+    let r = gongkai::parse::parse_bytes(unsure.as_bytes(), "unsure.txt").unwrap();
+    let row = r.sec3.row("withheld_security_stability").unwrap();
+    assert!(row.cells.iter().all(|(_, c)| c.value.is_none()), "{row:?}");
+}
+
+/// Values printed before their labels in the statistical tables, while the item tables of sec2 print
+/// each label first (prose lines under their `信息内容` header): those rows keep the values after
+/// their labels. Read values first, 行政处罚 took 行政许可's 57.
+#[test]
+fn sec2_tables_printed_label_first_among_values_first_tables() {
+    let original = tab_blank_cell();
+    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
+    let label_first = ["行政许可", "行政处罚", "行政强制", "行政事业性收费"];
+    let mixed: String = original
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
+            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
+            let keep = label_first.iter().any(|l| line.starts_with(l));
+            if line.contains('\t') && !values.is_empty() && !labels.is_empty() && !keep {
+                format!("{} {}\n", values.join(" "), labels.join(" "))
+            } else {
+                format!("{}\n", cells.join(" "))
+            }
+        })
+        .collect();
+    assert!(mixed.contains("本年处理决定数量\n行政许可 57\n"), "{mixed}");
+    let r = gongkai::parse::parse_bytes(mixed.as_bytes(), "case.txt").expect("parses");
+    assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
+    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&mixed).into_iter().collect();
+    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
+}
