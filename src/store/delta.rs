@@ -154,7 +154,7 @@ impl Warehouse {
     pub async fn table_writer(&self, table: &str, schema: &SchemaRef) -> Result<TableWriter, StoreError> {
         let delta = self.delta_or_create(table, schema).await?;
         let err = delta_err(table, self);
-        let props = super::writer_properties().build();
+        let props = super::writer_properties(super::Packing::Run).build();
         let writer = RecordBatchWriter::for_table(&delta).map_err(&err)?.with_writer_properties(props);
         Ok(TableWriter { table: table.to_string(), delta, writer, adds: Vec::new(), rows: 0 })
     }
@@ -353,7 +353,7 @@ impl Warehouse {
     pub async fn optimize(&self, table: &str, target_bytes: u64) -> Result<Option<(u64, u64, i64)>, StoreError> {
         let Some(delta) = self.delta(table, At::Latest).await? else { return Ok(None) };
         let target = std::num::NonZeroU64::new(target_bytes.max(1)).expect("nonzero");
-        let props = super::writer_properties().build();
+        let props = super::writer_properties(super::Packing::Compacted).build();
         let (delta, metrics) = delta
             .optimize()
             .with_target_size(target)

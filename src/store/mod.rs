@@ -359,7 +359,7 @@ impl Warehouse {
         let staging = self.path(&format!("{STAGING}/{run}/{target}"));
         let perr = |source| StoreError::Parquet { path: target.to_string(), source };
         let metadata = metadata.into_iter().map(|(k, v)| parquet::file::metadata::KeyValue::new(k, v)).collect();
-        let props = writer_properties().set_key_value_metadata(Some(metadata)).build();
+        let props = writer_properties(Packing::Compacted).set_key_value_metadata(Some(metadata)).build();
         let out = BufWriter::new(self.store.clone(), staging.clone());
         let mut writer = AsyncArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(perr)?;
         writer.write(batch).await.map_err(perr)?;
@@ -387,11 +387,26 @@ impl Warehouse {
     }
 }
 
-/// How every Parquet file of the warehouse is written: zstd level 3, a fixed `created_by`.
-fn writer_properties() -> parquet::file::properties::WriterPropertiesBuilder {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
-        .set_created_by(CREATED_BY.to_string())
+/// What a Parquet file of the warehouse is, for how it is compressed.
+#[derive(Clone, Copy)]
+enum Packing {
+    /// A table file a run appends: a partition's share of one run, small, each of its hundreds of
+    /// columns setting up a codec of its own. zstd's setup (a compression and a decompression
+    /// context per column) costs more than it saves there, so LZ4: a 1,000-report run into
+    /// 100,000 took 7.1 s with zstd and 5.6 s with LZ4, for files of the same size (BENCHMARKS.md).
+    Run,
+    /// A file `optimize` compacts, or one file of a whole table: zstd level 3.
+    Compacted,
+}
+
+/// How every Parquet file of the warehouse is written: compressed as `packing` says, a fixed
+/// `created_by`.
+fn writer_properties(packing: Packing) -> parquet::file::properties::WriterPropertiesBuilder {
+    let compression = match packing {
+        Packing::Run => Compression::LZ4_RAW,
+        Packing::Compacted => Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")),
+    };
+    WriterProperties::builder().set_compression(compression).set_created_by(CREATED_BY.to_string())
 }
 
 /// `batch` with its string-view columns as plain strings: files `optimize` compacted (through
