@@ -329,25 +329,30 @@ fn two_rows_of_values_before_the_second_label() {
     assert!(partial.cells.iter().all(|(_, c)| c.value.is_none()), "{partial:?} {:?}", r.warnings);
 }
 
+/// A tab layout printed as text with each table row's values before its label, except the rows
+/// `label_first` keeps as they are.
+fn printed_values_first(tabs: &str, label_first: impl Fn(&str) -> bool) -> String {
+    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
+    tabs.lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
+            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
+            if line.contains('\t') && !values.is_empty() && !labels.is_empty() && !label_first(line) {
+                format!("{} {}\n", values.join(" "), labels.join(" "))
+            } else {
+                format!("{}\n", cells.join(" "))
+            }
+        })
+        .collect()
+}
+
 /// Some text extractions print each table row's values before its label (`5 1 0 0 0 0 6 （一）予以公开`).
 /// Read after their labels, every row took the next row's values. The identities favour the reading
 /// that gives each label the values before it.
 #[test]
 fn each_row_printed_values_first() {
     let original = tab_blank_cell();
-    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
-    let values_first: String = original
-        .lines()
-        .map(|line| {
-            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
-            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
-            if line.contains('\t') && !values.is_empty() && !labels.is_empty() {
-                format!("{} {}\n", values.join(" "), labels.join(" "))
-            } else {
-                format!("{}\n", cells.join(" "))
-            }
-        })
-        .collect();
+    let values_first = printed_values_first(&original, |_| false);
     assert!(values_first.contains("5 1 0 0 0 0 6 三、本年度办理结果 （一）予以公开"), "{values_first}");
     let r = gongkai::parse::parse_bytes(values_first.as_bytes(), "case.txt").expect("parses");
     assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
@@ -451,21 +456,8 @@ fn a_glued_row_that_cuts_one_way_keeps_its_printed_break() {
 #[test]
 fn sec2_tables_printed_label_first_among_values_first_tables() {
     let original = tab_blank_cell();
-    let is_value = |c: &str| c.parse::<f64>().is_ok() || c == "-";
     let label_first = ["行政许可", "行政处罚", "行政强制", "行政事业性收费"];
-    let mixed: String = original
-        .lines()
-        .map(|line| {
-            let cells: Vec<&str> = line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
-            let (values, labels): (Vec<&str>, Vec<&str>) = cells.iter().partition(|c| is_value(c));
-            let keep = label_first.iter().any(|l| line.starts_with(l));
-            if line.contains('\t') && !values.is_empty() && !labels.is_empty() && !keep {
-                format!("{} {}\n", values.join(" "), labels.join(" "))
-            } else {
-                format!("{}\n", cells.join(" "))
-            }
-        })
-        .collect();
+    let mixed = printed_values_first(&original, |line| label_first.iter().any(|l| line.starts_with(l)));
     assert!(mixed.contains("本年处理决定数量\n行政许可 57\n"), "{mixed}");
     let r = gongkai::parse::parse_bytes(mixed.as_bytes(), "case.txt").expect("parses");
     assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
