@@ -263,6 +263,13 @@ fn cell_values(text: &str) -> Vec<(String, Option<f64>)> {
         .collect()
 }
 
+/// The cells of `original` that `layout` (the same report printed otherwise) does not read alike,
+/// with their values in `original`.
+fn cells_read_otherwise(original: &str, layout: &str) -> Vec<(String, Option<f64>)> {
+    let read: std::collections::HashMap<String, Option<f64>> = cell_values(layout).into_iter().collect();
+    cell_values(original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect()
+}
+
 fn tab_blank_cell() -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/layouts/tab_blank_cell.txt")).unwrap()
 }
@@ -356,8 +363,7 @@ fn each_row_printed_values_first() {
     assert!(values_first.contains("5 1 0 0 0 0 6 三、本年度办理结果 （一）予以公开"), "{values_first}");
     let r = gongkai::parse::parse_bytes(values_first.as_bytes(), "case.txt").expect("parses");
     assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
-    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&values_first).into_iter().collect();
-    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    let differ = cells_read_otherwise(&original, &values_first);
     // The blank cell of 上年结转 (`2 0 0 0 0 2` for seven cells) is not in the text at all.
     assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
     assert_eq!(r.sec3.row("granted").unwrap().cells[0].1.value, Some(5.0));
@@ -389,8 +395,7 @@ fn labels_wrapped_around_their_values() {
         })
         .collect();
     assert!(wrapped.contains("二、上 2 0 0 0 0 2\n年结转政府信息公开申请数量"), "{wrapped}");
-    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&wrapped).into_iter().collect();
-    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    let differ = cells_read_otherwise(&original, &wrapped);
     assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
     let r = gongkai::parse::parse_bytes(wrapped.as_bytes(), "case.txt").expect("parses");
     assert_eq!(r.sec3.value("new_received", "total"), Some(16.0), "{:?}", r.warnings);
@@ -461,7 +466,6 @@ fn sec2_tables_printed_label_first_among_values_first_tables() {
     assert!(mixed.contains("本年处理决定数量\n行政许可 57\n"), "{mixed}");
     let r = gongkai::parse::parse_bytes(mixed.as_bytes(), "case.txt").expect("parses");
     assert!(r.warnings.iter().any(|w| w.contains("printed before its label")), "{:?}", r.warnings);
-    let read: std::collections::HashMap<String, Option<f64>> = cell_values(&mixed).into_iter().collect();
-    let differ: Vec<_> = cell_values(&original).into_iter().filter(|(key, want)| read.get(key) != Some(want)).collect();
+    let differ = cells_read_otherwise(&original, &mixed);
     assert!(differ.iter().all(|(key, _)| key.starts_with("carried_over.")), "{differ:?}");
 }

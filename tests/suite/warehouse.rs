@@ -62,6 +62,20 @@ fn ingest_file_by_file(rt: &tokio::runtime::Runtime, wh: &Warehouse, inbox: &Pat
     }
 }
 
+/// A file:// warehouse in a temporary directory (the first of the tuple, kept alive by the caller)
+/// holding the reports of [`write_sources`], a run per file: the two reports of
+/// province_code=62/year=2023 arrive in two files.
+fn sources_ingested_file_by_file() -> (tempfile::TempDir, std::path::PathBuf, tokio::runtime::Runtime, Warehouse) {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    write_sources(&inbox);
+    let rt = runtime();
+    let dir = tmp.path().join("wh");
+    let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
+    ingest_file_by_file(&rt, &wh, &inbox);
+    (tmp, dir, rt, wh)
+}
+
 /// Every object of the warehouse with its bytes.
 fn snapshot(rt: &tokio::runtime::Runtime, wh: &Warehouse) -> BTreeMap<String, Vec<u8>> {
     rt.block_on(async {
@@ -525,14 +539,7 @@ fn duckdb_and_pyarrow_read_what_gongkai_wrote() {
 #[test]
 fn optimize_compacts_and_every_reader_agrees_after_each_command() {
     let Some(python) = super::python_with("duckdb, pyarrow, deltalake") else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let inbox = tmp.path().join("in");
-    write_sources(&inbox);
-    let rt = runtime();
-    let dir = tmp.path().join("wh");
-    let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
-    // One run per file: the two reports of province_code=62/year=2023 arrive in two files.
-    ingest_file_by_file(&rt, &wh, &inbox);
+    let (_tmp, dir, rt, wh) = sources_ingested_file_by_file();
     let check = |stage: &str| {
         let out = Command::new(&python)
             .arg(repo().join("tests/warehouse_check.py"))
@@ -567,13 +574,7 @@ fn optimize_compacts_and_every_reader_agrees_after_each_command() {
 /// of files an earlier `optimize` already deleted, makes no commit of its own.
 #[test]
 fn commits_leave_checkpoints_and_a_run_after_optimize_commits_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    let inbox = tmp.path().join("in");
-    write_sources(&inbox);
-    let rt = runtime();
-    let dir = tmp.path().join("wh");
-    let wh = Warehouse::open(&dir.display().to_string(), &[]).unwrap();
-    ingest_file_by_file(&rt, &wh, &inbox);
+    let (tmp, dir, rt, wh) = sources_ingested_file_by_file();
     let last_checkpoint = |table: &str| -> i64 {
         let hint = std::fs::read_to_string(dir.join(format!("{table}/_delta_log/_last_checkpoint")))
             .unwrap_or_else(|e| panic!("{table}: no _last_checkpoint: {e}"));
