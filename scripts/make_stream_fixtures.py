@@ -138,6 +138,38 @@ def csv_export():
     return text, exp
 
 
+def csv_export_html():
+    """Class 3 with the page's markup kept: the 正文 field holds the HTML of the page on one line,
+    its cells carrying numbers in their attributes (widths, styles), the title only in the CSV."""
+    title = "凤翔区彪角镇2023年政府信息公开工作年度报告"
+    text = tab_layout_html(L.tab_layout("", "凤翔区彪角镇人民政府"))
+    text = "发布日期,标题,正文,链接\n" + f'2024-01-26,{title},"{text.replace(chr(34), chr(34) * 2)}",http://www.example.gov.cn/1.html\n'
+    exp = expected_2021()
+    exp["title"] = title
+    exp["published_on"] = "2024-01-26"
+    return text, exp
+
+
+def tab_layout_html(text):
+    """A tab layout as a crawled page's markup: a line with tabs a table row, any other a paragraph."""
+    out, in_table = [], False
+    for line in text.split("\n"):
+        if "\t" in line:
+            if not in_table:
+                out.append('<table border="1" cellspacing="0" width="600" style="font-size:14px">')
+            cells = "".join(f'<td width="{40 + 10 * i}" style="padding:2px 4px">{c}</td>'
+                            for i, c in enumerate(line.split("\t")))
+            out.append(f"<tr height=\"24\">{cells}</tr>")
+            in_table = True
+            continue
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.strip():
+            out.append(f'<p style="text-indent:2em;line-height:28px">{line}</p>')
+    return "".join(out)
+
+
 def collapse(v):
     """A run of equal adjacent cells printed once."""
     out = []
@@ -191,6 +223,37 @@ def glued_2019():
     t += tail("太白县咀头镇人民政府").replace("\n", "")
     exp = {"template": "2019", "sec2": SEC2_2019, "sec3": {k: list(v) for k, _, _, v in rows}, "sec4": list(SEC4)}
     return t + "\n", exp
+
+
+def pdf_spill():
+    """Class 2 from a PDF whose long labels wrapped in their cells: the text of a run of such rows
+    comes out as their labels, then their rows of values (`1.本机关不掌握… 2.没有现成… 2 1 0 1 0 0 4
+    1 0 0 0 0 0 1`); and a row whose blank total printed nothing (`1 0 0 0 0 0`), which only the
+    column identities place."""
+    spilled = [("unavailable_not_held", "unavailable_needs_creation"),
+               ("rejected_petition", "rejected_duplicate", "rejected_publication")]
+    lines = body("眉县齐镇2023年政府信息公开工作年度报告").split("\n")
+    lines += [" ".join(l.split("\t")).strip() for l in L.sec2_tab().split("\n")]
+    lines += ["三、收到和处理政府信息公开申请情况", "申请人情况 自然人 法人或其他组织 总计",
+              "商业企业 科研机构 社会公益组织 法律服务机构 其他"]
+    values = {key: v for key, _, _, v in SEC3}
+    pending = []
+    exp = expected_2021()
+    for key, group, label, v in SEC3:
+        run = next((r for r in spilled if key in r), None)
+        if run is None:
+            shown = v[:-1] if key == "carried_forward" else v
+            lines.append(" ".join([group, label] + [str(x) for x in shown]).strip())
+            continue
+        lines.append(" ".join([group, label]).strip())
+        pending.append(key)
+        if key == run[-1]:
+            lines += [" ".join(str(x) for x in values[k]) for k in pending]
+            pending = []
+    exp["sec3"]["carried_forward"][-1] = None
+    lines += [" ".join(l.split("\t")).strip() for l in L.sec4_tab().split("\n")]
+    lines += tail("眉县齐镇人民政府").split("\n")
+    return "\n".join(lines) + "\n", exp
 
 
 def page_furniture():
@@ -264,9 +327,11 @@ def main():
         "one_line.txt": one_line(),
         "split_numbers.txt": split_numbers(),
         "export.csv": csv_export(),
+        "export_html.csv": csv_export_html(),
         "collapsed.txt": collapsed(),
         "glued_2019.txt": glued_2019(),
         "page_furniture.txt": page_furniture(),
+        "pdf_spill.txt": pdf_spill(),
         "site_page.txt": site_page(),
         "site_page_one_line.txt": site_page_one_line(),
         "label_typos.txt": label_typos(),

@@ -36,7 +36,7 @@ NUMBER = re.compile(r"^\d+(\.\d+)?$")
 EXTRA_LAYOUTS = ["values-first"]
 LAYOUTS = ["one-line", "one-line-spaced", "ideographic", "cell-per-line", "csv", "csv-glued", "collapsed",
            "page-breaks", "full-width", "mixed", "hard-wrapped", "csv-rows", "entities", "markdown", "tab-rows",
-           "dash-blanks", "thousands", "html-as-text", "wrapped-labels", "page-chrome", "chrome-one-line",
+           "dash-blanks", "thousands", "html-as-text", "csv-html", "wrapped-labels", "page-chrome", "chrome-one-line",
            "csv-ideographic", "collapsed-spaced", "collapsed-per-line", "cell-per-line-blanks", "label-variants",
            "quoted-sheet", "page-breaks-glued"]
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
@@ -287,7 +287,16 @@ def layouts(blocks, title, seed, source=None):
     out["quoted-sheet"] = buf.getvalue()
     # A crawler that saved the page's HTML source under a .txt name.
     if source is not None and source.lower().endswith((".html", ".htm")):
-        out["html-as-text"] = open(source, encoding="utf-8").read()
+        page = open(source, encoding="utf-8").read()
+        out["html-as-text"] = page
+        # A crawler's CSV export that kept the page's markup (its body, on one line) in the content field.
+        inner = re.search(r"<body[^>]*>(.*)</body>", page, re.S | re.I)
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["标题", "时间", "内容", "来源网站"])
+        writer.writerow([title, "2024-01-15", re.sub(r"\s*\n\s*", "", inner[1] if inner else page),
+                         "http://www.example.gov.cn"])
+        out["csv-html"] = buf.getvalue()
     return out
 
 

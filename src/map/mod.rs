@@ -748,26 +748,15 @@ fn fit_sec3(
         ));
         return SEC3_COLS.iter().zip(&cells).map(|(c, v)| (*c, Cell::parse(v))).collect();
     }
-    let printed_values: Vec<Option<f64>> = filled.iter().map(|v| Cell::parse(v).value).collect();
-    let total_certain = match printed_values.split_last() {
-        Some((Some(total), parts)) => {
-            parts.iter().try_fold(0.0, |a, v| v.map(|v| a + v)).is_some_and(|s| (s - total).abs() < 1e-9)
-        }
-        _ => false,
-    };
+    let short = ShortRow::new(key, filled.iter().map(|v| v.trim().to_string()).collect());
+    let total_certain = short.as_ref().is_some_and(|r| r.total_certain);
     let printed = filled.iter().map(|s| s.trim()).collect::<Vec<_>>().join(" ");
     warnings.push(format!(
         "sec3.{key}: {} values printed for 7 cells ({printed}); placement uncertain, {}",
         filled.len(),
         if total_certain { "kept the total" } else { "cells left without a value" }
     ));
-    if printed_values.iter().all(Option::is_some) {
-        short_rows.push(ShortRow {
-            key,
-            printed: filled.iter().map(|v| v.trim().to_string()).collect(),
-            total_certain,
-        });
-    }
+    short_rows.extend(short);
     SEC3_COLS
         .iter()
         .map(|c| {
@@ -782,12 +771,22 @@ fn fit_sec3(
 
 /// A sec3 row of a text layout that printed fewer values than cells (blank cells not printed):
 /// where its values sit is settled afterwards by the column identities, if they can.
-struct ShortRow {
+pub(super) struct ShortRow {
     key: &'static str,
     /// The printed values, in order.
     printed: Vec<String>,
     /// Its last value is the row total (the others add up to it).
     total_certain: bool,
+}
+
+impl ShortRow {
+    /// A short row of printed values; `None` when one of them is not a number.
+    pub(super) fn new(key: &'static str, printed: Vec<String>) -> Option<ShortRow> {
+        let values: Vec<f64> = printed.iter().map(|v| Cell::parse(v).value).collect::<Option<_>>()?;
+        let total_certain =
+            values.split_last().is_some_and(|(total, parts)| (parts.iter().sum::<f64>() - total).abs() < 1e-9);
+        (printed.len() < SEC3_COLS.len()).then_some(ShortRow { key, printed, total_certain })
+    }
 }
 
 /// Every way to put a short row's values, in order, into the seven sec3 cells (the total cell
@@ -817,7 +816,7 @@ fn placements(row: &ShortRow) -> Vec<[Option<usize>; 7]> {
 /// Place short rows by the column identities H1 and H2: a row takes the one placement of its
 /// values that adds no failing identity and makes at least one more hold, when exactly one does.
 /// Placing a row may settle another, so this repeats until nothing changes.
-fn place_short_rows(table: &mut Table, short_rows: &[ShortRow], warnings: &mut Vec<String>) {
+pub(super) fn place_short_rows(table: &mut Table, short_rows: &[ShortRow], warnings: &mut Vec<String>) {
     let keys: Vec<&str> = table.rows.iter().map(|r| r.key).collect();
     let identities = check::ColumnIdentities::new(&keys);
     let mut values: Vec<[Option<f64>; 7]> =

@@ -546,8 +546,12 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     let first = values_printed_first(tokens, &compact, &found, &printed, &specs);
     let fresh =
         StreamTables { labels_found: out.labels_found, values_may_glue: out.values_may_glue, ..Default::default() };
-    let assemble = |mut printed: Vec<Option<Vec<Item>>>, mut out: StreamTables| {
-        spill_into_empty_rows(&specs, &hits, &mut printed, &mut out);
+    // Sharing out a row's surplus of values presumes each label's values follow it: not in a reading
+    // against the layout's signs of values printed first.
+    let assemble = |mut printed: Vec<Option<Vec<Item>>>, mut out: StreamTables, spill: bool| {
+        if spill {
+            spill_into_empty_rows(&specs, template, &mut printed, &mut out);
+        }
         let costs =
             if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
         out.sec2 = build_sec2(&specs, &printed, &before, template, narrative, costs, &mut out);
@@ -557,9 +561,9 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
         }
         out
     };
-    let after = assemble(printed, out);
+    let after = assemble(printed, out, first.is_none());
     if let Some(first) = first {
-        let mut before_labels = assemble(first, fresh);
+        let mut before_labels = assemble(first, fresh, true);
         let score = |t: &StreamTables| super::reading_score(&t.sec2, &t.sec3, &t.sec4, t.uncertain);
         if score(&before_labels) > score(&after) {
             before_labels.warnings.push(
@@ -630,13 +634,15 @@ fn values_printed_first(
     Some(first)
 }
 
-/// A sec3 row that printed two rows' values, followed in the template by a row whose label printed
-/// none: a page that set merged label cells beside the numbers prints the next row's label after
-/// both rows' values once its tags are stripped (`予以公开 9 0 0 0 0 0 9 0 0 0 0 0 0 0 （二）部分公开`).
-/// The values are shared out only when both halves add up as printed.
+/// A sec3 row that printed several rows' values, beside rows in the template whose labels printed
+/// none: a page that set merged label cells beside the numbers prints the labels apart from their
+/// values once its tags are stripped (`予以公开 9 0 0 0 0 0 9 0 0 0 0 0 0 0 （二）部分公开`), and a
+/// PDF whose long labels wrapped prints several labels, then their rows of values. The values are
+/// shared out in the template's row order only when every row's worth adds up as printed and the
+/// rows without values beside it make one window of the right size.
 fn spill_into_empty_rows(
     specs: &[&'static RowSpec],
-    hits: &[Option<Hit>],
+    template: Template,
     printed: &mut [Option<Vec<Item>>],
     out: &mut StreamTables,
 ) {
@@ -648,26 +654,46 @@ fn spill_into_empty_rows(
             assign::satisfies(&values, Rule::SumLast) == Some(true)
         }
     };
-    for j in 0..specs.len().saturating_sub(1) {
-        let (row, next) = (specs[j], specs[j + 1]);
-        let next_printed_nothing = hits[j + 1].is_some() && printed[j + 1].is_none();
-        if row.section != template::Section::Sec3 || next.section != template::Section::Sec3 || !next_printed_nothing {
+    let rows_of_template: Vec<&str> = template::sec3_specs(template).iter().map(|s| s.key).collect();
+    for j in 0..specs.len() {
+        let Some(items) = printed[j].as_ref().filter(|_| specs[j].section == template::Section::Sec3) else {
+            continue;
+        };
+        let k = items.len() / n;
+        if k < 2 || items.len() % n != 0 || !items.chunks(n).all(adds_up) {
             continue;
         }
-        let Some(items) = printed[j].as_ref().filter(|items| items.len() == 2 * n) else { continue };
         let alone = assign::solve(items, &kinds, Rule::SumLast, Costs::SPACED);
         if !alone.candidates.is_empty() && !alone.broken {
             continue;
         }
-        if adds_up(&items[..n]) && adds_up(&items[n..]) {
-            let rest = items[n..].to_vec();
-            printed[j].as_mut().expect("checked").truncate(n);
-            out.warnings.push(format!(
-                "sec3.{}: its label printed no values, and sec3.{} printed two rows' worth that add up as two rows; the second seven are its values",
-                next.key, row.key
-            ));
-            out.inferred += n;
-            printed[j + 1] = Some(rest);
+        // The rows beside it in the template's order: this template's sec3 rows, not the merged
+        // 其他处理 row, which stands for the split rows (unless it is the row that printed).
+        let order: Vec<usize> = (0..specs.len())
+            .filter(|&r| {
+                r == j
+                    || specs[r].section == template::Section::Sec3
+                        && specs[r].key != "other_subtotal"
+                        && rows_of_template.contains(&specs[r].key)
+            })
+            .collect();
+        let at = order.iter().position(|&r| r == j).expect("the row itself");
+        let windows: Vec<&[usize]> = (at.saturating_sub(k - 1)..=at)
+            .filter_map(|from| order.get(from..from + k))
+            .filter(|rows| rows.iter().all(|&r| r == j || printed[r].is_none()))
+            .collect();
+        let [rows] = windows[..] else { continue };
+        let rows = rows.to_vec();
+        let chunks: Vec<Vec<Item>> = items.chunks(n).map(<[Item]>::to_vec).collect();
+        let others: Vec<String> = rows.iter().filter(|r| **r != j).map(|r| format!("sec3.{}", specs[*r].key)).collect();
+        out.warnings.push(format!(
+            "{}: their labels printed no values, and sec3.{} printed {k} rows' worth that each add up; shared out in the template's row order",
+            others.join(", "),
+            specs[j].key
+        ));
+        out.inferred += n * (k - 1);
+        for (r, chunk) in rows.into_iter().zip(chunks) {
+            printed[r] = Some(chunk);
         }
     }
 }
@@ -931,6 +957,7 @@ fn build_sec3(
         }
     }
     let mut table = Table::default();
+    let mut short_rows = Vec::new();
     for (r, (key, items, solved)) in rows.iter().enumerate() {
         let name = format!("sec3.{key}");
         let cells = match items {
@@ -941,6 +968,14 @@ fn build_sec3(
                     printed_text(items),
                     SEC3_COLS.len()
                 ));
+                // Fewer values than cells, each printed apart: blank cells not printed, which the
+                // column identities may place.
+                let apart = items.iter().skip(1).all(|i| i.gap != Gap::None)
+                    && items.first().is_some_and(|i| i.gap != Gap::None || !out.values_may_glue)
+                    && items.iter().all(|i| !i.dash);
+                if apart {
+                    short_rows.extend(super::ShortRow::new(key, items.iter().map(|i| i.text.clone()).collect()));
+                }
                 row_cells(&name, SEC3_COLS, items, None, &[], out)
             }
             Some(items) if choice.rejected[r] => row_cells(&name, SEC3_COLS, items, None, &[], out),
@@ -957,6 +992,13 @@ fn build_sec3(
             }
         };
         table.rows.push(TableRow { key, cells });
+    }
+    if !short_rows.is_empty() {
+        let before = super::undecided_cells(&table);
+        super::place_short_rows(&mut table, &short_rows, &mut out.warnings);
+        let placed = before - super::undecided_cells(&table);
+        out.uncertain = out.uncertain.saturating_sub(placed);
+        out.inferred += placed;
     }
     table
 }

@@ -10,10 +10,43 @@ const TITLE: &[&str] = &["标题", "题名", "名称", "title"];
 const DATE: &[&str] = &["时间", "发布时间", "发布日期", "日期", "成文日期", "date", "time"];
 const CONTENT: &[&str] = &["内容", "正文", "全文", "content", "text", "body"];
 
-/// A CSV export unwrapped: the text to read, and notes for the report's warnings.
+/// A CSV export unwrapped: the title and date as labelled lines, the content field as the crawler
+/// saved it (text, or the page's HTML), and notes for the report's warnings.
 pub struct Unwrapped {
-    pub text: String,
+    pub head: Vec<String>,
+    pub body: String,
     pub notes: Vec<String>,
+}
+
+impl Unwrapped {
+    /// The export as plain text: the labelled lines above the body.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for line in &self.head {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(&self.body);
+        out.push('\n');
+        out
+    }
+
+    /// Whether the crawler saved the page's markup in the content field rather than its text.
+    pub fn body_is_html(&self) -> bool {
+        let head = self.body.get(..self.body.len().min(65_536)).unwrap_or(&self.body).to_ascii_lowercase();
+        ["<table", "<td", "<p>", "<p ", "<div", "<br", "<span"].iter().any(|m| head.contains(m))
+    }
+
+    /// The export as one HTML page: the labelled lines as paragraphs above the saved markup.
+    pub fn html(&self) -> String {
+        let mut out = String::new();
+        for line in &self.head {
+            let escaped = line.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            out.push_str(&format!("<p>{escaped}</p>\n"));
+        }
+        out.push_str(&self.body);
+        out
+    }
 }
 
 fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
@@ -47,16 +80,14 @@ pub fn unwrap(text: &str) -> Option<Unwrapped> {
     if with_content.len() > 1 {
         notes.push(format!("CSV export holds {} rows with content; read the longest", with_content.len()));
     }
-    let mut out = String::new();
+    let mut head = Vec::new();
     if let Some(t) = title.and_then(|i| best.get(i)).map(str::trim).filter(|t| !t.is_empty()) {
-        out.push_str(&format!("标题: {t}\n"));
+        head.push(format!("标题: {t}"));
     }
     if let Some(d) = date.and_then(|i| best.get(i)).map(str::trim).filter(|d| !d.is_empty()) {
-        out.push_str(&format!("发布时间: {d}\n"));
+        head.push(format!("发布时间: {d}"));
     }
-    out.push_str(best.get(content).unwrap_or(""));
-    out.push('\n');
-    Some(Unwrapped { text: out, notes })
+    Some(Unwrapped { head, body: best.get(content).unwrap_or("").to_string(), notes })
 }
 
 /// A spreadsheet export saved under another name, every field quoted (`"规章","13","","524"`):
@@ -103,9 +134,23 @@ mod tests {
         let csv = "标题,时间,内容,来源网站\n\"某县2023年政府信息公开工作年度报告\",2024-01-20,\"一、总体情况\r\r规章\r0\r0\r0\",http://x\n";
         assert!(looks_like_export(csv));
         let u = unwrap(csv).unwrap();
-        assert!(u.text.starts_with("标题: 某县2023年政府信息公开工作年度报告\n发布时间: 2024-01-20\n一、总体情况"));
-        assert!(u.text.contains("规章\r0\r0\r0"));
+        assert!(u.text().starts_with("标题: 某县2023年政府信息公开工作年度报告\n发布时间: 2024-01-20\n一、总体情况"));
+        assert!(u.text().contains("规章\r0\r0\r0"));
         assert!(u.notes.is_empty());
+    }
+
+    #[test]
+    fn a_content_field_holding_markup_becomes_one_page() {
+        let csv = "标题,时间,内容\n\"某县<2023>年报\",2024-01-20,\"<p style=\"\"width:100px\"\">一、总体情况</p><table><tr><td>规章</td><td>0</td></tr></table>\"\n";
+        let u = unwrap(csv).unwrap();
+        assert!(u.body_is_html());
+        assert!(
+            u.html().starts_with(
+                "<p>标题: 某县&lt;2023&gt;年报</p>\n<p>发布时间: 2024-01-20</p>\n<p style=\"width:100px\">"
+            )
+        );
+        let text = unwrap("标题,内容\n年报,\"一、总体情况\r规章\r0\"\n").unwrap();
+        assert!(!text.body_is_html(), "text without markup stays text");
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn sniff(bytes: &[u8], name: &str) -> SourceFormat {
         return SourceFormat::Docx;
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]).to_ascii_lowercase();
-    // A CSV export of crawled pages may quote HTML in its content column; it is read as text.
+    // A CSV export of crawled pages may quote HTML in its content column; it is unwrapped first.
     if csv::looks_like_export(&head) {
         return SourceFormat::Txt;
     }
@@ -114,7 +114,17 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, ReadError> {
             }
             let (body, notes) =
                 match csv::looks_like_export(&decoded.text).then(|| csv::unwrap(&decoded.text)).flatten() {
-                    Some(unwrapped) => (unwrapped.text, unwrapped.notes),
+                    // The crawler kept the page's markup: its tables are grids, read as any page's.
+                    Some(unwrapped) if unwrapped.body_is_html() => {
+                        let page = unwrapped.html();
+                        html::check_depth(&page)?;
+                        let (rows, text) = html::rows(&page);
+                        let mut doc = normalized(format, decoded.encoding, rows, &text);
+                        doc.notes.extend(unwrapped.notes);
+                        doc.notes.extend(lossy);
+                        return Ok(doc);
+                    }
+                    Some(unwrapped) => (unwrapped.text(), unwrapped.notes),
                     None => {
                         // A sheet of the report's own rows. With no row of several cells it is plain
                         // text: as printed, or its fields one a line when every field was quoted.

@@ -728,8 +728,15 @@ fn table_cells(r: &Report, piece: &Piece) -> Vec<String> {
 }
 
 /// A crawler's CSV export: title and date in their own columns, the body in one quoted field
-/// whose cells are separated by runs of carriage returns or by ideographic spaces.
+/// whose cells are separated by runs of carriage returns or by ideographic spaces; one export in
+/// four keeps the page's markup in that field instead, on one line.
 fn csv(r: &Report, pieces: &[Piece], rng: &mut Rng) -> String {
+    if rng.chance(0.25) {
+        let page = html(r, pieces);
+        let body = page.split_once("<body>\n").map_or(page.as_str(), |(_, b)| b);
+        let body = body.split_once("</body>").map_or(body, |(b, _)| b).replace('\n', "");
+        return csv_export(r, &body, rng);
+    }
     let ideographic = rng.chance(0.5);
     let mut body = String::new();
     let gap = |rng: &mut Rng, between_rows: bool| -> String {
@@ -759,11 +766,16 @@ fn csv(r: &Report, pieces: &[Piece], rng: &mut Rng) -> String {
             body.push_str(p);
         }
     }
+    csv_export(r, &body, rng)
+}
+
+/// The export's header and its one row around a body.
+fn csv_export(r: &Report, body: &str, rng: &mut Rng) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let (y, m, d) = r.published;
     let time = format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:00", 8 + rng.below(10), rng.below(60));
     let url = format!("http://www.example.gov.cn/xxgk/{}/{}.html", r.body.code(), r.year);
-    format!("标题,时间,内容,来源网站\r\n{},{},{},{}\r\n", quote(&r.title()), time, quote(&body), url)
+    format!("标题,时间,内容,来源网站\r\n{},{},{},{}\r\n", quote(&r.title()), time, quote(body), url)
 }
 
 /// A simple web page: paragraphs and tables with merged cells as rowspan/colspan.

@@ -90,6 +90,17 @@ fn csv_export_with_carriage_returns_and_ideographic_spaces() {
     assert_eq!(r.year, Some(2023));
 }
 
+/// The export kept the page's markup in its content field: the tables are read as the page's
+/// grids, and the numbers of the markup's attributes (widths, styles) are no cells.
+#[test]
+fn csv_export_holding_the_pages_html() {
+    let r = assert_exact("export_html.csv");
+    assert_eq!(r.title.as_deref(), Some("凤翔区彪角镇2023年政府信息公开工作年度报告"));
+    assert_eq!(r.published_on.as_deref(), Some("2024-01-26"));
+    assert_eq!(r.region.township.as_deref(), Some("彪角镇"));
+    assert!(r.warnings.iter().all(|w| !w.contains("width")), "{:?}", r.warnings);
+}
+
 #[test]
 fn collapsed_runs_expand_by_the_identities() {
     let r = assert_exact("collapsed.txt");
@@ -102,6 +113,30 @@ fn glued_2019_template_with_two_column_item_tables() {
     let r = assert_cells("glued_2019.txt", ParseQuality::Partial);
     assert_eq!(r.sec2.cell("admin_license", "prev_year_items").unwrap().kind, gongkai::model::CellKind::Missing);
     assert_eq!(r.sec2.value("central_procurement", "amount_yuan"), Some(125000.0));
+}
+
+/// Labels that wrapped in a PDF's cells come out before their rows of values; each row's worth is
+/// shared out in the template's order, and the row whose blank total printed nothing is placed by
+/// the column identities.
+#[test]
+fn pdf_spill_of_labels_before_their_rows_of_values() {
+    let (r, bad) = mismatches("pdf_spill.txt");
+    assert!(bad.is_empty(), "{} cells differ:\n{}\nwarnings: {:#?}", bad.len(), bad.join("\n"), r.warnings);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("sec3.rejected_petition, sec3.rejected_duplicate: their labels printed no values")),
+        "{:#?}",
+        r.warnings
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("sec3.carried_forward: blank cells not printed")),
+        "{:#?}",
+        r.warnings
+    );
+    let total = r.sec3.cell("carried_forward", "total").unwrap();
+    assert_eq!((total.value, total.raw.as_str()), (None, ""), "the blank total stays blank");
+    assert!(r.failed_checks().next().is_none(), "{:?}", r.failed_checks().collect::<Vec<_>>());
 }
 
 #[test]
