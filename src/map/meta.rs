@@ -26,7 +26,7 @@ fn re(pattern: &str) -> Regex {
 /// mark, a `标题:` field name.
 static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^(#{1,6}\s*)?(正文\s*)?((标题|题名|名称)\s*[:：]\s*)?"));
 static REPORT_WORDS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(关于)?(政府|政务)?信息公开(工作)?(年度)?(报告|年报)$|工作年度报告$|年度报告$"));
+    LazyLock::new(|| re(r"(关于)?((政府|政务)?信息|政务)公开(工作)?(年度)?(报告|年报)$|工作年度报告$|年度报告$"));
 static YEAR_IN_TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"(19|20)(\d{2})\s*年度?"));
 static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| re(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日\s*(至|到|-|—)"));
 static LABELLED_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -97,9 +97,13 @@ pub fn extract(text: &str) -> Meta {
         meta.agency = agency_from_title(title);
         meta.year = YEAR_IN_TITLE.captures(title).and_then(|c| format!("{}{}", &c[1], &c[2]).parse().ok());
     }
+    if meta.agency.is_none() {
+        meta.agency = signed_by(text);
+    }
     if meta.year.is_none() {
         meta.year = STAT_PERIOD.captures(text).and_then(|c| c[1].parse().ok());
     }
+
     meta.published_on =
         LABELLED_DATE.captures(text).map(|c| iso_date(&c[2], &c[3], &c[4])).or_else(|| signature_date(text));
     if let Some(c) = PROACTIVE.captures(text) {
@@ -120,7 +124,8 @@ static SENTENCE_OPENER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Where a title ends: the report words after 信息公开 (`…政府信息公开工作年度报告`), which a
 /// line break of the original may have cut (`…信息公开工作　年度报告`).
-static TITLE_END: LazyLock<Regex> = LazyLock::new(|| re(r"信息公开(?:[^，。；,;:：》>›»\s]|\s){0,12}?(报告|年报)"));
+static TITLE_END: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:信息|政务)公开(?:[^，。；,;:：》>›»\s]|\s){0,12}?(报告|年报)"));
 /// What separates a title from what a page prints before it on the same line: field names
 /// (`发布机构:`), breadcrumbs (`首页 > …`), sentence punctuation, ideographic spaces, tabs or a
 /// wide gap, a page's buttons. A single space does not: titles are printed `某县 2023 年…`.
@@ -140,9 +145,17 @@ fn find_title(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(80).collect();
     let (mut quoted, mut generic) = (None, None);
     for (i, raw_line) in lines.iter().enumerate() {
-        let line = TITLE_PREFIX.replace(raw_line, "");
-        let joined = match lines.get(i + 1) {
-            Some(next) if line.ends_with("工作") && next.starts_with("年度报告") => format!("{line}{next}"),
+        let line = despaced(&TITLE_PREFIX.replace(raw_line, ""));
+        let joined = match lines.get(i + 1).map(|next| despaced(next)) {
+            // A title broken over lines (`…政府信息公开工作` / `年度报告`, `…信息公开` / `工作年度报告`):
+            // its report words start on this line and end on the next, a short one.
+            Some(next)
+                if !TITLE_END.is_match(&line)
+                    && next.chars().count() <= 12
+                    && TITLE_END.find(&format!("{line}{next}")).is_some_and(|m| m.end() > line.len()) =>
+            {
+                format!("{line}{next}")
+            }
             _ => line.to_string(),
         };
         for (candidate, in_quotes) in title_spans(&joined) {
@@ -154,6 +167,7 @@ fn find_title(text: &str) -> Option<String> {
             if agency_from_title(&candidate).is_none()
                 && !YEAR_IN_TITLE.is_match(&candidate)
                 && !i.checked_sub(1).is_some_and(|j| is_agency_line(lines[j]))
+                && !lines.get(i + 1).is_some_and(|next| is_agency_line(next))
             {
                 generic.get_or_insert(candidate);
                 continue;
@@ -168,15 +182,44 @@ fn find_title(text: &str) -> Option<String> {
     quoted.or(generic)
 }
 
+/// A line whose characters are set apart one by one (a PDF's title page: `政 府 信 息 公 开 …`)
+/// without the spaces; any other line as it is.
+fn despaced(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let single = words.iter().filter(|w| w.chars().count() == 1).count();
+    if words.len() >= 8 && single * 5 >= words.len() * 4 { words.concat() } else { line.to_string() }
+}
+
+/// A line that is only the year reported on (`2023年度`, `（2023年）`), printed above or below a
+/// title that does not name it.
+fn is_year_line(line: &str) -> bool {
+    static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^[（(]?\s*(19|20)\d{2}\s*年度?\s*[)）]?$"));
+    YEAR_LINE.is_match(line.trim())
+}
+
 /// A candidate completed from its neighbours, and whether it is printed as a title of its own
 /// (not quoted in a sentence).
 fn whole_title(lines: &[&str], i: usize, joined: &str, candidate: &str, in_quotes: bool) -> (String, bool) {
     // A title set on two lines: the agency alone above `2023年…年度报告` (PDF title pages).
-    let candidate = match i.checked_sub(1).map(|j| lines[j]) {
-        Some(prev) if candidate == joined && agency_from_title(candidate).is_none() && is_agency_line(prev) => {
+    // Or below it (`政府信息公开工作年度报告（2023年）` / `某县某镇`), when the line above is no body.
+    let candidate = match (i.checked_sub(1).map(|j| lines[j]), lines.get(i + 1)) {
+        (Some(prev), _) if candidate == joined && agency_from_title(candidate).is_none() && is_agency_line(prev) => {
             format!("{prev}{candidate}")
         }
+        (_, Some(next)) if candidate == joined && agency_from_title(candidate).is_none() && is_agency_line(next) => {
+            format!("{next}{candidate}")
+        }
         _ => candidate.to_string(),
+    };
+    // The year alone on the line above or below (`2023年度` / `某县…工作年度报告`).
+    let candidate = if candidate == joined && !YEAR_IN_TITLE.is_match(&candidate) {
+        match (i.checked_sub(1).map(|j| lines[j]), lines.get(i + 1)) {
+            (Some(prev), _) if is_year_line(prev) => format!("{}{candidate}", prev.trim()),
+            (_, Some(next)) if is_year_line(next) => format!("{candidate}{}", next.trim()),
+            _ => candidate,
+        }
+    } else {
+        candidate
     };
     let title = candidate.split_whitespace().collect::<Vec<_>>().join(" ");
     if in_quotes {
@@ -210,11 +253,29 @@ fn title_spans(line: &str) -> Vec<(String, bool)> {
 
 fn title_span(line: &str, end: regex::Match) -> Option<(String, bool)> {
     let head = &line[..end.start()];
+    // The body's name in brackets before the year (`【某县某镇】2023年政府信息公开年报`) is the
+    // title's own, not a page's field.
+    static BRACKETED_BODY: LazyLock<Regex> = LazyLock::new(|| re(r"^[【\[]([^【】\[\]]{2,30})[】\]]"));
+    let bracketed = BRACKETED_BODY.captures(head).filter(|c| is_agency_line(&c[1])).map(|c| c[0].len());
+    // The sentence that presents the report names it as a quote would (`现将某镇2023年度…报告如下`).
+    static PRESENTING: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(现将|现发布|现予公布|现公布|特发布)\s*"));
+    let presented = |sep: regex::Match| PRESENTING.find(&head[sep.end()..]).map(|v| sep.end() + v.end());
     let (start, in_quotes) = match BEFORE_TITLE.find_iter(head).last() {
+        Some(sep) if bracketed == Some(sep.end()) => (0, false),
+        Some(sep) if presented(sep).is_some() => (presented(sep).expect("checked"), true),
         Some(sep) if IN_SENTENCE.contains(&sep.as_str()) => return None,
         Some(sep) => (sep.end(), sep.as_str() == "《"),
         None => (0, false),
     };
+    // The year may follow the report words in brackets (`…工作年度报告（2023年）`).
+    static YEAR_AFTER: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*[（(]\s*(19|20)\d{2}\s*年度?\s*[)）]"));
+    let end_at = end.end() + YEAR_AFTER.find(&line[end.end()..]).map_or(0, |m| m.end());
+    // A quoted title closes right after its report words; words that go on (`…年度报告格式〉的通知》`)
+    // are the name of another document.
+    static CLOSED: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(》|如下|公布如下|予以公布|发布如下)"));
+    if in_quotes && !CLOSED.is_match(&line[end_at..]) {
+        return None;
+    }
     // A page's button glued before the title (`打印本页某区…`) is no part of it; no body's name
     // begins with these words.
     static PAGE_BUTTONS: LazyLock<Regex> = LazyLock::new(|| {
@@ -223,7 +284,7 @@ fn title_span(line: &str, end: regex::Match) -> Option<(String, bool)> {
     // A number glued before the title is the field before it (`浏览次数：1523某区…`), unless it is
     // the title's year (`2023年某区…`).
     static FIELD_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"^[\d\s.\-:：/]+"));
-    let mut title = line[start..end.end()].trim();
+    let mut title = line[start..end_at].trim();
     title = &title[PAGE_BUTTONS.find(title).map_or(0, |b| b.end())..];
     if let Some(number) = FIELD_NUMBER.find(title) {
         let from = match YEAR_IN_TITLE.find(title) {
@@ -247,9 +308,18 @@ fn is_agency_line(line: &str) -> bool {
 fn agency_from_title(title: &str) -> Option<String> {
     let without_year = YEAR_IN_TITLE.replace_all(title, "");
     let compact: String = without_year.chars().filter(|c| !c.is_whitespace()).collect();
-    let agency = REPORT_WORDS.replace(&compact, "");
-    let agency = agency.trim_end_matches(['的', '关', '于']).to_string();
+    // Brackets the year stood in (`年度报告（2023年）`), or around the body's name (`【某镇】`).
+    let compact = compact.trim_end_matches("（）").trim_end_matches("()");
+    let agency = REPORT_WORDS.replace(compact, "");
+    let agency = agency.trim_end_matches(['的', '关', '于']).trim_matches(['【', '】', '[', ']']).to_string();
     (!agency.is_empty()).then_some(agency)
+}
+
+/// The body that signs the report (`某县某镇人民政府` above the date in the closing lines): the
+/// publisher where no title names it.
+fn signed_by(text: &str) -> Option<String> {
+    let closing: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).rev().take(4).collect();
+    closing.into_iter().find(|l| is_agency_line(l)).map(str::to_string)
 }
 
 fn iso_date(y: &str, m: &str, d: &str) -> String {
@@ -356,6 +426,42 @@ mod tests {
         let m = extract("根据《条例》要求,现发布《某镇2022年政府信息公开工作年度报告》。");
         assert_eq!(m.title.as_deref(), Some("某镇2022年政府信息公开工作年度报告"));
         assert_eq!(extract("本年度报告根据《条例》编制政府信息公开年度报告，全文包括六部分。").title, None);
+    }
+
+    #[test]
+    fn year_after_the_report_words_body_below_or_in_brackets() {
+        let m = extract("政府信息公开工作年度报告（2023年）\n某县某镇\n本年度报告根据《条例》编制。\n");
+        assert_eq!(m.title.as_deref(), Some("某县某镇政府信息公开工作年度报告（2023年）"));
+        assert_eq!(m.agency.as_deref(), Some("某县某镇"));
+        assert_eq!(m.year, Some(2023));
+        let m = extract("【某县某镇】2023年政府信息公开年报\n一、总体情况\n");
+        assert_eq!(m.title.as_deref(), Some("【某县某镇】2023年政府信息公开年报"));
+        assert_eq!(m.agency.as_deref(), Some("某县某镇"));
+        assert_eq!(m.year, Some(2023));
+        let m = extract("某县某镇政府信息公开工作年度报告\n（2023年度）\n");
+        assert_eq!((m.agency.as_deref(), m.year), (Some("某县某镇"), Some(2023)));
+        let m = extract("2023年度\n某县某镇政府信息公开工作年度报告\n");
+        assert_eq!((m.agency.as_deref(), m.year), (Some("某县某镇"), Some(2023)));
+        let m = extract("某县某镇\n2023年度政府信息公开\n工作年度报告\n");
+        assert_eq!(m.title.as_deref(), Some("某县某镇2023年度政府信息公开工作年度报告"));
+        let m = extract("某县某镇 2 0 2 3 年 政 府 信 息 公 开 工 作 年 度 报 告\n");
+        assert_eq!((m.agency.as_deref(), m.year), (Some("某县某镇"), Some(2023)));
+        let m = extract("某县某镇2023年度政务公开工作年度报告\n");
+        assert_eq!((m.agency.as_deref(), m.year), (Some("某县某镇"), Some(2023)));
+        let m = extract("根据有关要求，现将某县某镇 2023 年度政府信息公开工作报告如下。\n");
+        assert_eq!(m.title.as_deref(), Some("某县某镇 2023 年度政府信息公开工作报告"));
+        assert_eq!((m.agency.as_deref(), m.year), (Some("某县某镇"), Some(2023)));
+        // No title at all: the body that signs it publishes it.
+        let m = extract("一、总体情况\n本年度未收取信息处理费。\n某县某镇人民政府\n2024年1月16日\n");
+        assert_eq!((m.title, m.agency.as_deref()), (None, Some("某县某镇人民政府")));
+        // A quote that goes on past the report words names another document.
+        let m = extract(
+            "根据《国务院办公厅关于印发〈政府信息公开工作年度报告格式〉的通知》，现发布《某镇2023年政府信息公开工作年度报告》。",
+        );
+        assert_eq!(m.title.as_deref(), Some("某镇2023年政府信息公开工作年度报告"));
+        // A page's field in brackets is still no part of the title.
+        let m = extract("【发布机构：某县】某县某镇2023年政府信息公开工作年度报告\n");
+        assert_eq!(m.agency.as_deref(), Some("某县某镇"));
     }
 
     #[test]
