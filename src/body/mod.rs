@@ -75,6 +75,14 @@ pub fn identify(agency: Option<&str>, region: &Region) -> Result<Body, String> {
     }
     let name = BRACKETS.replace_all(&region::normalize_name(agency), "").into_owned();
     let (code, rest) = match region::place_prefix(&name, region) {
+        // A zone standing for the division that contains it is a body of that division, by its
+        // own name (雄安新区管理委员会 is not 河北省's government).
+        PlacePrefix::Region { end, code } if region::zone_within(&name[..end]).is_some() => {
+            let zone = region::zone_within(&name[..end]).expect("checked");
+            let from = name.find(zone).expect("the zone is in the name");
+            let id = format!("{code}/department/{}", &name[from..]);
+            return Ok(Body { id, code, kind: BodyKind::Department(name[from..].to_string()) });
+        }
         PlacePrefix::Region { end, code } => (code, name[end..].to_string()),
         PlacePrefix::Other(place) => return Err(format!("`{agency}` begins with {place}, not the report's region")),
         PlacePrefix::None => {
@@ -165,6 +173,9 @@ mod tests {
         assert_eq!(id("上海市科委"), Ok("31/department/科学技术委员会".into()));
         assert_eq!(id("淮安市洪泽区人民政府"), Ok("320813/government".into()));
         assert_eq!(id("平潭综合实验区（党工委管委会）"), Ok("350128/government".into()));
+        // A new area without a division of its own is not the government of the one containing it.
+        assert_eq!(id("雄安新区管理委员会"), Ok("13/department/雄安新区管理委员会".into()));
+        assert_eq!(id("四川天府新区成都管理委员会"), Ok("5101/department/天府新区成都管理委员会".into()));
         assert_eq!(id("米易县财政局"), id("攀枝花市米易县财政局"));
     }
 

@@ -60,7 +60,7 @@ const ZONE_MARKERS: &str =
 
 /// Names reports use that the gazetteer lacks: 平潭综合实验区 is 平潭县 there; state-level new
 /// areas without a code of their own map to the smallest division that contains them.
-const EXTRA_ALIASES: &[(&str, &str)] = &[
+pub const EXTRA_ALIASES: &[(&str, &str)] = &[
     ("平潭综合实验区", "350128"),
     ("雄安新区", "13"),
     ("金普新区", "2102"),

@@ -358,12 +358,21 @@ pub fn near_county(texts: &[&str], region: &Region) -> Option<(Region, String)> 
         if name.len() < 3 {
             continue;
         }
-        let hit = texts.iter().flat_map(|t| t.windows(name.len())).find(|w| {
-            w.last() == name.last()
-                && w.iter().zip(&name).filter(|(a, b)| a != b).count() == 1
-                && w.iter().all(|c| is_han(*c))
+        // A stretch that ends a longer name the gazetteer knows is that name, not a misprint
+        // (安新区 of 雄安新区 is no 安次区).
+        let ends_a_name = |t: &[char], at: usize| {
+            (1..=3.min(at))
+                .any(|k| g.by_key.get(t[at - k..at + name.len()].iter().collect::<String>().as_str()).is_some())
+        };
+        let hit = texts.iter().find_map(|t| {
+            (0..(t.len() + 1).saturating_sub(name.len())).map(|at| (at, &t[at..at + name.len()])).find(|(at, w)| {
+                w.last() == name.last()
+                    && w.iter().zip(&name).filter(|(a, b)| a != b).count() == 1
+                    && w.iter().all(|c| is_han(*c))
+                    && !ends_a_name(t, *at)
+            })
         });
-        if let Some(w) = hit {
+        if let Some((_, w)) = hit {
             found.push((i, w.iter().collect()));
         }
     }
@@ -374,6 +383,14 @@ pub fn near_county(texts: &[&str], region: &Region) -> Option<(Region, String)> 
         }
         _ => None,
     }
+}
+
+/// The zone in a printed place that has no division of its own and stands for the division that
+/// contains it (雄安新区 for 河北省, 天府新区 for 四川省): its body is the zone's, not that division's
+/// government. `None` for zones with their own code (平潭综合实验区) and for ordinary places.
+pub fn zone_within(place: &str) -> Option<&'static str> {
+    let place = normalize(place);
+    index::EXTRA_ALIASES.iter().find(|(alias, code)| code.len() < 6 && place.contains(alias)).map(|(alias, _)| *alias)
 }
 
 /// How a printed body name begins with its place, read against the report's region.
@@ -640,6 +657,11 @@ mod near_tests {
         // 四阳县 is one character from both 泗阳县 and 沭阳县 of 宿迁市: no guess.
         let title = "江苏省宿迁市四阳县人民政府2023年政府信息公开工作年度报告";
         let (region, _) = resolve(&[title]);
+        assert!(near_county(&[title], &region).is_none());
+        // 安新区 ends 雄安新区, a name of its own: not a misprint of 廊坊市安次区.
+        let title = "雄安新区管理委员会2023年政府信息公开工作年度报告";
+        let (region, _) = resolve(&[title]);
+        assert_eq!(region.province_code.as_deref(), Some("13"));
         assert!(near_county(&[title], &region).is_none());
     }
 }
