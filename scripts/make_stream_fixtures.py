@@ -225,7 +225,7 @@ def glued_2019():
     return t + "\n", exp
 
 
-def pdf_spill():
+def pdf_spill(glued=False):
     """Class 2 from a PDF whose long labels wrapped in their cells: the text of a run of such rows
     comes out as their labels, then their rows of values (`1.本机关不掌握… 2.没有现成… 2 1 0 1 0 0 4
     1 0 0 0 0 0 1`); and a row whose blank total printed nothing (`1 0 0 0 0 0`), which only the
@@ -242,7 +242,7 @@ def pdf_spill():
     for key, group, label, v in SEC3:
         run = next((r for r in spilled if key in r), None)
         if run is None:
-            shown = v[:-1] if key == "carried_forward" else v
+            shown = v[:-1] if key == "carried_forward" and not glued else v
             lines.append(" ".join([group, label] + [str(x) for x in shown]).strip())
             continue
         lines.append(" ".join([group, label]).strip())
@@ -250,9 +250,15 @@ def pdf_spill():
         if key == run[-1]:
             lines += [" ".join(str(x) for x in values[k]) for k in pending]
             pending = []
-    exp["sec3"]["carried_forward"][-1] = None
     lines += [" ".join(l.split("\t")).strip() for l in L.sec4_tab().split("\n")]
     lines += tail("眉县齐镇人民政府").split("\n")
+    if glued:
+        # The same page with its tags stripped and nothing between: each run of spilled rows is
+        # one digit run after the last label. Glued sec2 rows have no identity: the narrative
+        # repeating a number pins the cut.
+        lines.insert(3, "现行有效行政规范性文件12件。")
+        return "".join("".join(lines).split()) + "\n", exp
+    exp["sec3"]["carried_forward"][-1] = None
     return "\n".join(lines) + "\n", exp
 
 
@@ -332,6 +338,7 @@ def main():
         "glued_2019.txt": glued_2019(),
         "page_furniture.txt": page_furniture(),
         "pdf_spill.txt": pdf_spill(),
+        "pdf_spill_glued.txt": pdf_spill(glued=True),
         "site_page.txt": site_page(),
         "site_page_one_line.txt": site_page_one_line(),
         "label_typos.txt": label_typos(),

@@ -148,11 +148,12 @@ fn find_title(text: &str) -> Option<String> {
         let line = despaced(&TITLE_PREFIX.replace(raw_line, ""));
         let joined = match lines.get(i + 1).map(|next| despaced(next)) {
             // A title broken over lines (`…政府信息公开工作` / `年度报告`, `…信息公开` / `工作年度报告`):
-            // its report words start on this line and end on the next, a short one.
+            // its report words start on this line and end on the next.
             Some(next)
                 if !TITLE_END.is_match(&line)
-                    && next.chars().count() <= 12
-                    && TITLE_END.find(&format!("{line}{next}")).is_some_and(|m| m.end() > line.len()) =>
+                    && TITLE_END
+                        .find(&format!("{line}{next}"))
+                        .is_some_and(|m| m.start() < line.len() && m.end() > line.len()) =>
             {
                 format!("{line}{next}")
             }
@@ -359,6 +360,10 @@ mod tests {
         let text = "发布时间:2023-01-09 11:00\n2024 年某市某局政府信息公开工作\n年度报告\n主动公开政府信息180余条,收取信息处理费共计12.5元。";
         let m = extract(text);
         assert_eq!(m.title.as_deref(), Some("2024 年某市某局政府信息公开工作年度报告"));
+        // The line that ends the title may go on with the body.
+        let body_after =
+            extract("正文\n 2024 年某市某局政府信息公开工作 \n 年度报告 根据《条例》的要求，编制本报告。\n");
+        assert_eq!(body_after.title.as_deref(), Some("2024 年某市某局政府信息公开工作年度报告"));
         assert_eq!(m.agency.as_deref(), Some("某市某局"));
         assert_eq!(m.year, Some(2024));
         assert_eq!(m.published_on.as_deref(), Some("2023-01-09"));

@@ -550,7 +550,7 @@ pub fn read_tables(tokens: &[Token], template: Template, narrative: &[super::met
     // against the layout's signs of values printed first.
     let assemble = |mut printed: Vec<Option<Vec<Item>>>, mut out: StreamTables, spill: bool| {
         if spill {
-            spill_into_empty_rows(&specs, template, &mut printed, &mut out);
+            spill_into_empty_rows(&specs, template, costs, &mut printed, &mut out);
         }
         let costs =
             if runs_may_be_collapsed(&printed, &specs) { costs } else { Costs { expand: costs.max + 1, ..costs } };
@@ -643,27 +643,18 @@ fn values_printed_first(
 fn spill_into_empty_rows(
     specs: &[&'static RowSpec],
     template: Template,
+    costs: Costs,
     printed: &mut [Option<Vec<Item>>],
     out: &mut StreamTables,
 ) {
     let n = SEC3_COLS.len();
     let kinds = [ColKind::Count; 7];
-    let adds_up = |items: &[Item]| {
-        items.len() == n && items.iter().all(|i| !i.dash) && {
-            let values: Vec<Option<f64>> = items.iter().map(|i| i.text.parse::<f64>().ok()).collect();
-            assign::satisfies(&values, Rule::SumLast) == Some(true)
-        }
-    };
     let rows_of_template: Vec<&str> = template::sec3_specs(template).iter().map(|s| s.key).collect();
     for j in 0..specs.len() {
         let Some(items) = printed[j].as_ref().filter(|_| specs[j].section == template::Section::Sec3) else {
             continue;
         };
-        let k = items.len() / n;
-        if k < 2 || items.len() % n != 0 || !items.chunks(n).all(adds_up) {
-            continue;
-        }
-        let alone = assign::solve(items, &kinds, Rule::SumLast, Costs::SPACED);
+        let alone = assign::solve(items, &kinds, Rule::SumLast, row_costs(items, n, costs));
         if !alone.candidates.is_empty() && !alone.broken {
             continue;
         }
@@ -678,24 +669,70 @@ fn spill_into_empty_rows(
             })
             .collect();
         let at = order.iter().position(|&r| r == j).expect("the row itself");
-        let windows: Vec<&[usize]> = (at.saturating_sub(k - 1)..=at)
-            .filter_map(|from| order.get(from..from + k))
-            .filter(|rows| rows.iter().all(|&r| r == j || printed[r].is_none()))
-            .collect();
-        let [rows] = windows[..] else { continue };
-        let rows = rows.to_vec();
-        let chunks: Vec<Vec<Item>> = items.chunks(n).map(<[Item]>::to_vec).collect();
+        let window = |k: usize| -> Option<Vec<usize>> {
+            let windows: Vec<&[usize]> = (at.saturating_sub(k - 1)..=at)
+                .filter_map(|from| order.get(from..from + k))
+                .filter(|rows| rows.iter().all(|&r| r == j || printed[r].is_none()))
+                .collect();
+            match windows[..] {
+                [rows] => Some(rows.to_vec()),
+                _ => None,
+            }
+        };
+        let Some((rows, chunks, cut)) = shared_out(items, n, costs, window) else { continue };
+        let k = rows.len();
         let others: Vec<String> = rows.iter().filter(|r| **r != j).map(|r| format!("sec3.{}", specs[*r].key)).collect();
         out.warnings.push(format!(
-            "{}: their labels printed no values, and sec3.{} printed {k} rows' worth that each add up; shared out in the template's row order",
+            "{}: their labels printed no values, and sec3.{} printed {k} rows' worth that each add up{}; shared out in the template's row order",
             others.join(", "),
-            specs[j].key
+            specs[j].key,
+            if cut { " once its digits are cut" } else { "" }
         ));
-        out.inferred += n * (k - 1);
+        out.inferred += n * if cut { k } else { k - 1 };
         for (r, chunk) in rows.into_iter().zip(chunks) {
             printed[r] = Some(chunk);
         }
     }
+}
+
+/// How a row's printed values read as `k` rows of `n` cells each adding up, for the one `k` whose
+/// window of valueless rows exists: the rows, their values, and whether digit runs were cut. Values
+/// printed apart are taken as printed; glued runs are cut only where one cut fits every row.
+fn shared_out(
+    items: &[Item],
+    n: usize,
+    costs: Costs,
+    window: impl Fn(usize) -> Option<Vec<usize>>,
+) -> Option<(Vec<usize>, Vec<Vec<Item>>, bool)> {
+    let adds_up = |chunk: &[Item]| {
+        chunk.len() == n && chunk.iter().all(|i| !i.dash) && {
+            let values: Vec<Option<f64>> = chunk.iter().map(|i| i.text.parse::<f64>().ok()).collect();
+            assign::satisfies(&values, Rule::SumLast) == Some(true)
+        }
+    };
+    if items.len().is_multiple_of(n) && items.len() >= 2 * n {
+        let rows = window(items.len() / n)?;
+        return items.chunks(n).all(adds_up).then(|| (rows, items.chunks(n).map(<[Item]>::to_vec).collect(), false));
+    }
+    if items.iter().all(|i| i.gap != Gap::None) {
+        return None;
+    }
+    let mut readings = Vec::new();
+    for k in 2..=3 {
+        let Some(rows) = window(k) else { continue };
+        let kinds = vec![ColKind::Count; k * n];
+        let solved = assign::solve(items, &kinds, Rule::Groups(n), row_costs(items, k * n, costs));
+        if solved.exhausted || solved.broken || solved.candidates.is_empty() {
+            continue;
+        }
+        if solved.candidates.len() > 1 {
+            return None;
+        }
+        readings.push((rows, solved.candidates[0].cells.clone()));
+    }
+    let [(rows, cells)] = &readings[..] else { return None };
+    let chunks = cells.chunks(n).map(|c| c.iter().map(|v| Item::number(v, Gap::Space)).collect()).collect();
+    Some((rows.clone(), chunks, true))
 }
 
 fn describe(ops: &[Op]) -> String {

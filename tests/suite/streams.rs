@@ -139,6 +139,16 @@ fn pdf_spill_of_labels_before_their_rows_of_values() {
     assert!(r.failed_checks().next().is_none(), "{:?}", r.failed_checks().collect::<Vec<_>>());
 }
 
+/// The same spill glued on one line: the spilled rows are one digit run after the last label,
+/// cut where exactly one cut makes every row add up.
+#[test]
+fn glued_pdf_spill_is_cut_into_its_rows() {
+    let (r, bad) = mismatches("pdf_spill_glued.txt");
+    assert!(bad.is_empty(), "{} cells differ:\n{}\nwarnings: {:#?}", bad.len(), bad.join("\n"), r.warnings);
+    assert!(r.warnings.iter().any(|w| w.contains("each add up once its digits are cut")), "{:#?}", r.warnings);
+    assert!(r.failed_checks().next().is_none(), "{:?}", r.failed_checks().collect::<Vec<_>>());
+}
+
 #[test]
 fn page_furniture_inside_a_table() {
     assert_exact("page_furniture.txt");
