@@ -263,9 +263,11 @@ fn title_span(line: &str, end: regex::Match) -> Option<(String, bool)> {
     let presented = |sep: regex::Match| PRESENTING.find(&head[sep.end()..]).map(|v| sep.end() + v.end());
     let (start, in_quotes) = match BEFORE_TITLE.find_iter(head).last() {
         Some(sep) if bracketed == Some(sep.end()) => (0, false),
-        Some(sep) if presented(sep).is_some() => (presented(sep).expect("checked"), true),
-        Some(sep) if IN_SENTENCE.contains(&sep.as_str()) => return None,
-        Some(sep) => (sep.end(), sep.as_str() == "《"),
+        Some(sep) => match presented(sep) {
+            Some(at) => (at, true),
+            None if IN_SENTENCE.contains(&sep.as_str()) => return None,
+            None => (sep.end(), sep.as_str() == "《"),
+        },
         None => (0, false),
     };
     // The year may follow the report words in brackets (`…工作年度报告（2023年）`).
