@@ -87,6 +87,45 @@ pub fn sec2_facts(text: &str) -> Vec<Fact> {
             }
         }
     }
+    facts.extend(listed_issues(text));
+    // Two statements of one cell that disagree are no evidence for either.
+    let disputed: Vec<(&str, &str)> = facts
+        .iter()
+        .filter(|f| facts.iter().any(|g| g.row == f.row && g.col == f.col && g.value != f.value))
+        .map(|f| (f.row, f.col))
+        .collect();
+    facts.retain(|f| !disputed.contains(&(f.row, f.col)));
+    facts.dedup();
+    facts
+}
+
+/// Documents issued this year named in a list after the verb (`发布政府信息393件，其中包括：行政规范性
+/// 文件13件`, `印发规章2件、规范性文件5件`): each item of the sentence after an issuing verb, unless a
+/// word between them says the count is of another kind (repealed, in force, revised).
+fn listed_issues(text: &str) -> Vec<Fact> {
+    static VERB: LazyLock<Regex> = LazyLock::new(|| re(r"制发|印发|出台|制定|发布"));
+    static ITEM: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?:行政|部门)?(规范性文件|规章)(?:总数|数量)?[共为]?\s*(\d+)\s*[件条]"));
+    const OTHER_KIND: [&str; 7] = ["废止", "有效", "清理", "修改", "修订", "失效", "备案"];
+    let mut facts = Vec::new();
+    for sentence in text.split(['。', '；', ';', '\n']) {
+        let Some(verb) = VERB.find(sentence) else { continue };
+        let mut from = verb.end();
+        for item in ITEM.captures_iter(&sentence[verb.end()..]) {
+            let whole = item.get(0).expect("match");
+            let at = verb.end() + whole.start();
+            if OTHER_KIND.iter().any(|w| sentence[from..at].contains(w)) {
+                break;
+            }
+            from = verb.end() + whole.end();
+            let row = if &item[1] == "规章" { "rules" } else { "normative_docs" };
+            if let Ok(value) = item[2].parse::<f64>() {
+                // `issued` in the 2021 template; in the 2019 one, newly made.
+                facts.push(Fact { row, col: "issued", value });
+                facts.push(Fact { row, col: "made", value });
+            }
+        }
+    }
     facts
 }
 
@@ -383,6 +422,21 @@ mod tests {
         assert!(got.contains(&("normative_docs", "in_force", 698.0)), "{got:?}");
         assert!(got.contains(&("rules", "total_public", 15.0)), "{got:?}");
         assert!(!got.iter().any(|f| f.2 == 14.0), "{got:?}");
+    }
+
+    #[test]
+    fn documents_issued_may_be_listed_after_the_verb() {
+        let facts = sec2_facts(
+            "当年发布政府信息 393 件，其中包括：行政规范性文件 13 件；印发规章2件、部门规范性文件5件，废止规范性文件1件。清理后现行有效规章9件。",
+        );
+        let got: Vec<(&str, &str, f64)> = facts.iter().map(|f| (f.row, f.col, f.value)).collect();
+        // 13 and 5 are both stated as issued normative documents: disputed, so neither counts.
+        assert!(!got.iter().any(|f| f.0 == "normative_docs" && f.1 == "issued"), "{got:?}");
+        assert!(got.contains(&("rules", "issued", 2.0)), "{got:?}");
+        assert!(got.contains(&("rules", "in_force", 9.0)), "{got:?}");
+        assert!(!got.iter().any(|f| f.1 == "issued" && (f.2 == 1.0 || f.2 == 9.0 || f.2 == 393.0)), "{got:?}");
+        let facts = sec2_facts("当年发布政府信息 393 件，其中包括：行政规范性文件 13 件；规划计划文件 2 件。");
+        assert!(facts.contains(&Fact { row: "normative_docs", col: "issued", value: 13.0 }), "{facts:?}");
     }
 
     #[test]
