@@ -125,27 +125,6 @@ impl ColumnIdentities {
         }
         (passes, fails)
     }
-
-    /// The identities H1 and H2 that take in row `row` at column `col`: `Some(true)` when at least
-    /// one can be assessed and every one that can holds, `Some(false)` when one fails, `None` when
-    /// none can be assessed.
-    pub fn hold_at(&self, row: usize, col: usize, value: impl Fn(usize, usize) -> Option<f64>) -> Option<bool> {
-        let at = |r: Option<usize>| r.and_then(|r| value(r, col));
-        let mut verdict = None;
-        if self.h1.contains(&Some(row))
-            && let [Some(a), Some(b), Some(c), Some(d)] = self.h1.map(at)
-        {
-            verdict = Some((a + b - c - d).abs() < 1e-9);
-        }
-        if self.outcome.contains(&row) || self.h1[2] == Some(row) {
-            let parts: Option<f64> = self.outcome.iter().try_fold(0.0, |acc, r| value(*r, col).map(|v| acc + v));
-            if let (Some(total), Some(sum)) = (at(self.h1[2]), parts) {
-                let holds = (total - sum).abs() < 1e-9;
-                verdict = Some(verdict.unwrap_or(true) && holds);
-            }
-        }
-        verdict
-    }
 }
 
 /// `sum(lhs) = sum(rhs)`; not assessable when any cell is not a number.

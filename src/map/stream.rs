@@ -965,8 +965,6 @@ fn build_sec3(
         })
         .collect();
     let mut choice = choose_jointly(&rows);
-    // Rows that add up in no reading once read by inference, for the column identities to vouch for.
-    let mut unfit = Vec::new();
     // A row that breaks its own identity in every reading is taken only as printed (a finding);
     // read by inference (cut, joined, expanded) it is not certain at all.
     for (r, (key, items, solved)) in rows.iter().enumerate() {
@@ -986,25 +984,13 @@ fn build_sec3(
                 && chosen.ops.iter().all(|op| matches!(op, Op::Split { .. }))
                 && items.as_deref().is_some_and(assign::cuts_one_way))
         {
-            // Passing column identities on the whole table cannot vouch for it (columns of zeros pass
-            // them whatever was read); only every identity through each of its own cells can
-            // (`vouch_by_columns`). Runs that cut only one way (`0000002`) are as printed.
-            unfit.push(r);
+            // Column identities cannot vouch for it: columns of zeros pass them whatever was read.
+            // Runs that cut only one way (`0000002`) need no vouching: the row is as printed.
+            out.warnings.push(format!("sec3.{key}: no reading of the printed values fits its row total"));
             choice.rejected[r] = true;
         } else if chosen.cut_apart_unconfirmed(Rule::SumLast) {
             out.warnings.push(format!("sec3.{key}: {CUT_OR_BLANK}"));
             choice.rejected[r] = true;
-        }
-    }
-    let vouched = vouch_by_columns(&rows, &mut choice, &unfit);
-    for r in unfit {
-        let key = rows[r].0;
-        if vouched.contains(&r) {
-            out.warnings.push(format!(
-                "sec3.{key}: adds up to its printed total in no reading; its six applicant cells read as the one cut under which every column identity through them holds, its total left without a value"
-            ));
-        } else {
-            out.warnings.push(format!("sec3.{key}: no reading of the printed values fits its row total"));
         }
     }
     let mut table = Table::default();
@@ -1039,15 +1025,7 @@ fn build_sec3(
                         alts.len()
                     ));
                 }
-                let mut cells =
-                    row_cells(&name, SEC3_COLS, items, Some(&solved.candidates[choice.chosen[r]]), &alts, out);
-                // What is left for the total may be the report's misprint or a stray digit (a page
-                // number run into the row): not certain either way.
-                if let (true, Some((_, total))) = (vouched.contains(&r), cells.last_mut()) {
-                    *total = Cell::undecided(printed_text(items));
-                    out.uncertain += 1;
-                }
-                cells
+                row_cells(&name, SEC3_COLS, items, Some(&solved.candidates[choice.chosen[r]]), &alts, out)
             }
         };
         table.rows.push(TableRow { key, cells });
@@ -1060,56 +1038,6 @@ fn build_sec3(
         out.inferred += placed;
     }
     table
-}
-
-/// Of the rows in `unfit` (no reading adds up to the printed total), those taken after all: exactly
-/// one of their cuts of the printed digits makes every identity H1/H2 through each of the six applicant cells hold,
-/// against rows read with certainty. The other rows then fix every applicant cell, so the reading
-/// is the table's, not a guess; the printed total stays what it is, a failed H3. A row once taken
-/// may vouch for the next.
-fn vouch_by_columns(
-    rows: &[(&'static str, Option<Vec<Item>>, Solved)],
-    choice: &mut Joint,
-    unfit: &[usize],
-) -> Vec<usize> {
-    let scorer = ColumnScorer::new(rows);
-    let mut vouched = Vec::new();
-    loop {
-        let mut progress = false;
-        let pending: Vec<usize> = unfit.iter().copied().filter(|r| !vouched.contains(r)).collect();
-        for r in pending {
-            // A cell of another row counts only when all of that row's best readings agree on it.
-            let certain = |row: usize, col: usize| -> Option<f64> {
-                if choice.rejected[row] {
-                    return None;
-                }
-                let readings = &scorer.values[row];
-                let alts = &choice.alternatives[row];
-                let first = readings.get(*alts.first()?)?[col];
-                alts.iter().all(|a| readings.get(*a).is_some_and(|v| v[col] == first)).then_some(first).flatten()
-            };
-            // Only cuts of printed digits: a run printed once would put an unprinted number in the total.
-            let cut_only = |c: usize| rows[r].2.candidates[c].ops.iter().all(|op| matches!(op, Op::Split { .. }));
-            let fitting: Vec<usize> = (0..scorer.values[r].len())
-                .filter(|&c| cut_only(c))
-                .filter(|&c| {
-                    let value =
-                        |row: usize, col: usize| if row == r { scorer.values[r][c][col] } else { certain(row, col) };
-                    (0..SEC3_COLS.len() - 1).all(|col| scorer.identities.hold_at(r, col, value) == Some(true))
-                })
-                .collect();
-            if let [c] = fitting[..] {
-                choice.chosen[r] = c;
-                choice.alternatives[r] = vec![c];
-                choice.rejected[r] = false;
-                vouched.push(r);
-                progress = true;
-            }
-        }
-        if !progress {
-            return vouched;
-        }
-    }
 }
 
 /// Whether the row's values, joined where a line break stands between two of them, could be
