@@ -70,7 +70,6 @@ pub fn sec2_facts(text: &str) -> Vec<Fact> {
         };
         let mut v = Vec::new();
         for (kind, row) in [("规范性文件", "normative_docs"), ("规章", "rules")] {
-            v.push((docs("(?:制发|印发|出台|制定)", kind), row, "issued"));
             v.push((docs("(?:新制作)", kind), row, "made"));
             v.push((docs("废止", kind), row, "repealed"));
             v.push((docs("现行有效", kind), row, "in_force"));
@@ -95,11 +94,13 @@ pub fn sec2_facts(text: &str) -> Vec<Fact> {
         .map(|f| (f.row, f.col))
         .collect();
     facts.retain(|f| !disputed.contains(&(f.row, f.col)));
-    facts.dedup();
+    // What is left states each cell once, however many phrases repeat it.
+    facts.sort_by_key(|f| (f.row, f.col));
+    facts.dedup_by_key(|f| (f.row, f.col));
     facts
 }
 
-/// Documents issued this year named in a list after the verb (`发布政府信息393件，其中包括：行政规范性
+/// Documents issued this year, right after the verb (`制发规章1件`) or named in a list after it (`发布政府信息393件，其中包括：行政规范性
 /// 文件13件`, `印发规章2件、规范性文件5件`): each item of the sentence after an issuing verb, unless a
 /// word between them says the count is of another kind (repealed, in force, revised).
 fn listed_issues(text: &str) -> Vec<Fact> {
@@ -108,7 +109,7 @@ fn listed_issues(text: &str) -> Vec<Fact> {
         LazyLock::new(|| re(r"(?:行政|部门)?(规范性文件|规章)(?:总数|数量)?[共为]?\s*(\d+)\s*[件条]"));
     const OTHER_KIND: [&str; 7] = ["废止", "有效", "清理", "修改", "修订", "失效", "备案"];
     let mut facts = Vec::new();
-    for sentence in text.split(['。', '；', ';', '\n']) {
+    for sentence in text.split(['。', '；', ';']) {
         let Some(verb) = VERB.find(sentence) else { continue };
         let mut from = verb.end();
         for item in ITEM.captures_iter(&sentence[verb.end()..]) {
