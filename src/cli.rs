@@ -922,7 +922,7 @@ fn parse_command(paths: &[PathBuf], format: Format, tables: parse::Tables) -> an
     }
     let (mut failed, mut written) = (usize::from(unreadable), 0);
     for file in &files {
-        let report = match parse::parse_file_using(file, tables) {
+        let report = match parse::parse_file_within(file, tables, parse::Budget::DEFAULT) {
             Ok(report) => report,
             Err(err) => {
                 failed += 1;

@@ -3,7 +3,7 @@
 //!
 //! The pipeline, one module per stage, dependencies pointing one way:
 //! [`read`] (bytes → rows) → [`map`] (rows → canonical report) → [`check`] (identities) with
-//! [`region`] (place names → division codes) and [`body`] (which body published it); [`parse`] runs the stages for one file;
+//! [`region`] (place names → division codes) and [`body`] (which body published it); [`parse`] runs the stages for one file within a [`budget`];
 //! [`convert`] (reports → Arrow) → [`store`] (Parquet on object storage), run by [`pipeline`];
 //! [`catalog`] (DataFusion over the warehouse and the views of `sql/`) → [`query`] and [`shell`].
 //! [`schedule`] runs pipelines on cron schedules; [`serve`] serves the catalog to PostgreSQL clients. Types shared by every stage live in [`model`].
@@ -13,6 +13,7 @@
 //! [`parse`] and [`synth`], for the fuzz targets.
 
 pub mod body;
+pub mod budget;
 #[cfg(feature = "warehouse")]
 pub mod catalog;
 pub mod check;
@@ -37,3 +38,8 @@ pub mod shell;
 pub mod store;
 pub mod synth;
 pub mod template;
+
+/// Every allocation is counted per thread, so that each file's parse has a memory budget
+/// ([`budget`]).
+#[global_allocator]
+static ALLOCATOR: budget::CountingAllocator = budget::CountingAllocator;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use crate::budget::{Budget, Stopped};
 pub use crate::map::Tables;
 use crate::model::Report;
 use crate::read::{self, ReadError};
@@ -17,6 +18,9 @@ pub enum ParseError {
     Io { path: String, source: std::io::Error },
     #[error("{path}: {source}")]
     Read { path: String, source: ReadError },
+    /// Over its time or memory budget, or the parser panicked: the file costs only itself.
+    #[error("{path}: {source}")]
+    Stopped { path: String, source: Stopped },
 }
 
 /// The report id: SHA-256 of the source bytes, hex.
@@ -27,6 +31,18 @@ pub fn report_id(bytes: &[u8]) -> String {
 /// Parse the bytes of one report. `source_uri` names the file in the report and in errors.
 pub fn parse_bytes(bytes: &[u8], source_uri: &str) -> Result<Report, ParseError> {
     parse_bytes_using(bytes, source_uri, Tables::Auto)
+}
+
+/// [`parse_bytes_using`] within a time and memory budget, a panic of the parser included: what
+/// batches call, so that one file can cost only itself.
+pub fn parse_bytes_within(
+    bytes: &[u8],
+    source_uri: &str,
+    tables: Tables,
+    budget: Budget,
+) -> Result<Report, ParseError> {
+    crate::budget::within(budget, || parse_bytes_using(bytes, source_uri, tables))
+        .unwrap_or_else(|source| Err(ParseError::Stopped { path: source_uri.to_string(), source }))
 }
 
 /// [`parse_bytes`] with a choice of table reading (see [`Tables`]).
@@ -61,6 +77,13 @@ pub fn parse_file_using(path: &Path, tables: Tables) -> Result<Report, ParseErro
     let uri = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
     parse_bytes_using(&bytes, &uri, tables)
+}
+
+/// [`parse_file_using`] within a budget (see [`parse_bytes_within`]).
+pub fn parse_file_within(path: &Path, tables: Tables, budget: Budget) -> Result<Report, ParseError> {
+    let uri = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
+    parse_bytes_within(&bytes, &uri, tables, budget)
 }
 
 /// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.

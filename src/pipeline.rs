@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::convert::{self, QuarantineRow};
 use crate::model::Report;
-use crate::parse;
+use crate::parse::{self, Budget};
 use crate::store::{self, BODIES_FILE, Committed, QUARANTINE_FILE, StoreError, TableWriter, Warehouse};
 
 /// The partitioned tables, in the order they are committed (`reports` last, so that a report row
@@ -41,8 +41,6 @@ pub enum PipelineError {
     Pattern { source_arg: String, reason: String },
     #[error("building the {table} rows of {partition}: {source}")]
     Convert { table: String, partition: String, source: arrow::error::ArrowError },
-    #[error("the parser task panicked on {uri}")]
-    Join { uri: String },
     /// The run was cancelled (shutdown): nothing half-written is visible; what was published
     /// stays, the rest is done by the next run.
     #[error("the run was cancelled before it finished")]
@@ -56,9 +54,6 @@ pub enum PipelineError {
 /// The largest file a run parses: the largest real reports (scanned PDFs aside, which have no text
 /// to read) are a few MB.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// The longest a run waits for one file's parse (reports parse in milliseconds).
-pub const PARSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -77,8 +72,9 @@ pub struct Options {
     pub cancel: CancellationToken,
     /// Files larger than this are quarantined unparsed.
     pub max_file_bytes: u64,
-    /// A file whose parse takes longer is quarantined; the run does not wait for it.
-    pub parse_budget: std::time::Duration,
+    /// What one file's parse may spend (time, memory): a file over it is quarantined with that
+    /// reason, and the run does not wait for it.
+    pub parse_budget: Budget,
     /// Keep each file's outcome in the summary (off for runs of millions of generated reports,
     /// whose outcomes would be most of the run's memory).
     pub record_outcomes: bool,
@@ -94,7 +90,7 @@ impl Default for Options {
             cancel: CancellationToken::new(),
             record_outcomes: true,
             max_file_bytes: MAX_FILE_BYTES,
-            parse_budget: PARSE_BUDGET,
+            parse_budget: Budget::DEFAULT,
         }
     }
 }
@@ -367,13 +363,19 @@ async fn process(
         return Ok((Parsed::Failed { report_id, reason }, archived));
     }
     let name = uri.clone();
-    let task = tokio::task::spawn_blocking(move || parse::parse_bytes(&bytes, &name));
-    // A parse past its budget is given up: its thread ends on its own, the batch does not wait.
-    let result = match tokio::time::timeout(options.parse_budget, task).await {
-        Ok(joined) => joined.map_err(|_| PipelineError::Join { uri: uri.clone() })?,
+    let budget = options.parse_budget;
+    let task =
+        tokio::task::spawn_blocking(move || parse::parse_bytes_within(&bytes, &name, parse::Tables::Auto, budget));
+    // The parse stops itself at its next checkpoint past the budget; the batch does not wait even
+    // for code between checkpoints.
+    let result = match tokio::time::timeout(budget.time, task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => {
+            let reason = format!("the parse task of this file ended abnormally: {join}");
+            return Ok((Parsed::Failed { report_id, reason }, archived));
+        }
         Err(_) => {
-            let reason =
-                format!("parsing took longer than the budget of {} s a file", options.parse_budget.as_secs_f64());
+            let reason = parse::Stopped::Time(budget.time).to_string();
             return Ok((Parsed::Failed { report_id, reason }, archived));
         }
     };

@@ -272,6 +272,7 @@ impl Search<'_> {
 
     fn go(&mut self, i: usize, cells: &mut Vec<String>, cost: u32, ops: &mut Vec<Op>) {
         self.steps += 1;
+        crate::budget::checkpoint();
         if self.steps > MAX_STEPS || self.out.len() >= MAX_READINGS {
             self.exhausted = true;
             return;
@@ -366,6 +367,7 @@ impl Search<'_> {
 /// Every way to cut `s` into `kinds.len()` valid pieces.
 fn cut(s: &str, kinds: &[ColKind], pieces: &mut Vec<String>, out: &mut Vec<Vec<String>>, steps: &mut usize) {
     *steps += 1;
+    crate::budget::checkpoint();
     if *steps > MAX_STEPS || out.len() >= MAX_READINGS {
         return;
     }
@@ -423,6 +425,7 @@ fn sum_cuts(s: &str, parts: usize, groups: usize, out: &mut Vec<Vec<String>>, st
 
         fn parts_of(&mut self, at: usize, left: usize, sum: u64, groups_left: usize) {
             *self.steps += 1;
+            crate::budget::checkpoint();
             if *self.steps > MAX_STEPS || self.out.len() >= MAX_READINGS {
                 return;
             }

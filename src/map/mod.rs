@@ -368,6 +368,7 @@ fn collect(rows: &[Row], template: Template, warnings: &mut Vec<String>) -> Coll
 
     let mut sec4_page_numbers: Vec<String> = Vec::new();
     for (at, row) in rows.iter().enumerate() {
+        crate::budget::checkpoint();
         let text = row_text(row);
         if stage == Stage::After {
             break;
@@ -1112,6 +1113,7 @@ fn resolve_glued_sec3(table: &mut Table, glued: &[(&'static str, Vec<Vec<u64>>)]
         let glued_at: Vec<Option<usize>> =
             table.rows.iter().map(|r| glued.iter().position(|(k, _)| *k == r.key)).collect();
         loop {
+            crate::budget::checkpoint();
             let score = identities.passes(|r, col| match glued_at[r] {
                 Some(g) => glued[g].1[choice[g]].get(col).map(|n| *n as f64),
                 None => printed[r][col],

@@ -76,6 +76,7 @@ fn parse_document(xml: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
         reason: format!("malformed word/document.xml: {e}"),
     };
     loop {
+        crate::budget::checkpoint();
         let event = reader.read_event().map_err(|e| damaged(&e))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().as_ref() {

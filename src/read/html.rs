@@ -191,6 +191,8 @@ fn table_grid(table: ElementRef) -> Vec<Vec<String>> {
     let mut covered: Vec<(usize, bool)> = Vec::new();
     let mut out = Vec::new();
     for tr in own_rows(table) {
+        // Spans may make many more cells than the page has bytes.
+        crate::budget::checkpoint();
         let mut row: Vec<String> = Vec::new();
         let mut col = 0usize;
         let skip_covered = |col: &mut usize, row: &mut Vec<String>, covered: &mut Vec<(usize, bool)>| {
@@ -264,6 +266,7 @@ fn cell_text(td: ElementRef) -> String {
 fn walk_edges(root: ElementRef, mut visit: impl FnMut(Edge<Node>) -> bool) {
     let mut passing: Option<NodeId> = None;
     for edge in root.traverse() {
+        crate::budget::checkpoint();
         match (edge, passing) {
             (Edge::Open(node), None) => passing = visit(Edge::Open(node)).then(|| node.id()),
             (Edge::Close(node), Some(id)) if id == node.id() => passing = None,

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod docx;
 pub mod html;
 pub mod pdf;
+pub mod pdf_bounds;
 pub mod text;
 pub mod tokens;
 
@@ -34,6 +35,8 @@ pub enum ReadError {
     TooLong { format: &'static str, size: u64, limit: u64 },
     #[error("HTML nested more than {limit} elements deep (a report's page is nested tens deep)")]
     TooDeep { limit: usize },
+    #[error("PDF streams decode to more than {limit} bytes (a report's text needs a few MB): a compression bomb")]
+    PdfStreamsTooLarge { limit: u64 },
 }
 
 /// The longest text, Markdown, CSV or HTML file read as one report: a report's text is tens of

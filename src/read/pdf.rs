@@ -5,7 +5,8 @@
 //! Table labels that wrap over several lines around their row's values (vertically centred cells) are
 //! folded into the nearest line that holds values, so each table row reads label-then-values as the
 //! mapper expects. A PDF with no text layer is reported as needing OCR; panics inside the PDF
-//! libraries are caught and reported as damaged files.
+//! libraries are caught and reported as damaged files, and what the libraries would do without a
+//! bound (decode bombs, forms that draw themselves) is refused first ([`super::pdf_bounds`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -56,6 +57,7 @@ impl OutputDev for Collector {
         // The text rendering matrix maps glyph space to the page; its scale gives the drawn font size.
         let (vx, vy) = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
         let size = (vx * vy).abs().sqrt();
+        crate::budget::checkpoint();
         let (x, y) = (trm.m31 - self.left, self.top - trm.m32);
         if let Some((_, _, glyphs)) = self.pages.last_mut() {
             glyphs.push(Glyph { x, y, end: x + width * size, size: size.max(1.0), ch: ch.to_string() });
@@ -94,11 +96,18 @@ pub fn rows(bytes: &[u8]) -> Result<(Vec<Row>, String), ReadError> {
 }
 
 fn glyphs(bytes: &[u8]) -> Result<Vec<(f64, f64, Vec<Glyph>)>, ReadError> {
+    // lopdf decodes streams whole and without a limit: count first what they decode to.
+    let limit = super::pdf_bounds::MAX_DECODED;
+    if super::pdf_bounds::decoded_size(bytes, limit).is_err() {
+        return Err(ReadError::PdfStreamsTooLarge { limit });
+    }
     let pages = guarded(|| {
         let doc = pdf_extract::Document::load_mem(bytes).map_err(|e| format!("cannot open: {e}"))?;
         if doc.is_encrypted() {
             return Err("encrypted".to_string());
         }
+        // pdf-extract draws forms by recursion, without a depth limit: walk the calls first.
+        super::pdf_bounds::drawn_size(&doc, super::pdf_bounds::MAX_DRAWN)?;
         let mut collector = Collector::default();
         pdf_extract::output_doc(&doc, &mut collector).map_err(|e| format!("cannot read the text layer: {e}"))?;
         Ok(collector.pages)
@@ -128,14 +137,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     GUARDED.with(|g| g.set(false));
     match result {
         Ok(r) => r,
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(format!("the PDF library failed: {}", msg.lines().next().unwrap_or("")))
-        }
+        // The parse's budget stopped it inside the library (at a glyph): not the library's failure.
+        Err(panic) if crate::budget::is_stop(panic.as_ref()) => std::panic::resume_unwind(panic),
+        Err(panic) => Err(format!("the PDF library failed: {}", crate::budget::panic_message(panic.as_ref()))),
     }
 }
 

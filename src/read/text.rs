@@ -24,6 +24,7 @@ pub fn rows(text: &str) -> Vec<Row> {
     let mut docx_row: Vec<String> = Vec::new();
 
     for line in &lines {
+        crate::budget::checkpoint();
         let trimmed = line.trim();
         if one_cell_per_line {
             // A tab alone opens an empty cell; only a truly empty line closes the row.

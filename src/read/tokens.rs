@@ -124,6 +124,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
     }
 
     while i < chars.len() {
+        crate::budget::checkpoint();
         let c = chars[i];
         if c.is_whitespace() || c == '|' {
             flush_text(&mut text_buf, text_gap, &mut out);

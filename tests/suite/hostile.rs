@@ -61,7 +61,57 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Result<(), &'static str>)> {
         ("missing_tables.txt", missing_tables.into_bytes(), Ok(())),
         ("duplicated_tables.txt", duplicated_tables.into_bytes(), Ok(())),
         ("extra_columns.txt", extra_columns.into_bytes(), Ok(())),
+        ("bomb.pdf", flate_bomb_pdf(600), Err("compression bomb")),
+        ("spans.html", spans_html(), Err("more memory than the budget")),
+        // Its page draws a form that draws itself: the PDF library recursed until the stack overflowed.
+        (
+            "forms.pdf",
+            std::fs::read(repo().join("fuzz/regressions/pdf/self_drawing_form.pdf")).unwrap(),
+            Err("a form draws itself"),
+        ),
     ]
+}
+
+/// A PDF whose one content stream is about 1 KB of zlib for each of the `mib` MiB of zeros it decodes to. The
+/// stream is made without compressing the zeros: one deflate segment of 1 MiB of zeros, compressed
+/// after a window of zeros and ended by a sync flush, decodes the same wherever zeros precede it,
+/// so it is repeated.
+fn flate_bomb_pdf(mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut z = Compress::new(Compression::best(), false);
+    let mut segment = |input: &[u8], flush| {
+        let mut out = Vec::with_capacity(1 << 20);
+        z.compress_vec(input, &mut out, flush).unwrap();
+        out
+    };
+    let window = segment(&[0; 32 * 1024], FlushCompress::Sync);
+    let mib_of_zeros = segment(&vec![0; 1 << 20], FlushCompress::Sync);
+    let end = segment(&[], FlushCompress::Finish);
+    let zeros = 32 * 1024 + mib * (1 << 20);
+    let adler = ((zeros % 65521) as u32) << 16 | 1;
+    let mut stream = vec![0x78, 0xda];
+    stream.extend_from_slice(&window);
+    for _ in 0..mib {
+        stream.extend_from_slice(&mib_of_zeros);
+    }
+    stream.extend_from_slice(&end);
+    stream.extend_from_slice(&adler.to_be_bytes());
+    let mut pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n".to_vec();
+    pdf.extend_from_slice(b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
+    pdf.extend_from_slice(
+        b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\nendobj\n",
+    );
+    pdf.extend_from_slice(format!("4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).as_bytes());
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    pdf
+}
+
+/// A page of 1.7 MB whose table spans make a hundred million cells: 100,000 cells of one row,
+/// each spanning the 999 empty rows below it.
+fn spans_html() -> Vec<u8> {
+    let cells = "<td rowspan=1000>".repeat(100_000);
+    format!("<html><body><table><tr>{cells}</tr>{}</table></body></html>", "<tr></tr>".repeat(999)).into_bytes()
 }
 
 fn synth_html() -> String {
@@ -75,14 +125,15 @@ fn a_batch_of_hostile_files_costs_only_the_bad_ones() {
     let dir = tmp.path().join("in");
     std::fs::create_dir_all(&dir).unwrap();
     let cases = cases();
-    assert!(cases.len() >= 13);
+    assert!(cases.len() >= 17);
     for (name, bytes, _) in &cases {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     let wh = Warehouse::open("memory://", &[]).unwrap();
     // A tight budget: the files that would take minutes are given up in seconds.
-    let options = Options { parse_budget: Duration::from_secs(8), ..Options::default() };
+    let parse_budget = gongkai::parse::Budget { time: Duration::from_secs(8), ..Default::default() };
+    let options = Options { parse_budget, ..Options::default() };
     let start = Instant::now();
     let summary = rt.block_on(pipeline::ingest(&wh, &[dir.display().to_string()], &options, &Quiet)).unwrap();
     assert!(start.elapsed() < Duration::from_secs(120), "the batch waited for a runaway file");
