@@ -74,16 +74,21 @@ pub fn parse_file(path: &Path) -> Result<Report, ParseError> {
 
 /// [`parse_file`] with a choice of table reading (see [`Tables`]).
 pub fn parse_file_using(path: &Path, tables: Tables) -> Result<Report, ParseError> {
-    let uri = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
+    let (uri, bytes) = read_file(path)?;
     parse_bytes_using(&bytes, &uri, tables)
 }
 
 /// [`parse_file_using`] within a budget (see [`parse_bytes_within`]).
 pub fn parse_file_within(path: &Path, tables: Tables, budget: Budget) -> Result<Report, ParseError> {
+    let (uri, bytes) = read_file(path)?;
+    parse_bytes_within(&bytes, &uri, tables, budget)
+}
+
+/// A file's name as reports and errors give it, and its bytes.
+fn read_file(path: &Path) -> Result<(String, Vec<u8>), ParseError> {
     let uri = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ParseError::Io { path: uri.clone(), source })?;
-    parse_bytes_within(&bytes, &uri, tables, budget)
+    Ok((uri, bytes))
 }
 
 /// File extensions a directory walk picks up as reports. Files named explicitly are always parsed.

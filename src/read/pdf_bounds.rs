@@ -231,6 +231,10 @@ fn dictionary<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionar
 
 /// The XObject names a content stream draws (`/Name Do`).
 fn drawn_forms(content: &[u8]) -> Vec<Vec<u8>> {
+    // Most content draws no XObject: no need to parse its operators (pdf-extract will).
+    if memmem::find(content, b"Do").is_none() {
+        return Vec::new();
+    }
     let Ok(content) = lopdf::content::Content::decode(content) else { return Vec::new() };
     let names = content.operations.into_iter().filter(|op| op.operator == "Do");
     names.filter_map(|op| op.operands.first().and_then(|n| n.as_name().ok()).map(<[u8]>::to_vec)).collect()
